@@ -1,0 +1,57 @@
+import { randomUUID } from "node:crypto";
+import { setTimeout as sleep } from "node:timers/promises";
+import { BatchProcessor, EventType, processPartialResponse } from "@aws-lambda-powertools/batch";
+import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
+import { MetricUnit } from "@aws-lambda-powertools/metrics";
+import { logMetrics } from "@aws-lambda-powertools/metrics/middleware";
+import middy from "@middy/core";
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
+import { parseChannelMessage } from "#shared/channel-message.ts";
+import { isChannel } from "#shared/channels.ts";
+import { deliver } from "#shared/deliver.ts";
+import { DeliveryEventPublisher } from "#shared/delivery-event-publisher.ts";
+import { providerFromEnv } from "#shared/providers/provider-from-env.ts";
+import { DedupClaims } from "#shared/stores/dedup-claims.ts";
+import { PreferencesStore } from "#shared/stores/preferences-store.ts";
+import { documents, kinesis } from "./commons/clients.ts";
+import { requiredEnv } from "./commons/env.ts";
+import { logger, metrics } from "./commons/powertools.ts";
+
+const channel = requiredEnv("CHANNEL");
+if (!isChannel(channel)) throw new Error(`CHANNEL must be a channel, not ${channel}`);
+
+const now = () => Date.now();
+const dependencies = {
+  channel,
+  preferences: new PreferencesStore(documents, requiredEnv("PREFERENCES_TABLE_NAME")),
+  claims: new DedupClaims(documents, {
+    tableName: requiredEnv("DEDUP_TABLE_NAME"),
+    leaseMillis: Number(requiredEnv("CLAIM_LEASE_SECONDS")) * 1000,
+    retentionSeconds: Number(requiredEnv("DEDUP_RETENTION_SECONDS")),
+    now,
+  }),
+  provider: providerFromEnv(channel, process.env, documents, now),
+  events: new DeliveryEventPublisher(kinesis, requiredEnv("DELIVERY_EVENTS_STREAM_NAME"), (millis) => sleep(millis)),
+  now,
+  newToken: randomUUID,
+};
+const processor = new BatchProcessor(EventType.SQS);
+
+async function deliverRecord(record: SQSRecord): Promise<void> {
+  const message = parseChannelMessage(record.body);
+  const attempt = Number(record.attributes.ApproximateReceiveCount);
+  const started = now();
+  const result = await deliver(message, attempt, dependencies);
+  const { status, reason } = result.event;
+  metrics.addMetric(result.kind === "duplicate" ? "deduplicated" : status, MetricUnit.Count, 1);
+  if (status === "sent" && result.kind === "outcome") metrics.addMetric("providerLatency", MetricUnit.Milliseconds, now() - started);
+  logger.info("delivery outcome", { notificationId: message.notificationId, channel, status, reason, attempt, duplicate: result.kind === "duplicate" });
+}
+
+async function handleBatch(event: SQSEvent, context: Context): Promise<SQSBatchResponse> {
+  return processPartialResponse(event, deliverRecord, processor, { context });
+}
+
+export const handler = middy(handleBatch)
+  .use(logMetrics(metrics, { throwOnEmptyMetrics: false }))
+  .use(injectLambdaContext(logger, { clearState: true }));

@@ -1,0 +1,36 @@
+import { setTimeout as sleep } from "node:timers/promises";
+import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
+import { logMetrics } from "@aws-lambda-powertools/metrics/middleware";
+import middy from "@middy/core";
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
+import { NotificationPublisher } from "#shared/notification-publisher.ts";
+import { RequestError } from "#shared/request-error.ts";
+import { DeliveriesStore } from "#shared/stores/deliveries-store.ts";
+import { PreferencesStore } from "#shared/stores/preferences-store.ts";
+import { documents, sns } from "../commons/clients.ts";
+import { requiredEnv } from "../commons/env.ts";
+import { logger, metrics } from "../commons/powertools.ts";
+import { json, requestErrorResponse } from "./http-response.ts";
+import { ROUTES, type IngestDependencies } from "./routes.ts";
+
+const dependencies: IngestDependencies = {
+  publisher: new NotificationPublisher(sns, requiredEnv("NOTIFICATIONS_TOPIC_ARN"), (millis) => sleep(millis)),
+  deliveries: new DeliveriesStore(documents, requiredEnv("DELIVERIES_TABLE_NAME")),
+  preferences: new PreferencesStore(documents, requiredEnv("PREFERENCES_TABLE_NAME")),
+  now: () => Date.now(),
+};
+
+async function handleRequest(event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> {
+  const route = ROUTES[event.routeKey];
+  if (!route) return json(404, { error: { code: "not_found", message: `no route ${event.routeKey}` } });
+  try {
+    return await route(event, dependencies);
+  } catch (error) {
+    if (error instanceof RequestError) return requestErrorResponse(error);
+    throw error;
+  }
+}
+
+export const handler = middy(handleRequest)
+  .use(logMetrics(metrics, { throwOnEmptyMetrics: false }))
+  .use(injectLambdaContext(logger, { clearState: true }));

@@ -1,0 +1,70 @@
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
+import { channelMessagesFor } from "#shared/channel-message.ts";
+import { notificationIdSchema, userIdSchema } from "#shared/identifiers.ts";
+import { acceptNotificationRequest } from "#shared/notification-request.ts";
+import { PublishIncompleteError, type NotificationPublisher } from "#shared/notification-publisher.ts";
+import { preferencesSchema, withDefaults } from "#shared/preferences.ts";
+import { RequestError } from "#shared/request-error.ts";
+import type { DeliveriesStore } from "#shared/stores/deliveries-store.ts";
+import type { PreferencesStore } from "#shared/stores/preferences-store.ts";
+import { toRequestIssues } from "#shared/zod-issues.ts";
+import { json } from "./http-response.ts";
+import { jsonBody } from "./request-body.ts";
+
+export interface IngestDependencies {
+  publisher: NotificationPublisher;
+  deliveries: DeliveriesStore;
+  preferences: PreferencesStore;
+  now: () => number;
+}
+
+type Route = (event: APIGatewayProxyEventV2, deps: IngestDependencies) => Promise<APIGatewayProxyStructuredResultV2>;
+
+function pathParameter(event: APIGatewayProxyEventV2, name: string, schema: typeof userIdSchema): string {
+  const parsed = schema.safeParse(event.pathParameters?.[name]);
+  if (!parsed.success) throw new RequestError("invalid_request", `path parameter ${name} is invalid`, toRequestIssues(parsed.error, [name]));
+  return parsed.data;
+}
+
+const publishNotification: Route = async (event, deps) => {
+  const notification = acceptNotificationRequest(jsonBody(event));
+  const acceptedAt = new Date(deps.now()).toISOString();
+  // The header goes first so GET finds the notification as soon as any delivery event arrives.
+  await deps.deliveries.recordAccepted(notification, acceptedAt);
+  try {
+    await deps.publisher.publish(channelMessagesFor(notification, acceptedAt));
+  } catch (error) {
+    if (!(error instanceof PublishIncompleteError)) throw error;
+    // Retrying with the same notificationId is safe: every repeated message still sends once.
+    return json(503, { notificationId: notification.notificationId, error: { code: "publish_incomplete", message: `${error.failed} messages were not accepted; retry with the same notificationId` } });
+  }
+  return json(202, { notificationId: notification.notificationId, recipients: notification.userIds.length, channels: notification.channels });
+};
+
+const getNotification: Route = async (event, deps) => {
+  const notificationId = pathParameter(event, "id", notificationIdSchema);
+  const view = await deps.deliveries.get(notificationId);
+  if (!view) throw new RequestError("not_found", `no notification ${notificationId}`);
+  return json(200, view);
+};
+
+const putPreferences: Route = async (event, deps) => {
+  const userId = pathParameter(event, "userId", userIdSchema);
+  const parsed = preferencesSchema.safeParse(jsonBody(event));
+  if (!parsed.success) throw new RequestError("invalid_request", "the preferences do not match the expected shape", toRequestIssues(parsed.error));
+  await deps.preferences.put(userId, parsed.data, new Date(deps.now()).toISOString());
+  return json(200, { userId, ...withDefaults(parsed.data) });
+};
+
+const getPreferences: Route = async (event, deps) => {
+  const userId = pathParameter(event, "userId", userIdSchema);
+  return json(200, { userId, ...withDefaults(await deps.preferences.get(userId)) });
+};
+
+/** Keyed by API Gateway's routeKey, which is exactly the route declared in the HTTP API. */
+export const ROUTES: Record<string, Route> = {
+  "POST /v1/notifications": publishNotification,
+  "GET /v1/notifications/{id}": getNotification,
+  "PUT /v1/users/{userId}/preferences": putPreferences,
+  "GET /v1/users/{userId}/preferences": getPreferences,
+};

@@ -1,0 +1,78 @@
+import type { Channel } from "./channels.ts";
+import type { ChannelMessage } from "./channel-message.ts";
+import { decideDelivery } from "./delivery-decision.ts";
+import { deliveryEvent, type DeliveryEvent, type DeliveryOutcome } from "./delivery-event.ts";
+import type { DeliveryEventPublisher } from "./delivery-event-publisher.ts";
+import { withDefaults } from "./preferences.ts";
+import { TransientProviderError, type ChannelProvider } from "./providers/provider.ts";
+import type { DedupClaims } from "./stores/dedup-claims.ts";
+import type { PreferencesStore } from "./stores/preferences-store.ts";
+import { findTemplate } from "./templates/registry.ts";
+import { renderContent } from "./templates/render.ts";
+
+export interface DeliverDependencies {
+  channel: Channel;
+  preferences: PreferencesStore;
+  claims: DedupClaims;
+  provider: ChannelProvider;
+  events: Pick<DeliveryEventPublisher, "publish">;
+  now: () => number;
+  newToken: () => string;
+}
+
+/** What happened to one (notification, user, channel); "duplicate" means an earlier attempt already sent it. */
+export type DeliveryResult = { kind: "outcome"; event: DeliveryEvent } | { kind: "duplicate"; event: DeliveryEvent };
+
+/** Another attempt holds the claim; the record is retried once the lease has run out. */
+export class ClaimBusyError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "ClaimBusyError";
+  }
+}
+
+/**
+ * One channel's delivery of one message: preferences, then the dedup claim, render, send, mark,
+ * and the outcome on the stream. Throws only for what a retry can fix; every other path ends in an
+ * event, so the deliveries table always learns what happened.
+ */
+export async function deliver(message: ChannelMessage, attempt: number, deps: DeliverDependencies): Promise<DeliveryResult> {
+  const { channel } = deps;
+  const key = { notificationId: message.notificationId, userId: message.userId, channel };
+  const outcome = (fields: Omit<DeliveryOutcome, "notificationId" | "userId" | "channel" | "attempt">): DeliveryEvent =>
+    deliveryEvent({ ...key, attempt, ...fields }, new Date(deps.now()));
+  const emit = async (result: DeliveryResult): Promise<DeliveryResult> => {
+    await deps.events.publish([result.event]);
+    return result;
+  };
+
+  const decision = decideDelivery(channel, message.userId, withDefaults(await deps.preferences.get(message.userId)));
+  if (!decision.send) return emit({ kind: "outcome", event: outcome({ status: "suppressed", reason: decision.reason }) });
+
+  const template = findTemplate(message.type);
+  if (!template) return emit({ kind: "outcome", event: outcome({ status: "failed", reason: `unknown_type: ${message.type}` }) });
+  const content = renderContent(template, channel, message.data);
+
+  const claim = await deps.claims.claim(key, deps.newToken());
+  if (claim.kind === "busy") throw new ClaimBusyError(`${message.notificationId}/${channel} is being sent by another attempt`);
+  if (claim.kind === "already_done") {
+    // Re-emitting the recorded outcome heals a crash between the mark and the event; the events function is idempotent.
+    return emit({ kind: "duplicate", event: outcome({ status: claim.status === "failed" ? "failed" : "sent", provider: deps.provider.name, providerMessageId: claim.providerMessageId }) });
+  }
+
+  let result;
+  try {
+    result = await deps.provider.send({ ...key, category: message.category, to: decision.to, content, attempt });
+  } catch (error) {
+    await deps.claims.release(key, claim.token);
+    if (error instanceof TransientProviderError) throw error;
+    throw new TransientProviderError(`${deps.provider.name} threw unexpectedly: ${(error as Error).message}`, { cause: error });
+  }
+
+  if (result.ok) {
+    await deps.claims.complete(key, claim.token, "sent", result.providerMessageId);
+    return emit({ kind: "outcome", event: outcome({ status: "sent", provider: deps.provider.name, providerMessageId: result.providerMessageId }) });
+  }
+  await deps.claims.complete(key, claim.token, "failed");
+  return emit({ kind: "outcome", event: outcome({ status: "failed", reason: result.reason, provider: deps.provider.name }) });
+}

@@ -1,0 +1,61 @@
+import { PublishBatchCommand, type PublishBatchRequestEntry, type SNSClient } from "@aws-sdk/client-sns";
+import { routingAttributes, type ChannelMessage } from "./channel-message.ts";
+
+const SNS_BATCH_LIMIT = 10;
+const MAX_ATTEMPTS = 4;
+
+/** Some messages were not accepted by SNS after retries; the caller must not report success. */
+export class PublishIncompleteError extends Error {
+  readonly failed: number;
+  constructor(failed: number, detail: string) {
+    super(`${failed} messages were not accepted by SNS: ${detail}`);
+    this.name = "PublishIncompleteError";
+    this.failed = failed;
+  }
+}
+
+/**
+ * Publishes one SNS message per recipient with PublishBatch, resending only the entries SNS reports
+ * as failed. Resending is safe: the workers' dedup claim makes a repeated message send once.
+ */
+export class NotificationPublisher {
+  private readonly client: SNSClient;
+  private readonly topicArn: string;
+  private readonly sleep: (millis: number) => Promise<void>;
+
+  constructor(client: SNSClient, topicArn: string, sleep: (millis: number) => Promise<void>) {
+    this.client = client;
+    this.topicArn = topicArn;
+    this.sleep = sleep;
+  }
+
+  async publish(messages: ChannelMessage[]): Promise<void> {
+    const batches: PublishBatchRequestEntry[][] = [];
+    for (let start = 0; start < messages.length; start += SNS_BATCH_LIMIT) {
+      batches.push(
+        messages.slice(start, start + SNS_BATCH_LIMIT).map((message, index) => ({
+          Id: `m${start + index}`,
+          Message: JSON.stringify(message),
+          MessageAttributes: routingAttributes(message),
+        })),
+      );
+    }
+    await Promise.all(batches.map((entries) => this.publishBatch(entries)));
+  }
+
+  private async publishBatch(entries: PublishBatchRequestEntry[]): Promise<void> {
+    let pending = entries;
+    for (let attempt = 1; ; attempt++) {
+      const response = await this.client.send(new PublishBatchCommand({ TopicArn: this.topicArn, PublishBatchRequestEntries: pending }));
+      const failures = response.Failed ?? [];
+      if (failures.length === 0) return;
+      const retryable = failures.filter((failure) => !failure.SenderFault);
+      if (retryable.length < failures.length || attempt >= MAX_ATTEMPTS) {
+        throw new PublishIncompleteError(failures.length, failures.map((failure) => `${failure.Code}: ${failure.Message}`).join("; "));
+      }
+      const failedIds = new Set(failures.map((failure) => failure.Id));
+      pending = pending.filter((entry) => failedIds.has(entry.Id));
+      await this.sleep(50 * 2 ** attempt * Math.random());
+    }
+  }
+}

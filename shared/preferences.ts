@@ -1,0 +1,39 @@
+import { z } from "zod";
+import { CHANNELS, type Channel } from "./channels.ts";
+
+const channelSwitches = z.strictObject(Object.fromEntries(CHANNELS.map((channel) => [channel, z.boolean().optional()])) as Record<Channel, z.ZodOptional<z.ZodBoolean>>);
+
+function isIanaTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat("en-US", { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const clockTime = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, "must be HH:MM (24-hour)");
+
+export const preferencesSchema = z.strictObject({
+  email: z.email().max(254).optional(),
+  phone: z.string().regex(/^\+[1-9]\d{1,14}$/, "must be an E.164 number such as +14155550123").optional(),
+  pushEndpoints: z.array(z.string().min(1).max(1024)).max(10).optional(),
+  timezone: z.string().refine(isIanaTimeZone, "must be an IANA time zone such as Europe/Lisbon").optional(),
+  locale: z.string().regex(/^[a-z]{2,3}(-[A-Z]{2})?$/, "must be a locale such as en or pt-BR").optional(),
+  channels: channelSwitches.optional(),
+  categories: z.record(z.string().min(1).max(64), z.union([z.literal(false), channelSwitches])).optional(),
+  quietHours: z.strictObject({ start: clockTime, end: clockTime }).optional(),
+  unsubscribed: z.boolean().optional(),
+});
+export type Preferences = z.infer<typeof preferencesSchema>;
+
+/** A user nobody has configured: every channel on, no addresses, so only in_app can reach them. */
+export function defaultPreferences(): Preferences {
+  return { timezone: "UTC", locale: "en", channels: { email: true, sms: true, push: true, in_app: true } };
+}
+
+/** Fills the defaults in under what the user stored, as GET returns it. */
+export function withDefaults(stored: Preferences | undefined): Preferences {
+  const defaults = defaultPreferences();
+  return { ...defaults, ...stored, channels: { ...defaults.channels, ...stored?.channels } };
+}

@@ -1,0 +1,42 @@
+import { PinpointSMSVoiceV2Client } from "@aws-sdk/client-pinpoint-sms-voice-v2";
+import { SESv2Client } from "@aws-sdk/client-sesv2";
+import { SNSClient } from "@aws-sdk/client-sns";
+import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import type { Channel } from "#shared/channels.ts";
+import { HttpProvider } from "./http-provider.ts";
+import { InboxProvider } from "./inbox-provider.ts";
+import type { ChannelProvider } from "./provider.ts";
+import { SesEmailProvider } from "./ses-email-provider.ts";
+import { EndUserMessagingSmsProvider } from "./sms-provider.ts";
+import { SnsPushProvider } from "./sns-push-provider.ts";
+
+type Env = Record<string, string | undefined>;
+
+function required(env: Env, name: string): string {
+  const value = env[name];
+  if (!value) throw new Error(`${name} is not set`);
+  return value;
+}
+
+/**
+ * Picks a channel's provider from configuration: PROVIDER=aws (the default) uses the channel's AWS
+ * service; PROVIDER=http sends through PROVIDER_HTTP_URL. Workers never branch on the target.
+ */
+export function providerFromEnv(channel: Channel, env: Env, documents: DynamoDBDocumentClient, now: () => number): ChannelProvider {
+  const kind = env.PROVIDER ?? "aws";
+  if (kind === "http") return new HttpProvider(required(env, "PROVIDER_HTTP_URL"), Number(env.PROVIDER_TIMEOUT_MS ?? 5000));
+  if (kind !== "aws") throw new Error(`PROVIDER must be aws or http, not ${kind}`);
+  switch (channel) {
+    case "email":
+      return new SesEmailProvider(new SESv2Client({}), { fromAddress: required(env, "EMAIL_FROM_ADDRESS"), configurationSetName: env.SES_CONFIGURATION_SET || undefined });
+    case "sms":
+      return new EndUserMessagingSmsProvider(new PinpointSMSVoiceV2Client({}), {
+        originationIdentity: env.SMS_ORIGINATION_IDENTITY || undefined,
+        configurationSetName: env.SMS_CONFIGURATION_SET || undefined,
+      });
+    case "push":
+      return new SnsPushProvider(new SNSClient({}));
+    case "in_app":
+      return new InboxProvider(documents, required(env, "INBOX_TABLE_NAME"), now);
+  }
+}

@@ -1,0 +1,30 @@
+import type { Channel } from "#shared/channels.ts";
+import type { Category } from "#shared/categories.ts";
+import type { RenderedContent } from "#shared/templates/render.ts";
+
+export interface SendRequest {
+  notificationId: string;
+  userId: string;
+  channel: Channel;
+  category: Category;
+  /** Addresses from the user's preferences: one email, one phone, several push endpoints, or the user id for in_app. */
+  to: string[];
+  content: RenderedContent;
+  attempt: number;
+}
+
+/** Outcomes are values; a permanent failure is not retried. A retryable fault throws TransientProviderError. */
+export type SendResult = { ok: true; providerMessageId: string } | { ok: false; reason: string };
+
+export interface ChannelProvider {
+  readonly name: string;
+  send(request: SendRequest): Promise<SendResult>;
+}
+
+/** A fault a retry can fix (throttling, a 5xx, a timeout): the record fails alone and comes back. */
+export class TransientProviderError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "TransientProviderError";
+  }
+}

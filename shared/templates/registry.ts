@@ -1,0 +1,16 @@
+import { marketingWeeklyDigest } from "./marketing-weekly-digest.ts";
+import { orderShipped } from "./order-shipped.ts";
+import { securityLoginAlert } from "./security-login-alert.ts";
+import type { TemplateDefinition } from "./template-definition.ts";
+
+const TEMPLATES: ReadonlyMap<string, TemplateDefinition> = new Map(
+  [orderShipped, securityLoginAlert, marketingWeeklyDigest].map((template) => [template.type, template]),
+);
+
+export function findTemplate(type: string): TemplateDefinition | undefined {
+  return TEMPLATES.get(type);
+}
+
+export function allTemplates(): TemplateDefinition[] {
+  return [...TEMPLATES.values()];
+}
