@@ -17,7 +17,7 @@ describe("decideDelivery", () => {
     ["suppresses push with an empty endpoint list", "push", { pushEndpoints: [] }, { send: false, reason: "no_address" }],
     ["sends on a channel another channel's switch does not touch", "email", { ...reachable, channels: { sms: false } }, { send: true, to: ["ada@example.com"] }],
   ] as const)("%s", (_name, channel, preferences, expected) => {
-    expect(decideDelivery(channel, "u-1", withDefaults(preferences))).toEqual(expected);
+    expect(decideDelivery(channel, "u-1", withDefaults(preferences as Preferences))).toEqual(expected);
   });
 
   it("lets a user with no preferences receive in_app only", () => {

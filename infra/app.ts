@@ -1,0 +1,3 @@
+import { createNotifyApp } from "./notify-app.ts";
+
+createNotifyApp().app.synth();

@@ -1,0 +1,54 @@
+import { Duration, Stack } from "aws-cdk-lib";
+import { SubscriptionFilter, type ITopic } from "aws-cdk-lib/aws-sns";
+import { SqsSubscription } from "aws-cdk-lib/aws-sns-subscriptions";
+import { Queue, QueueEncryption } from "aws-cdk-lib/aws-sqs";
+import { Construct } from "constructs";
+import type { Channel } from "#shared/channels.ts";
+
+export interface ChannelQueueProps {
+  readonly channel: Channel;
+  readonly topic: ITopic;
+  /** Receives before a message moves to the DLQ. @default 5 */
+  readonly maxReceiveCount?: number;
+  /** At least six times the worker's timeout, as AWS advises for SQS event sources. @default Duration.minutes(3) */
+  readonly visibilityTimeout?: Duration;
+}
+
+/**
+ * One channel's inbox from the topic: a queue that receives the direct messages whose `channels`
+ * attribute contains this channel, and the DLQ that catches what keeps failing.
+ */
+export class ChannelQueue extends Construct {
+  readonly queue: Queue;
+  readonly deadLetterQueue: Queue;
+  readonly maxReceiveCount: number;
+
+  constructor(scope: Construct, id: string, props: ChannelQueueProps) {
+    super(scope, id);
+    const prefix = `${Stack.of(this).stackName}-${props.channel.replace("_", "-")}`;
+    this.maxReceiveCount = props.maxReceiveCount ?? 5;
+    this.deadLetterQueue = new Queue(this, "DeadLetterQueue", {
+      queueName: `${prefix}-dlq`,
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    this.queue = new Queue(this, "Queue", {
+      queueName: prefix,
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      visibilityTimeout: props.visibilityTimeout ?? Duration.minutes(3),
+      retentionPeriod: Duration.days(4),
+      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: this.maxReceiveCount },
+    });
+    props.topic.addSubscription(
+      new SqsSubscription(this.queue, {
+        rawMessageDelivery: true,
+        filterPolicy: {
+          kind: SubscriptionFilter.stringFilter({ allowlist: ["direct"] }),
+          channels: SubscriptionFilter.stringFilter({ allowlist: [props.channel] }),
+        },
+      }),
+    );
+  }
+}

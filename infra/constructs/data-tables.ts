@@ -1,0 +1,58 @@
+import { RemovalPolicy, Stack } from "aws-cdk-lib";
+import { AttributeType, Billing, TableEncryptionV2, TableV2 } from "aws-cdk-lib/aws-dynamodb";
+import { Construct } from "constructs";
+
+export interface DataTablesProps {
+  /** Keep preferences, deliveries and inboxes when the stack is deleted. @default true */
+  readonly retainUserData?: boolean;
+}
+
+/** The stack's DynamoDB tables, on-demand and encrypted with the AWS-owned key. */
+export class DataTables extends Construct {
+  /** userId → the user's addresses and switches. */
+  readonly preferences: TableV2;
+  /** notificationId#userId#channel → claim state; expires by TTL. */
+  readonly dedup: TableV2;
+  /** notificationId + userId#channel → status, built from delivery events. */
+  readonly deliveries: TableV2;
+  /** userId + itemId → the in-app channel's items. */
+  readonly inbox: TableV2;
+
+  constructor(scope: Construct, id: string, props: DataTablesProps = {}) {
+    super(scope, id);
+    const stackName = Stack.of(this).stackName;
+    const userData = props.retainUserData === false ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN;
+    const defaults = { billing: Billing.onDemand(), encryption: TableEncryptionV2.awsManagedKey() };
+
+    this.preferences = new TableV2(this, "Preferences", {
+      ...defaults,
+      tableName: `${stackName}-preferences`,
+      partitionKey: { name: "userId", type: AttributeType.STRING },
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      removalPolicy: userData,
+    });
+    this.dedup = new TableV2(this, "Dedup", {
+      ...defaults,
+      tableName: `${stackName}-dedup`,
+      partitionKey: { name: "claimKey", type: AttributeType.STRING },
+      timeToLiveAttribute: "expiresAt",
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    this.deliveries = new TableV2(this, "Deliveries", {
+      ...defaults,
+      tableName: `${stackName}-deliveries`,
+      partitionKey: { name: "notificationId", type: AttributeType.STRING },
+      sortKey: { name: "deliveryKey", type: AttributeType.STRING },
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      removalPolicy: userData,
+    });
+    this.inbox = new TableV2(this, "Inbox", {
+      ...defaults,
+      tableName: `${stackName}-inbox`,
+      partitionKey: { name: "userId", type: AttributeType.STRING },
+      sortKey: { name: "itemId", type: AttributeType.STRING },
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      removalPolicy: userData,
+    });
+  }
+}

@@ -1,0 +1,60 @@
+import { Duration, Stack } from "aws-cdk-lib";
+import type { ITableV2 } from "aws-cdk-lib/aws-dynamodb";
+import { Stream, StreamEncryption, StreamMode } from "aws-cdk-lib/aws-kinesis";
+import { StartingPosition } from "aws-cdk-lib/aws-lambda";
+import { KinesisEventSource, SqsDlq } from "aws-cdk-lib/aws-lambda-event-sources";
+import { Queue, QueueEncryption } from "aws-cdk-lib/aws-sqs";
+import { Construct } from "constructs";
+import { NotifyFunction } from "./notify-function.ts";
+
+export interface DeliveryEventsProps {
+  readonly deliveries: ITableV2;
+  /** Provisioned shards; 0 selects on-demand capacity. @default 1 */
+  readonly shardCount?: number;
+  /** Retries of a failing batch before its range goes to the failure queue. @default 10 */
+  readonly retryAttempts?: number;
+}
+
+/**
+ * The `delivery-events` stream and the function that folds it into the deliveries table. A batch
+ * that keeps failing is bisected to isolate the bad record, then recorded on a failure queue.
+ */
+export class DeliveryEvents extends Construct {
+  readonly stream: Stream;
+  readonly processor: NotifyFunction;
+  readonly failureQueue: Queue;
+
+  constructor(scope: Construct, id: string, props: DeliveryEventsProps) {
+    super(scope, id);
+    const shardCount = props.shardCount ?? 1;
+    this.stream = new Stream(this, "Stream", {
+      streamName: `${Stack.of(this).stackName}-delivery-events`,
+      encryption: StreamEncryption.MANAGED,
+      retentionPeriod: Duration.hours(24),
+      ...(shardCount === 0 ? { streamMode: StreamMode.ON_DEMAND } : { streamMode: StreamMode.PROVISIONED, shardCount }),
+    });
+    this.failureQueue = new Queue(this, "FailureQueue", {
+      queueName: `${Stack.of(this).stackName}-delivery-events-failures`,
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    this.processor = new NotifyFunction(this, "Processor", {
+      entry: "delivery-events.ts",
+      serviceName: "delivery-events",
+      environment: { DELIVERIES_TABLE_NAME: props.deliveries.tableName },
+    });
+    props.deliveries.grantReadWriteData(this.processor.function);
+    this.processor.function.addEventSource(
+      new KinesisEventSource(this.stream, {
+        startingPosition: StartingPosition.TRIM_HORIZON,
+        batchSize: 100,
+        maxBatchingWindow: Duration.seconds(1),
+        bisectBatchOnError: true,
+        retryAttempts: props.retryAttempts ?? 10,
+        reportBatchItemFailures: true,
+        onFailure: new SqsDlq(this.failureQueue),
+      }),
+    );
+  }
+}

@@ -1,0 +1,30 @@
+import { App } from "aws-cdk-lib";
+import { NotifyStack } from "./notify-stack.ts";
+
+export const DEFAULT_STACK_NAME = "Notify";
+
+export interface NotifyAppOptions {
+  outdir?: string;
+  context?: Record<string, unknown>;
+}
+
+/**
+ * The one place that turns configuration (cdk.json context, -c flags) into the stack, used by
+ * `cdk synth|deploy` and by the local cloud alike so both deploy the same template.
+ */
+export function createNotifyApp(options: NotifyAppOptions = {}): { app: App; stack: NotifyStack } {
+  const app = new App({ outdir: options.outdir, context: options.context, analyticsReporting: false });
+  const context = (key: string): string | undefined => app.node.tryGetContext(`notify:${key}`);
+  const number = (key: string): number | undefined => (context(key) === undefined ? undefined : Number(context(key)));
+  const stack = new NotifyStack(app, context("stackName") ?? DEFAULT_STACK_NAME, {
+    env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
+    emailFromAddress: context("emailFromAddress"),
+    sesConfigurationSet: context("sesConfigurationSet"),
+    smsOriginationIdentity: context("smsOriginationIdentity"),
+    maxReceiveCount: number("maxReceiveCount"),
+    workerMaxConcurrency: number("workerMaxConcurrency"),
+    deliveryEventShards: number("deliveryEventShards"),
+    retainUserData: context("retainUserData") === undefined ? undefined : String(context("retainUserData")) !== "false",
+  });
+  return { app, stack };
+}

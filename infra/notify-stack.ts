@@ -1,0 +1,168 @@
+import { CfnOutput, Duration, Stack, type StackProps } from "aws-cdk-lib";
+import { PolicyStatement } from "aws-cdk-lib/aws-iam";
+import { SqsEventSource } from "aws-cdk-lib/aws-lambda-event-sources";
+import type { Construct } from "constructs";
+import { CHANNELS, type Channel } from "#shared/channels.ts";
+import { ChannelQueue } from "./constructs/channel-queue.ts";
+import { DataTables } from "./constructs/data-tables.ts";
+import { DeliveryEvents } from "./constructs/delivery-events.ts";
+import { HttpApi } from "./constructs/http-api.ts";
+import { NotificationTopic } from "./constructs/notification-topic.ts";
+import { NotifyFunction } from "./constructs/notify-function.ts";
+import { OpsAlarms } from "./constructs/ops-alarms.ts";
+
+export interface NotifyStackProps extends StackProps {
+  /** Verified SES identity that email is sent from. @default "notifications@example.com" */
+  readonly emailFromAddress?: string;
+  /** SES configuration set for sending events. @default none */
+  readonly sesConfigurationSet?: string;
+  /** End User Messaging SMS phone number, sender id or pool. @default the service picks */
+  readonly smsOriginationIdentity?: string;
+  /** Receives before a channel message is dead-lettered. @default 5 */
+  readonly maxReceiveCount?: number;
+  /** Messages per worker invocation. @default 10 */
+  readonly workerBatchSize?: number;
+  /** How long a worker waits to fill a batch. @default no wait */
+  readonly workerBatchingWindow?: Duration;
+  /** Concurrent worker invocations per channel, so one channel cannot starve the others. @default 10 */
+  readonly workerMaxConcurrency?: number;
+  /** Keep preferences, deliveries and inboxes when the stack is deleted. @default true */
+  readonly retainUserData?: boolean;
+  /** Kinesis shards for delivery events; 0 for on-demand. @default 1 */
+  readonly deliveryEventShards?: number;
+}
+
+const WORKER_TIMEOUT = Duration.seconds(30);
+/** A claim outlives the longest invocation, so only a crashed attempt's claim can expire. */
+const CLAIM_LEASE = Duration.seconds(60);
+/** Longer than DLQ retention (14 days): a redriven message still finds its claim. */
+const DEDUP_RETENTION = Duration.days(15);
+
+function pascal(channel: Channel): string {
+  return channel.split("_").map((part) => part[0]!.toUpperCase() + part.slice(1)).join("");
+}
+
+export class NotifyStack extends Stack {
+  constructor(scope: Construct, id: string, props: NotifyStackProps = {}) {
+    super(scope, id, props);
+    const output = (key: string, value: string, description: string) => new CfnOutput(this, key, { key, value, description });
+
+    const topic = new NotificationTopic(this, "Notifications");
+    const tables = new DataTables(this, "Tables", { retainUserData: props.retainUserData });
+    const events = new DeliveryEvents(this, "DeliveryEvents", { deliveries: tables.deliveries, shardCount: props.deliveryEventShards });
+    const alarms = new OpsAlarms(this, "Alarms");
+
+    const ingest = new NotifyFunction(this, "Ingest", {
+      entry: "ingest/handler.ts",
+      serviceName: "ingest",
+      environment: {
+        NOTIFICATIONS_TOPIC_ARN: topic.topic.topicArn,
+        DELIVERIES_TABLE_NAME: tables.deliveries.tableName,
+        PREFERENCES_TABLE_NAME: tables.preferences.tableName,
+      },
+    });
+    topic.grantPublish(ingest.function);
+    tables.deliveries.grantReadWriteData(ingest.function);
+    tables.preferences.grantReadWriteData(ingest.function);
+    const api = new HttpApi(this, "Http", { handler: ingest.function });
+
+    for (const channel of CHANNELS) {
+      const name = pascal(channel);
+      const queue = new ChannelQueue(this, `${name}Channel`, {
+        channel,
+        topic: topic.topic,
+        maxReceiveCount: props.maxReceiveCount,
+        visibilityTimeout: Duration.seconds(WORKER_TIMEOUT.toSeconds() * 6),
+      });
+      const worker = new NotifyFunction(this, `${name}Worker`, {
+        entry: "channel-worker.ts",
+        serviceName: `${channel}-worker`,
+        timeout: WORKER_TIMEOUT,
+        environment: {
+          CHANNEL: channel,
+          PROVIDER: "aws",
+          PREFERENCES_TABLE_NAME: tables.preferences.tableName,
+          DEDUP_TABLE_NAME: tables.dedup.tableName,
+          DELIVERY_EVENTS_STREAM_NAME: events.stream.streamName,
+          CLAIM_LEASE_SECONDS: String(CLAIM_LEASE.toSeconds()),
+          DEDUP_RETENTION_SECONDS: String(DEDUP_RETENTION.toSeconds()),
+          ...this.providerEnvironment(channel, props, tables),
+        },
+      });
+      tables.preferences.grantReadData(worker.function);
+      tables.dedup.grantReadWriteData(worker.function);
+      events.stream.grantWrite(worker.function);
+      this.grantProvider(channel, worker, tables);
+      worker.function.addEventSource(
+        new SqsEventSource(queue.queue, {
+          batchSize: props.workerBatchSize ?? 10,
+          maxBatchingWindow: props.workerBatchingWindow,
+          reportBatchItemFailures: true,
+          maxConcurrency: props.workerMaxConcurrency ?? 10,
+        }),
+      );
+
+      alarms.deadLetterQueue(`${name}DeadLetters`, queue.deadLetterQueue);
+      alarms.queueAge(`${name}QueueAge`, queue.queue);
+      alarms.functionErrors(`${name}WorkerErrors`, worker.function);
+      output(`${name}QueueUrl`, queue.queue.queueUrl, `${channel} channel queue`);
+      output(`${name}DeadLetterQueueUrl`, queue.deadLetterQueue.queueUrl, `${channel} channel dead-letter queue`);
+      output(`${name}WorkerName`, worker.function.functionName, `${channel} worker function`);
+    }
+
+    alarms.functionErrors("IngestErrors", ingest.function);
+    alarms.functionErrors("DeliveryEventsErrors", events.processor.function);
+    alarms.iteratorAge("DeliveryEventsIteratorAge", events.stream);
+    alarms.deadLetterQueue("DeliveryEventsFailures", events.failureQueue);
+
+    output("ApiId", api.api.apiId, "HTTP API id");
+    output("NotificationsTopicArn", topic.topic.topicArn, "Topic that fans notifications out to the channel queues");
+    output("PreferencesTableName", tables.preferences.tableName, "User preferences");
+    output("DedupTableName", tables.dedup.tableName, "Send claims per notification, user and channel");
+    output("DeliveriesTableName", tables.deliveries.tableName, "Delivery status per notification, user and channel");
+    output("InboxTableName", tables.inbox.tableName, "In-app inbox items");
+    output("DeliveryEventsStreamName", events.stream.streamName, "Kinesis stream of delivery outcomes");
+    output("DeliveryEventsFailureQueueUrl", events.failureQueue.queueUrl, "Delivery-event batches that exhausted their retries");
+    output("OpsTopicArn", alarms.topic.topicArn, "Alarm notifications; subscribe the on-call team");
+  }
+
+  private providerEnvironment(channel: Channel, props: NotifyStackProps, tables: DataTables): Record<string, string> {
+    switch (channel) {
+      case "email":
+        return {
+          EMAIL_FROM_ADDRESS: props.emailFromAddress ?? "notifications@example.com",
+          ...(props.sesConfigurationSet ? { SES_CONFIGURATION_SET: props.sesConfigurationSet } : {}),
+        };
+      case "sms":
+        return props.smsOriginationIdentity ? { SMS_ORIGINATION_IDENTITY: props.smsOriginationIdentity } : {};
+      case "push":
+        return {};
+      case "in_app":
+        return { INBOX_TABLE_NAME: tables.inbox.tableName };
+    }
+  }
+
+  /** Each worker may call its own provider and nothing else. */
+  private grantProvider(channel: Channel, worker: NotifyFunction, tables: DataTables): void {
+    const { region, account } = this;
+    switch (channel) {
+      case "email":
+        worker.function.addToRolePolicy(
+          new PolicyStatement({
+            actions: ["ses:SendEmail"],
+            resources: [`arn:${this.partition}:ses:${region}:${account}:identity/*`, `arn:${this.partition}:ses:${region}:${account}:configuration-set/*`],
+          }),
+        );
+        return;
+      case "sms":
+        worker.function.addToRolePolicy(new PolicyStatement({ actions: ["sms-voice:SendTextMessage"], resources: [`arn:${this.partition}:sms-voice:${region}:${account}:*`] }));
+        return;
+      case "push":
+        worker.function.addToRolePolicy(new PolicyStatement({ actions: ["sns:Publish"], resources: [`arn:${this.partition}:sns:${region}:${account}:endpoint/*`] }));
+        return;
+      case "in_app":
+        tables.inbox.grantWriteData(worker.function);
+        return;
+    }
+  }
+}

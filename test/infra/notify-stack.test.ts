@@ -1,0 +1,170 @@
+import { Match } from "aws-cdk-lib/assertions";
+import { describe, expect, it } from "vitest";
+import { CHANNELS } from "#shared/channels.ts";
+import { resourcesOfType, synthesizedTemplate } from "../helpers/synthesized-template.ts";
+
+const template = synthesizedTemplate();
+const queues = resourcesOfType(template, "AWS::SQS::Queue");
+const channelQueueIds = Object.keys(queues).filter((id) => /ChannelQueue[0-9A-F]{8}$/.test(id));
+const deadLetterQueueIds = Object.keys(queues).filter((id) => /ChannelDeadLetterQueue[0-9A-F]{8}$/.test(id));
+const functions = resourcesOfType(template, "AWS::Lambda::Function");
+const alarms = Object.values(resourcesOfType(template, "AWS::CloudWatch::Alarm"));
+const opsTopicId = Object.keys(resourcesOfType(template, "AWS::SNS::Topic")).find((id) => id.startsWith("AlarmsTopic"))!;
+
+function alarmsOn(metricName: string, dimensionRef: string) {
+  return alarms.filter(
+    (alarm) => alarm.Properties.MetricName === metricName && JSON.stringify(alarm.Properties.Dimensions ?? []).includes(`"${dimensionRef}"`),
+  );
+}
+
+describe("channel queues", () => {
+  it("gives each of the four channels a queue and a DLQ", () => {
+    expect(channelQueueIds).toHaveLength(CHANNELS.length);
+    expect(deadLetterQueueIds).toHaveLength(CHANNELS.length);
+  });
+
+  it("redrives every channel queue to its own DLQ after maxReceiveCount receives", () => {
+    for (const id of channelQueueIds) {
+      const redrive = queues[id]!.Properties.RedrivePolicy;
+      expect(redrive.maxReceiveCount, id).toBe(5);
+      const channelPrefix = id.replace(/Queue[0-9A-F]{8}$/, "");
+      expect(redrive.deadLetterTargetArn["Fn::GetAtt"][0], id).toMatch(new RegExp(`^${channelPrefix}DeadLetterQueue[0-9A-F]{8}$`));
+    }
+  });
+
+  it("alarms to the ops topic when any DLQ holds a message", () => {
+    for (const id of deadLetterQueueIds) {
+      const matching = alarmsOn("ApproximateNumberOfMessagesVisible", id);
+      expect(matching, id).toHaveLength(1);
+      expect(matching[0]!.Properties).toMatchObject({ Threshold: 1, ComparisonOperator: "GreaterThanOrEqualToThreshold", AlarmActions: [{ Ref: opsTopicId }] });
+    }
+  });
+
+  it("alarms when a channel queue's oldest message gets old", () => {
+    for (const id of channelQueueIds) expect(alarmsOn("ApproximateAgeOfOldestMessage", id), id).toHaveLength(1);
+  });
+
+  it("encrypts every queue", () => {
+    for (const [id, queue] of Object.entries(queues)) expect(queue.Properties.SqsManagedSseEnabled ?? queue.Properties.KmsMasterKeyId, id).toBeTruthy();
+  });
+
+  it("denies every queue to callers not using HTTPS", () => {
+    const policies = Object.values(resourcesOfType(template, "AWS::SQS::QueuePolicy"));
+    for (const id of Object.keys(queues)) {
+      const policy = policies.find((candidate) => JSON.stringify(candidate.Properties.Queues).includes(`"${id}"`));
+      expect(policy?.Properties.PolicyDocument.Statement, id).toContainEqual(
+        expect.objectContaining({ Effect: "Deny", Condition: { Bool: { "aws:SecureTransport": "false" } } }),
+      );
+    }
+  });
+});
+
+describe("fan-out subscriptions", () => {
+  const subscriptions = Object.values(resourcesOfType(template, "AWS::SNS::Subscription"));
+
+  it.each(CHANNELS)("delivers to the %s queue only direct messages whose channels contain it, raw", (channel) => {
+    const queueId = channelQueueIds.find((id) => id.toLowerCase().startsWith(channel.replace("_", "")))!;
+    const subscription = subscriptions.find((candidate) => candidate.Properties.Endpoint["Fn::GetAtt"][0] === queueId);
+    expect(subscription?.Properties).toMatchObject({
+      Protocol: "sqs",
+      RawMessageDelivery: true,
+      FilterPolicy: { kind: ["direct"], channels: [channel] },
+    });
+  });
+});
+
+describe("functions and event sources", () => {
+  it("runs every function on nodejs22.x", () => {
+    for (const [id, fn] of Object.entries(functions)) expect(fn.Properties.Runtime, id).toBe("nodejs22.x");
+  });
+
+  it("reports batch item failures on every event source mapping", () => {
+    const mappings = Object.values(resourcesOfType(template, "AWS::Lambda::EventSourceMapping"));
+    expect(mappings).toHaveLength(CHANNELS.length + 1);
+    for (const mapping of mappings) expect(mapping.Properties.FunctionResponseTypes).toEqual(["ReportBatchItemFailures"]);
+  });
+
+  it("caps each channel worker's concurrency", () => {
+    template.resourcePropertiesCountIs("AWS::Lambda::EventSourceMapping", { ScalingConfig: { MaximumConcurrency: 10 } }, CHANNELS.length);
+  });
+
+  it("bisects and bounds retries of failing delivery-event batches, sending the rest to a failure queue", () => {
+    template.hasResourceProperties("AWS::Lambda::EventSourceMapping", {
+      StartingPosition: "TRIM_HORIZON",
+      BisectBatchOnFunctionError: true,
+      MaximumRetryAttempts: 10,
+      DestinationConfig: { OnFailure: { Destination: Match.anyValue() } },
+    });
+  });
+
+  it("alarms on every function's errors", () => {
+    for (const id of Object.keys(functions)) expect(alarmsOn("Errors", id), id).toHaveLength(1);
+  });
+});
+
+describe("data at rest", () => {
+  it("bills every table on demand and encrypts it", () => {
+    for (const [id, table] of Object.entries(resourcesOfType(template, "AWS::DynamoDB::GlobalTable"))) {
+      expect(table.Properties.BillingMode, id).toBe("PAY_PER_REQUEST");
+      expect(table.Properties.SSESpecification?.SSEEnabled, id).toBe(true);
+    }
+  });
+
+  it("expires dedup claims by TTL", () => {
+    template.hasResourceProperties("AWS::DynamoDB::GlobalTable", {
+      KeySchema: [{ AttributeName: "claimKey", KeyType: "HASH" }],
+      TimeToLiveSpecification: { AttributeName: "expiresAt", Enabled: true },
+    });
+  });
+
+  it("encrypts the delivery-events stream and alarms on its iterator age", () => {
+    const [streamId, stream] = Object.entries(resourcesOfType(template, "AWS::Kinesis::Stream"))[0]!;
+    expect(stream.Properties.StreamEncryption).toEqual({ EncryptionType: "KMS", KeyId: "alias/aws/kinesis" });
+    expect(alarmsOn("GetRecords.IteratorAgeMilliseconds", streamId)).toHaveLength(1);
+  });
+
+  it("encrypts both topics", () => {
+    for (const [id, topic] of Object.entries(resourcesOfType(template, "AWS::SNS::Topic"))) expect(topic.Properties.KmsMasterKeyId, id).toBeDefined();
+  });
+});
+
+describe("HTTP API", () => {
+  it("requires IAM authorization on every route", () => {
+    const routes = Object.values(resourcesOfType(template, "AWS::ApiGatewayV2::Route"));
+    expect(routes.map((route) => route.Properties.RouteKey).sort()).toEqual([
+      "GET /v1/notifications/{id}",
+      "GET /v1/users/{userId}/preferences",
+      "POST /v1/notifications",
+      "PUT /v1/users/{userId}/preferences",
+    ]);
+    for (const route of routes) expect(route.Properties.AuthorizationType).toBe("AWS_IAM");
+  });
+});
+
+describe("least privilege", () => {
+  const policies = resourcesOfType(template, "AWS::IAM::Policy");
+  const actionsOf = (workerPrefix: string): string[] => {
+    const policy = Object.entries(policies).find(([id]) => id.startsWith(workerPrefix))![1];
+    return policy.Properties.PolicyDocument.Statement.flatMap((statement: { Action: string | string[] }) => statement.Action);
+  };
+
+  it.each([
+    ["EmailWorker", "ses:SendEmail"],
+    ["SmsWorker", "sms-voice:SendTextMessage"],
+    ["PushWorker", "sns:Publish"],
+    ["InAppWorker", "dynamodb:PutItem"],
+  ])("lets %s call its own provider (%s) and no other channel's", (worker, action) => {
+    const others = ["ses:SendEmail", "sms-voice:SendTextMessage", "sns:Publish"].filter((candidate) => candidate !== action);
+    expect(actionsOf(worker)).toContain(action);
+    for (const other of others) expect(actionsOf(worker)).not.toContain(other);
+  });
+});
+
+describe("outputs", () => {
+  it("exports every name and URL a client needs", () => {
+    const outputs = Object.keys(template.findOutputs("*"));
+    for (const key of ["ApiUrl", "NotificationsTopicArn", "DeliveriesTableName", "PreferencesTableName", "DeliveryEventsStreamName", "OpsTopicArn", "EmailQueueUrl", "InAppDeadLetterQueueUrl"]) {
+      expect(outputs).toContain(key);
+    }
+  });
+});
