@@ -44,7 +44,7 @@ async function deliverRecord(record: SQSRecord): Promise<void> {
   const result = await deliver(message, attempt, dependencies);
   const { status, reason } = result.event;
   metrics.addMetric(result.kind === "duplicate" ? "deduplicated" : status, MetricUnit.Count, 1);
-  if (status === "sent" && result.kind === "outcome") metrics.addMetric("providerLatency", MetricUnit.Milliseconds, now() - started);
+  if (status === "sent" && result.kind === "outcome") metrics.addMetric("deliveryLatency", MetricUnit.Milliseconds, now() - started);
   logger.info("delivery outcome", { notificationId: message.notificationId, channel, status, reason, attempt, duplicate: result.kind === "duplicate" });
 }
 

@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
+import { MetricUnit } from "@aws-lambda-powertools/metrics";
 import { logMetrics } from "@aws-lambda-powertools/metrics/middleware";
 import middy from "@middy/core";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
@@ -18,6 +19,11 @@ const dependencies: IngestDependencies = {
   deliveries: new DeliveriesStore(documents, requiredEnv("DELIVERIES_TABLE_NAME")),
   preferences: new PreferencesStore(documents, requiredEnv("PREFERENCES_TABLE_NAME")),
   now: () => Date.now(),
+  onAccepted(notification) {
+    metrics.addMetric("notificationsAccepted", MetricUnit.Count, 1);
+    metrics.addMetric("messagesPublished", MetricUnit.Count, notification.userIds.length);
+    logger.info("notification accepted", { notificationId: notification.notificationId, type: notification.type, recipients: notification.userIds.length, channels: notification.channels });
+  },
 };
 
 async function handleRequest(event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> {

@@ -1,7 +1,7 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 import { channelMessagesFor } from "#shared/channel-message.ts";
 import { notificationIdSchema, userIdSchema } from "#shared/identifiers.ts";
-import { acceptNotificationRequest } from "#shared/notification-request.ts";
+import { acceptNotificationRequest, type AcceptedNotification } from "#shared/notification-request.ts";
 import { PublishIncompleteError, type NotificationPublisher } from "#shared/notification-publisher.ts";
 import { preferencesSchema, withDefaults } from "#shared/preferences.ts";
 import { RequestError } from "#shared/request-error.ts";
@@ -12,6 +12,7 @@ import { json } from "./http-response.ts";
 import { jsonBody } from "./request-body.ts";
 
 export interface IngestDependencies {
+  onAccepted(notification: AcceptedNotification): void;
   publisher: NotificationPublisher;
   deliveries: DeliveriesStore;
   preferences: PreferencesStore;
@@ -38,6 +39,7 @@ const publishNotification: Route = async (event, deps) => {
     // Retrying with the same notificationId is safe: every repeated message still sends once.
     return json(503, { notificationId: notification.notificationId, error: { code: "publish_incomplete", message: `${error.failed} messages were not accepted; retry with the same notificationId` } });
   }
+  deps.onAccepted(notification);
   return json(202, { notificationId: notification.notificationId, recipients: notification.userIds.length, channels: notification.channels });
 };
 

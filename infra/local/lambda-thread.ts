@@ -1,0 +1,70 @@
+/**
+ * Entry of one Lambda execution environment: a worker thread with the function's environment as
+ * its process.env. It loads the bundle CDK built, then serves one invocation at a time.
+ */
+import { randomUUID } from "node:crypto";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { parentPort, workerData } from "node:worker_threads";
+
+interface ThreadData {
+  assetDir: string;
+  handler: string;
+  functionName: string;
+  functionArn: string;
+  memorySize: number;
+}
+
+interface Invocation {
+  requestId: string;
+  event: unknown;
+  deadline: number;
+}
+
+const data = workerData as ThreadData;
+const port = parentPort!;
+
+function serializeError(error: unknown) {
+  const shaped = error as { name?: string; message?: string; stack?: string };
+  return { errorType: shaped?.name ?? "Error", errorMessage: shaped?.message ?? String(error), stack: shaped?.stack?.split("\n") ?? [] };
+}
+
+async function loadHandler(): Promise<(event: unknown, context: unknown) => Promise<unknown>> {
+  const dot = data.handler.lastIndexOf(".");
+  const file = data.handler.slice(0, dot);
+  const exported = data.handler.slice(dot + 1);
+  // NodejsFunction emits index.mjs for ESM bundles; the handler string names the file without extension.
+  const module = await import(pathToFileURL(join(data.assetDir, `${file}.mjs`)).href).catch(() => import(pathToFileURL(join(data.assetDir, `${file}.js`)).href));
+  const handler = module[exported];
+  if (typeof handler !== "function") throw new Error(`${data.handler} does not export a function`);
+  return handler;
+}
+
+try {
+  const handler = await loadHandler();
+  port.on("message", async ({ requestId, event, deadline }: Invocation) => {
+    const context = {
+      functionName: data.functionName,
+      functionVersion: "$LATEST",
+      invokedFunctionArn: data.functionArn,
+      memoryLimitInMB: String(data.memorySize),
+      awsRequestId: requestId,
+      logGroupName: `/aws/lambda/${data.functionName}`,
+      logStreamName: `local/${randomUUID()}`,
+      callbackWaitsForEmptyEventLoop: true,
+      getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+      done: () => undefined,
+      fail: () => undefined,
+      succeed: () => undefined,
+    };
+    try {
+      const result = await handler(event, context);
+      port.postMessage({ requestId, ok: true, result });
+    } catch (error) {
+      port.postMessage({ requestId, ok: false, error: serializeError(error) });
+    }
+  });
+  port.postMessage({ ready: true });
+} catch (error) {
+  port.postMessage({ ready: false, error: serializeError(error) });
+}

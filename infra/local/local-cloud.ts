@@ -1,0 +1,202 @@
+import { mkdirSync, readFileSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { setTimeout as sleep } from "node:timers/promises";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { KinesisClient } from "@aws-sdk/client-kinesis";
+import { SNSClient } from "@aws-sdk/client-sns";
+import { SQSClient } from "@aws-sdk/client-sqs";
+import { createNotifyApp } from "#infra/notify-app.ts";
+import type { CfnTemplate } from "./cloudformation-template.ts";
+import { LOCAL_ACCOUNT, LOCAL_REGION, startEmulators, type EmulatorEndpoints } from "./emulators.ts";
+import { HttpGateway } from "./http-gateway.ts";
+import { KinesisEventSource } from "./kinesis-event-source.ts";
+import { LocalFunction } from "./local-function.ts";
+import { localRoutes } from "./local-routes.ts";
+import { RecordingSink } from "./recording-sink.ts";
+import { SqsEventSource } from "./sqs-event-source.ts";
+import { deployTemplate, type DeployedStack, type FunctionSpec } from "./template-deployer.ts";
+
+export const PROJECT_ROOT = fileURLToPath(new URL("../../", import.meta.url));
+
+export interface LocalCloudOptions {
+  /** Port of the HTTP API; 0 picks a free one. @default 4000 */
+  port?: number;
+  /** Where the assembly and function logs go. @default <project>/.notify */
+  stateDir?: string;
+  /** Extra CDK context, merged over cdk.json's. */
+  context?: Record<string, unknown>;
+}
+
+export interface LocalCloud {
+  apiUrl: string;
+  endpoints: EmulatorEndpoints;
+  region: string;
+  outputs: Record<string, string>;
+  stack: DeployedStack;
+  stateDir: string;
+  sink: RecordingSink;
+  /** Resolves once no message is queued or in flight and every stream consumer has caught up. */
+  settled(timeoutMillis?: number): Promise<void>;
+  stop(): Promise<void>;
+}
+
+function cdkJsonContext(): Record<string, unknown> {
+  return (JSON.parse(readFileSync(join(PROJECT_ROOT, "cdk.json"), "utf8")) as { context?: Record<string, unknown> }).context ?? {};
+}
+
+/** `cdk synth` in-process, with asset metadata on so each function's bundle can be found. */
+function synthesize(assemblyDir: string, context: Record<string, unknown>): { template: CfnTemplate; stackName: string } {
+  rmSync(assemblyDir, { recursive: true, force: true });
+  const { app, stack } = createNotifyApp({ outdir: assemblyDir, context: { ...cdkJsonContext(), ...context, "aws:cdk:enable-asset-metadata": true } });
+  return { template: app.synth().getStackArtifact(stack.artifactId).template as CfnTemplate, stackName: stack.stackName };
+}
+
+/**
+ * The environment a function sees: its template environment, Lambda's reserved variables, and the
+ * emulator endpoints through the SDK's standard AWS_ENDPOINT_URL_* settings. Providers are swapped for
+ * the recording sink by configuration (PROVIDER=http), never by a code path in the workers.
+ */
+function functionEnvironment(spec: FunctionSpec, endpoints: EmulatorEndpoints, sinkUrl: string): Record<string, string> {
+  return {
+    ...spec.environment,
+    ...(spec.environment.PROVIDER ? { PROVIDER: "http", PROVIDER_HTTP_URL: sinkUrl } : {}),
+    AWS_REGION: LOCAL_REGION,
+    AWS_DEFAULT_REGION: LOCAL_REGION,
+    AWS_ACCESS_KEY_ID: "local",
+    AWS_SECRET_ACCESS_KEY: "local",
+    AWS_ENDPOINT_URL_SNS: endpoints.sns,
+    AWS_ENDPOINT_URL_SQS: endpoints.sqs,
+    AWS_ENDPOINT_URL_DYNAMODB: endpoints.dynamodb,
+    AWS_ENDPOINT_URL_KINESIS: endpoints.kinesis,
+    AWS_LAMBDA_FUNCTION_NAME: spec.name,
+    AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(spec.memorySize),
+    AWS_LAMBDA_FUNCTION_VERSION: "$LATEST",
+    AWS_EXECUTION_ENV: "AWS_Lambda_nodejs22.x",
+    LAMBDA_TASK_ROOT: spec.assetDir,
+  };
+}
+
+export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<LocalCloud> {
+  const stateDir = options.stateDir ?? join(PROJECT_ROOT, ".notify");
+  const logDir = join(stateDir, "logs");
+  mkdirSync(logDir, { recursive: true });
+
+  const emulators = await startEmulators();
+  const { endpoints } = emulators;
+  const credentials = { accessKeyId: "local", secretAccessKey: "local" };
+  const clients = {
+    sns: new SNSClient({ region: LOCAL_REGION, endpoint: endpoints.sns, credentials }),
+    sqs: new SQSClient({ region: LOCAL_REGION, endpoint: endpoints.sqs, credentials }),
+    dynamodb: new DynamoDBClient({ region: LOCAL_REGION, endpoint: endpoints.dynamodb, credentials }),
+    kinesis: new KinesisClient({ region: LOCAL_REGION, endpoint: endpoints.kinesis, credentials }),
+  };
+
+  const sink = new RecordingSink();
+  const functions = new Map<string, LocalFunction>();
+  const sqsSources: SqsEventSource[] = [];
+  const kinesisSources: KinesisEventSource[] = [];
+
+  async function settled(timeoutMillis = 30_000): Promise<void> {
+    const deadline = Date.now() + timeoutMillis;
+    // Several quiet looks in a row, spanning more than one stream poll, so nothing is between hops.
+    for (let quiet = 0; quiet < 4; ) {
+      if (Date.now() > deadline) throw new Error(`the local cloud still had work in flight after ${timeoutMillis} ms`);
+      const queuesIdle = (await Promise.all(sqsSources.map((source) => source.isIdle()))).every(Boolean);
+      const idle = queuesIdle && kinesisSources.every((source) => source.isIdle()) && [...functions.values()].every((fn) => !fn.busy);
+      quiet = idle ? quiet + 1 : 0;
+      await sleep(100);
+    }
+  }
+
+  const gateway = new HttpGateway(localRoutes({ sink, settled }));
+  try {
+    await gateway.listen(options.port ?? 4000);
+    const { template, stackName } = synthesize(join(stateDir, "cdk.out"), options.context ?? {});
+    const stack = await deployTemplate(template, {
+      stackName,
+      region: LOCAL_REGION,
+      account: LOCAL_ACCOUNT,
+      assemblyDir: join(stateDir, "cdk.out"),
+      apiEndpoint: gateway.url,
+      clients,
+    });
+
+    for (const spec of stack.functions) {
+      functions.set(spec.name, new LocalFunction(spec, functionEnvironment(spec, endpoints, `${gateway.url}/_local/sink`), join(logDir, `${spec.logicalId}.log`)));
+    }
+    const functionByArn = (arn: string) => {
+      const fn = functions.get(arn.split(":").pop()!);
+      if (!fn) throw new Error(`no local function for ${arn}`);
+      return fn;
+    };
+
+    for (const mapping of stack.eventSourceMappings) {
+      const fn = functions.get(mapping.functionName);
+      if (!fn) throw new Error(`event source mapping ${mapping.logicalId} targets unknown function ${mapping.functionName}`);
+      const reportBatchItemFailures = mapping.functionResponseTypes?.includes("ReportBatchItemFailures") ?? false;
+      const queue = stack.queues.find((candidate) => candidate.arn === mapping.eventSourceArn);
+      const stream = stack.streams.find((candidate) => candidate.arn === mapping.eventSourceArn);
+      if (queue) {
+        const source = new SqsEventSource({
+          sqs: clients.sqs,
+          queueUrl: queue.url,
+          queueArn: queue.arn,
+          region: LOCAL_REGION,
+          function: fn,
+          batchSize: mapping.batchSize,
+          batchingWindowSeconds: mapping.maximumBatchingWindowInSeconds,
+          reportBatchItemFailures,
+          maximumConcurrency: mapping.maximumConcurrency,
+        });
+        sqsSources.push(source);
+        source.start();
+      } else if (stream) {
+        const onFailure = stack.queues.find((candidate) => candidate.arn === mapping.onFailureDestinationArn);
+        const source = new KinesisEventSource({
+          kinesis: clients.kinesis,
+          sqs: clients.sqs,
+          streamName: stream.name,
+          streamArn: stream.arn,
+          region: LOCAL_REGION,
+          function: fn,
+          batchSize: mapping.batchSize,
+          startingPosition: mapping.startingPosition === "LATEST" ? "LATEST" : "TRIM_HORIZON",
+          bisectBatchOnFunctionError: mapping.bisectBatchOnFunctionError ?? false,
+          maximumRetryAttempts: mapping.maximumRetryAttempts,
+          reportBatchItemFailures,
+          onFailureQueueUrl: onFailure?.url,
+        });
+        kinesisSources.push(source);
+        await source.start();
+      } else {
+        throw new Error(`event source mapping ${mapping.logicalId} reads ${mapping.eventSourceArn}, which the local cloud did not create`);
+      }
+    }
+    gateway.setRoutes(stack.routes.map((route) => ({ routeKey: route.routeKey, function: functionByArn(route.functionArn) })));
+
+    return {
+      apiUrl: gateway.url,
+      endpoints,
+      region: LOCAL_REGION,
+      outputs: stack.outputs,
+      stack,
+      stateDir,
+      sink,
+      settled,
+      async stop() {
+        await Promise.all([...sqsSources, ...kinesisSources].map((source) => source.stop()));
+        await gateway.close();
+        await Promise.all([...functions.values()].map((fn) => fn.stop()));
+        for (const client of Object.values(clients)) client.destroy();
+        await emulators.stop();
+      },
+    };
+  } catch (error) {
+    await Promise.all([...sqsSources, ...kinesisSources].map((source) => source.stop()));
+    await Promise.all([...functions.values()].map((fn) => fn.stop()));
+    await gateway.close().catch(() => undefined);
+    await emulators.stop();
+    throw error;
+  }
+}

@@ -1,0 +1,123 @@
+import { randomUUID } from "node:crypto";
+import { createWriteStream, type WriteStream } from "node:fs";
+import { Worker } from "node:worker_threads";
+import type { FunctionSpec } from "./template-deployer.ts";
+
+export interface FunctionError {
+  errorType: string;
+  errorMessage: string;
+  stack?: string[];
+}
+
+export type InvokeResult = { ok: true; result: unknown } | { ok: false; error: FunctionError };
+
+interface Instance {
+  worker: Worker;
+  ready: Promise<void>;
+}
+
+const THREAD_ENTRY = new URL("./lambda-thread.ts", import.meta.url);
+
+/**
+ * A deployed function: a pool of execution environments (worker threads), each running one
+ * invocation at a time as Lambda does. An invocation that outlives the function's timeout is
+ * answered with Lambda's timeout error and its environment is discarded, as Lambda discards it.
+ */
+export class LocalFunction {
+  readonly spec: FunctionSpec;
+  private readonly environment: Record<string, string>;
+  private readonly idle: Instance[] = [];
+  private readonly all = new Set<Instance>();
+  private readonly log: WriteStream;
+  private inFlight = 0;
+
+  constructor(spec: FunctionSpec, environment: Record<string, string>, logFile: string) {
+    this.spec = spec;
+    this.environment = environment;
+    this.log = createWriteStream(logFile, { flags: "a" });
+  }
+
+  get busy(): boolean {
+    return this.inFlight > 0;
+  }
+
+  async invoke(event: unknown): Promise<InvokeResult> {
+    this.inFlight++;
+    const instance = this.idle.pop() ?? this.start();
+    try {
+      await instance.ready;
+    } catch (error) {
+      this.discard(instance);
+      this.inFlight--;
+      return { ok: false, error: { errorType: "Runtime.InitError", errorMessage: (error as Error).message } };
+    }
+    const requestId = randomUUID();
+    const timeoutMillis = this.spec.timeoutSeconds * 1000;
+    const result = await new Promise<InvokeResult | "timeout">((resolve) => {
+      const timer = setTimeout(() => resolve("timeout"), timeoutMillis);
+      const onMessage = (message: { requestId: string } & InvokeResult) => {
+        if (message.requestId !== requestId) return;
+        clearTimeout(timer);
+        instance.worker.off("message", onMessage);
+        instance.worker.off("exit", onExit);
+        resolve(message);
+      };
+      const onExit = (code: number) => {
+        clearTimeout(timer);
+        resolve({ ok: false, error: { errorType: "Runtime.ExitError", errorMessage: `the execution environment exited with code ${code}` } });
+      };
+      instance.worker.on("message", onMessage);
+      instance.worker.once("exit", onExit);
+      instance.worker.postMessage({ requestId, event, deadline: Date.now() + timeoutMillis });
+    });
+    this.inFlight--;
+    if (result === "timeout") {
+      this.discard(instance);
+      return { ok: false, error: { errorType: "Sandbox.Timedout", errorMessage: `Task timed out after ${this.spec.timeoutSeconds.toFixed(2)} seconds` } };
+    }
+    if (!result.ok && result.error.errorType === "Runtime.ExitError") this.discard(instance);
+    else this.idle.push(instance);
+    return result;
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all([...this.all].map((instance) => instance.worker.terminate()));
+    this.all.clear();
+    this.idle.length = 0;
+    await new Promise<void>((resolve) => this.log.end(resolve));
+  }
+
+  private start(): Instance {
+    const worker = new Worker(THREAD_ENTRY, {
+      env: this.environment,
+      workerData: { assetDir: this.spec.assetDir, handler: this.spec.handler, functionName: this.spec.name, functionArn: this.spec.arn, memorySize: this.spec.memorySize },
+      stdout: true,
+      stderr: true,
+      resourceLimits: { maxOldGenerationSizeMb: this.spec.memorySize },
+    });
+    worker.stdout.pipe(this.log, { end: false });
+    worker.stderr.pipe(this.log, { end: false });
+    // An uncaught error ends the environment; the invocation learns it from "exit". Without this
+    // listener the error would be rethrown on the main thread and take the whole local cloud down.
+    worker.on("error", (error) => this.log.write(`${new Date().toISOString()} execution environment crashed: ${error.stack ?? error}\n`));
+    const ready = new Promise<void>((resolve, reject) => {
+      const onMessage = (message: { ready?: boolean; error?: FunctionError }) => {
+        if (message.ready === undefined) return;
+        worker.off("message", onMessage);
+        if (message.ready) resolve();
+        else reject(new Error(`${this.spec.name} failed to initialise: ${message.error?.errorType}: ${message.error?.errorMessage}`));
+      };
+      worker.on("message", onMessage);
+      worker.once("exit", (code) => reject(new Error(`${this.spec.name} exited with code ${code} during initialisation`)));
+    });
+    ready.catch(() => undefined);
+    const instance = { worker, ready };
+    this.all.add(instance);
+    return instance;
+  }
+
+  private discard(instance: Instance): void {
+    this.all.delete(instance);
+    void instance.worker.terminate();
+  }
+}

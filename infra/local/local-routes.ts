@@ -1,0 +1,47 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { ExtraHandler } from "./http-gateway.ts";
+import type { RecordingSink } from "./recording-sink.ts";
+
+export interface LocalRoutesDependencies {
+  sink: RecordingSink;
+  settled(timeoutMillis: number): Promise<void>;
+}
+
+async function readJson(request: IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of request) chunks.push(chunk as Buffer);
+  return JSON.parse(Buffer.concat(chunks).toString("utf8") || "null");
+}
+
+function json(response: ServerResponse, status: number, body: unknown): true {
+  response.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(body));
+  return true;
+}
+
+/**
+ * The local cloud's own endpoints beside the API: the recording sink the workers send to, the
+ * outbox that shows what was sent, and a wait until the pipeline has nothing left in flight.
+ */
+export function localRoutes(deps: LocalRoutesDependencies): ExtraHandler {
+  return async (request, response, url) => {
+    if (!url.pathname.startsWith("/_local/")) return false;
+    const sinkChannel = /^\/_local\/sink\/([a-z_]+)$/.exec(url.pathname)?.[1];
+    if (sinkChannel && request.method === "POST") {
+      const entry = deps.sink.record(sinkChannel, (await readJson(request)) as Parameters<RecordingSink["record"]>[1]);
+      return json(response, 200, { messageId: entry.providerMessageId });
+    }
+    if (url.pathname === "/_local/outbox" && request.method === "GET") {
+      const query = url.searchParams;
+      return json(response, 200, deps.sink.list({ notificationId: query.get("notificationId"), channel: query.get("channel"), userId: query.get("userId") }));
+    }
+    if (url.pathname === "/_local/settled" && request.method === "GET") {
+      try {
+        await deps.settled(Number(url.searchParams.get("timeoutMs") ?? 30_000));
+        return json(response, 200, { settled: true });
+      } catch (error) {
+        return json(response, 504, { settled: false, message: (error as Error).message });
+      }
+    }
+    return json(response, 404, { message: `no local route ${request.method} ${url.pathname}` });
+  };
+}

@@ -1,0 +1,57 @@
+import { randomUUID } from "node:crypto";
+
+export interface OutboxEntry {
+  notificationId: string;
+  userId: string;
+  channel: string;
+  to: string | string[];
+  subject?: string;
+  body: string;
+  attempt: number;
+  providerMessageId: string;
+  at: string;
+}
+
+interface SinkRequest {
+  notificationId: string;
+  userId: string;
+  channel: string;
+  to: string[];
+  content: { subject?: string; text?: string; html?: string; body?: string; title?: string };
+  attempt: number;
+}
+
+/**
+ * Stands in for every provider when the local cloud runs: the workers' HttpProvider posts each send
+ * here and it is recorded as "what would have been sent", readable at GET /_local/outbox.
+ */
+export class RecordingSink {
+  private readonly entries: OutboxEntry[] = [];
+
+  record(channel: string, request: SinkRequest): OutboxEntry {
+    const { content } = request;
+    const entry: OutboxEntry = {
+      notificationId: request.notificationId,
+      userId: request.userId,
+      channel,
+      to: request.to.length === 1 ? request.to[0]! : request.to,
+      ...(content.subject !== undefined ? { subject: content.subject } : {}),
+      ...(content.title !== undefined ? { subject: content.title } : {}),
+      body: content.text ?? content.body ?? "",
+      attempt: request.attempt,
+      providerMessageId: `local-${randomUUID()}`,
+      at: new Date().toISOString(),
+    };
+    this.entries.push(entry);
+    return entry;
+  }
+
+  list(filter: { notificationId?: string | null; channel?: string | null; userId?: string | null }): OutboxEntry[] {
+    return this.entries.filter(
+      (entry) =>
+        (!filter.notificationId || entry.notificationId === filter.notificationId) &&
+        (!filter.channel || entry.channel === filter.channel) &&
+        (!filter.userId || entry.userId === filter.userId),
+    );
+  }
+}

@@ -1,0 +1,56 @@
+import { randomUUID } from "node:crypto";
+import { setTimeout as sleep } from "node:timers/promises";
+import { inject } from "vitest";
+
+export interface ApiResponse<T = any> {
+  status: number;
+  body: T;
+}
+
+export async function call<T = any>(method: string, path: string, body?: unknown): Promise<ApiResponse<T>> {
+  const response = await fetch(`${inject("apiUrl")}${path}`, {
+    method,
+    headers: { "content-type": "application/json" },
+    body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
+  });
+  const text = await response.text();
+  return { status: response.status, body: text ? JSON.parse(text) : undefined };
+}
+
+/** Ids unique to one test, so tests share the local cloud without seeing each other's data. */
+export function uniqueId(prefix: string): string {
+  return `${prefix}-${randomUUID()}`;
+}
+
+/** Polls until the condition holds, failing with its description after the limit. */
+export async function eventually<T>(description: string, probe: () => Promise<T>, holds: (value: T) => boolean, timeoutMillis = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMillis;
+  let last: T;
+  do {
+    last = await probe();
+    if (holds(last)) return last;
+    await sleep(100);
+  } while (Date.now() < deadline);
+  throw new Error(`timed out after ${timeoutMillis} ms waiting for ${description}; last value: ${JSON.stringify(last)}`);
+}
+
+/** Waits until no message is queued or in flight anywhere in the pipeline. */
+export async function settled(): Promise<void> {
+  const { status, body } = await call("GET", "/_local/settled?timeoutMs=30000");
+  if (status !== 200) throw new Error(`local cloud did not settle: ${JSON.stringify(body)}`);
+}
+
+export async function outbox(notificationId: string): Promise<Array<{ channel: string; userId: string; to: string; subject?: string; body: string }>> {
+  return (await call("GET", `/_local/outbox?notificationId=${encodeURIComponent(notificationId)}`)).body;
+}
+
+export async function deliveries(notificationId: string): Promise<Array<{ userId: string; channel: string; status: string; reason?: string; attempts: number }>> {
+  const { status, body } = await call("GET", `/v1/notifications/${encodeURIComponent(notificationId)}`);
+  return status === 200 ? body.deliveries : [];
+}
+
+export const reachableUser = {
+  email: "ada@example.com",
+  phone: "+14155550123",
+  pushEndpoints: ["arn:aws:sns:us-east-1:000000000000:endpoint/GCM/notify/ada"],
+};

@@ -1,0 +1,58 @@
+import { describe, expect, it } from "vitest";
+import { call, outbox, settled, uniqueId } from "../helpers/local-api.ts";
+
+describe("an invalid request", () => {
+  it.each([
+    ["an unknown type", "unknown_type", "type", { type: "order.teleported", recipients: [{ userId: "u" }] }],
+    ["an unknown channel", "unknown_channel", "channels", { type: "order.shipped", recipients: [{ userId: "u" }], channels: ["fax"], data: { orderId: "1" } }],
+    ["a missing template parameter", "invalid_request", "data.orderId", { type: "order.shipped", recipients: [{ userId: "u" }], data: {} }],
+    ["no recipients", "invalid_request", "recipients", { type: "order.shipped", data: { orderId: "1" } }],
+    ["a malformed notificationId", "invalid_request", "notificationId", { notificationId: "has spaces", type: "order.shipped", recipients: [{ userId: "u" }], data: { orderId: "1" } }],
+  ])("with %s gets 400 %s naming %s and publishes nothing", async (_name, code, path, body) => {
+    const notificationId = uniqueId("rejected");
+    const response = await call("POST", "/v1/notifications", { notificationId, ...body });
+
+    expect(response.status).toBe(400);
+    expect(response.body.error.code).toBe(code);
+    expect(response.body.error.issues.map((issue: { path: string }) => issue.path)).toContain(path);
+    expect((await call("GET", `/v1/notifications/${notificationId}`)).status).toBe(404);
+    await settled();
+    expect(await outbox(notificationId)).toEqual([]);
+  });
+
+  it("that is not JSON gets 400 invalid_request", async () => {
+    const response = await call("POST", "/v1/notifications", "{not json");
+    expect(response).toMatchObject({ status: 400, body: { error: { code: "invalid_request" } } });
+  });
+
+  it("over the size limit gets 413", async () => {
+    const response = await call("POST", "/v1/notifications", { type: "order.shipped", recipients: [{ userId: "u" }], data: { orderId: "1", carrier: "x".repeat(200 * 1024) } });
+    expect(response).toMatchObject({ status: 413, body: { error: { code: "payload_too_large" } } });
+  });
+
+  it("to an unknown notification gets 404", async () => {
+    expect((await call("GET", `/v1/notifications/${uniqueId("never")}`)).status).toBe(404);
+  });
+});
+
+describe("preferences", () => {
+  it("returns the defaults for a user nobody configured", async () => {
+    const userId = uniqueId("user");
+    const { status, body } = await call("GET", `/v1/users/${userId}/preferences`);
+    expect(status).toBe(200);
+    expect(body).toEqual({ userId, timezone: "UTC", locale: "en", channels: { email: true, sms: true, push: true, in_app: true } });
+  });
+
+  it("stores what PUT sends and returns it with the defaults filled in", async () => {
+    const userId = uniqueId("user");
+    await call("PUT", `/v1/users/${userId}/preferences`, { email: "grace@example.com", channels: { push: false } });
+    const { body } = await call("GET", `/v1/users/${userId}/preferences`);
+    expect(body).toMatchObject({ email: "grace@example.com", channels: { email: true, sms: true, push: false, in_app: true } });
+  });
+
+  it("rejects a bad phone number naming the field", async () => {
+    const { status, body } = await call("PUT", `/v1/users/${uniqueId("user")}/preferences`, { phone: "12345" });
+    expect(status).toBe(400);
+    expect(body.error.issues[0].path).toBe("phone");
+  });
+});

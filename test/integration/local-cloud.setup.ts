@@ -1,0 +1,27 @@
+import { rmSync } from "node:fs";
+import { join } from "node:path";
+import type { TestProject } from "vitest/node";
+import { PROJECT_ROOT, startLocalCloud } from "#infra/local/local-cloud.ts";
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    apiUrl: string;
+    localCloudEndpoints: { sns: string; sqs: string; dynamodb: string; kinesis: string };
+    localCloudOutputs: Record<string, string>;
+  }
+}
+
+/** One local cloud per test run, started exactly as `npm start` starts it, on a free port. */
+export default async function setup(project: TestProject) {
+  const stateDir = join(PROJECT_ROOT, ".notify", `test-run-${process.pid}`);
+  const started = performance.now();
+  const cloud = await startLocalCloud({ port: 0, stateDir });
+  console.log(`local cloud ready in ${((performance.now() - started) / 1000).toFixed(1)} s at ${cloud.apiUrl}`);
+  project.provide("apiUrl", cloud.apiUrl);
+  project.provide("localCloudEndpoints", cloud.endpoints);
+  project.provide("localCloudOutputs", cloud.outputs);
+  return async () => {
+    await cloud.stop();
+    rmSync(stateDir, { recursive: true, force: true });
+  };
+}
