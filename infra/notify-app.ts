@@ -20,6 +20,7 @@ export function createNotifyApp(options: NotifyAppOptions = {}): { app: App; sta
     env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
     emailFromAddress: context("emailFromAddress"),
     sesConfigurationSet: context("sesConfigurationSet"),
+    smsService: context("smsService") as "end-user-messaging" | "sns" | undefined,
     smsOriginationIdentity: context("smsOriginationIdentity"),
     maxReceiveCount: number("maxReceiveCount"),
     workerMaxConcurrency: number("workerMaxConcurrency"),

@@ -16,7 +16,9 @@ export interface NotifyStackProps extends StackProps {
   readonly emailFromAddress?: string;
   /** SES configuration set for sending events. @default none */
   readonly sesConfigurationSet?: string;
-  /** End User Messaging SMS phone number, sender id or pool. @default the service picks */
+  /** Which AWS service sends SMS: End User Messaging SMS, or SNS direct publish. @default "end-user-messaging" */
+  readonly smsService?: "end-user-messaging" | "sns";
+  /** End User Messaging phone number, sender id or pool (or the SNS sender id). @default the service picks */
   readonly smsOriginationIdentity?: string;
   /** Receives before a channel message is dead-lettered. @default 5 */
   readonly maxReceiveCount?: number;
@@ -92,7 +94,7 @@ export class NotifyStack extends Stack {
       tables.preferences.grantReadData(worker.function);
       tables.dedup.grantReadWriteData(worker.function);
       events.stream.grantWrite(worker.function);
-      this.grantProvider(channel, worker, tables);
+      this.grantProvider(channel, worker, tables, props);
       worker.function.addEventSource(
         new SqsEventSource(queue.queue, {
           batchSize: props.workerBatchSize ?? 10,
@@ -134,7 +136,10 @@ export class NotifyStack extends Stack {
           ...(props.sesConfigurationSet ? { SES_CONFIGURATION_SET: props.sesConfigurationSet } : {}),
         };
       case "sms":
-        return props.smsOriginationIdentity ? { SMS_ORIGINATION_IDENTITY: props.smsOriginationIdentity } : {};
+        return {
+          SMS_SERVICE: props.smsService ?? "end-user-messaging",
+          ...(props.smsOriginationIdentity ? { SMS_ORIGINATION_IDENTITY: props.smsOriginationIdentity } : {}),
+        };
       case "push":
         return {};
       case "in_app":
@@ -143,7 +148,7 @@ export class NotifyStack extends Stack {
   }
 
   /** Each worker may call its own provider and nothing else. */
-  private grantProvider(channel: Channel, worker: NotifyFunction, tables: DataTables): void {
+  private grantProvider(channel: Channel, worker: NotifyFunction, tables: DataTables, props: NotifyStackProps): void {
     const { region, account } = this;
     switch (channel) {
       case "email":
@@ -155,7 +160,12 @@ export class NotifyStack extends Stack {
         );
         return;
       case "sms":
-        worker.function.addToRolePolicy(new PolicyStatement({ actions: ["sms-voice:SendTextMessage"], resources: [`arn:${this.partition}:sms-voice:${region}:${account}:*`] }));
+        worker.function.addToRolePolicy(
+          props.smsService === "sns"
+            ? // SNS direct-to-phone publishes have no resource ARN to scope to.
+              new PolicyStatement({ actions: ["sns:Publish"], resources: ["*"] })
+            : new PolicyStatement({ actions: ["sms-voice:SendTextMessage"], resources: [`arn:${this.partition}:sms-voice:${region}:${account}:*`] }),
+        );
         return;
       case "push":
         worker.function.addToRolePolicy(new PolicyStatement({ actions: ["sns:Publish"], resources: [`arn:${this.partition}:sns:${region}:${account}:endpoint/*`] }));

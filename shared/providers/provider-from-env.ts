@@ -8,6 +8,7 @@ import { InboxProvider } from "./inbox-provider.ts";
 import type { ChannelProvider } from "./provider.ts";
 import { SesEmailProvider } from "./ses-email-provider.ts";
 import { EndUserMessagingSmsProvider } from "./sms-provider.ts";
+import { SnsSmsProvider } from "./sns-sms-provider.ts";
 import { SnsPushProvider } from "./sns-push-provider.ts";
 
 type Env = Record<string, string | undefined>;
@@ -20,7 +21,8 @@ function required(env: Env, name: string): string {
 
 /**
  * Picks a channel's provider from configuration: PROVIDER=aws (the default) uses the channel's AWS
- * service; PROVIDER=http sends through PROVIDER_HTTP_URL. Workers never branch on the target.
+ * service (SMS through End User Messaging, or SNS when SMS_SERVICE=sns); PROVIDER=http sends through
+ * PROVIDER_HTTP_URL. Workers never branch on the target.
  */
 export function providerFromEnv(channel: Channel, env: Env, documents: DynamoDBDocumentClient, now: () => number): ChannelProvider {
   const kind = env.PROVIDER ?? "aws";
@@ -30,6 +32,7 @@ export function providerFromEnv(channel: Channel, env: Env, documents: DynamoDBD
     case "email":
       return new SesEmailProvider(new SESv2Client({}), { fromAddress: required(env, "EMAIL_FROM_ADDRESS"), configurationSetName: env.SES_CONFIGURATION_SET || undefined });
     case "sms":
+      if (env.SMS_SERVICE === "sns") return new SnsSmsProvider(new SNSClient({}), env.SMS_ORIGINATION_IDENTITY || undefined);
       return new EndUserMessagingSmsProvider(new PinpointSMSVoiceV2Client({}), {
         originationIdentity: env.SMS_ORIGINATION_IDENTITY || undefined,
         configurationSetName: env.SMS_CONFIGURATION_SET || undefined,

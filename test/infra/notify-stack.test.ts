@@ -1,4 +1,5 @@
-import { Match } from "aws-cdk-lib/assertions";
+import { Match, Template } from "aws-cdk-lib/assertions";
+import { createNotifyApp } from "#infra/notify-app.ts";
 import { describe, expect, it } from "vitest";
 import { CHANNELS } from "#shared/channels.ts";
 import { resourcesOfType, synthesizedTemplate } from "../helpers/synthesized-template.ts";
@@ -157,6 +158,17 @@ describe("least privilege", () => {
     const others = ["ses:SendEmail", "sms-voice:SendTextMessage", "sns:Publish"].filter((candidate) => candidate !== action);
     expect(actionsOf(worker)).toContain(action);
     for (const other of others) expect(actionsOf(worker)).not.toContain(other);
+  });
+});
+
+describe("SMS through SNS", () => {
+  it("grants the SMS worker sns:Publish instead of End User Messaging when configured", () => {
+    const template = Template.fromStack(createNotifyApp({ context: { "aws:cdk:bundling-stacks": [], "notify:smsService": "sns" } }).stack);
+    const policy = Object.entries(template.findResources("AWS::IAM::Policy")).find(([id]) => id.startsWith("SmsWorker"))![1] as { Properties: { PolicyDocument: { Statement: { Action: string | string[] }[] } } };
+    const actions = policy.Properties.PolicyDocument.Statement.flatMap((statement) => statement.Action);
+    expect(actions).toContain("sns:Publish");
+    expect(actions).not.toContain("sms-voice:SendTextMessage");
+    template.hasResourceProperties("AWS::Lambda::Function", { Environment: { Variables: Match.objectLike({ CHANNEL: "sms", SMS_SERVICE: "sns" }) } });
   });
 });
 

@@ -10,6 +10,7 @@ import { TransientProviderError } from "#shared/providers/provider.ts";
 import { SesEmailProvider } from "#shared/providers/ses-email-provider.ts";
 import { EndUserMessagingSmsProvider } from "#shared/providers/sms-provider.ts";
 import { SnsPushProvider } from "#shared/providers/sns-push-provider.ts";
+import { SnsSmsProvider } from "#shared/providers/sns-sms-provider.ts";
 import { emailRequest, pushRequest, smsRequest } from "../helpers/send-requests.ts";
 
 const metadata = { $metadata: { httpStatusCode: 400 } };
@@ -95,6 +96,25 @@ describe("SnsPushProvider", () => {
   it("fails permanently when every endpoint is disabled", async () => {
     sns.on(PublishCommand).rejects(new EndpointDisabledException({ message: "disabled", ...metadata }));
     await expect(provider.send(pushRequest())).resolves.toMatchObject({ ok: false, reason: expect.stringContaining("EndpointDisabled") });
+  });
+});
+
+describe("SnsSmsProvider", () => {
+  const sns = mockClient(SNSClient);
+  beforeEach(() => sns.reset());
+
+  it("publishes straight to the phone number as a transactional SMS with the sender id", async () => {
+    sns.on(PublishCommand).resolves({ MessageId: "s-1" });
+    const provider = new SnsSmsProvider(new SNSClient({ region: "us-east-1" }), "ACME");
+    await expect(provider.send(smsRequest())).resolves.toEqual({ ok: true, providerMessageId: "s-1" });
+    expect(sns.commandCalls(PublishCommand)[0]?.args[0].input).toEqual({
+      PhoneNumber: "+14155550123",
+      Message: "Hi",
+      MessageAttributes: {
+        "AWS.SNS.SMS.SMSType": { DataType: "String", StringValue: "Transactional" },
+        "AWS.SNS.SMS.SenderID": { DataType: "String", StringValue: "ACME" },
+      },
+    });
   });
 });
 
