@@ -55,12 +55,12 @@ export class LocalFunction {
     const timeoutMillis = this.spec.timeoutSeconds * 1000;
     const result = await new Promise<InvokeResult | "timeout">((resolve) => {
       const timer = setTimeout(() => resolve("timeout"), timeoutMillis);
-      const onMessage = (message: { requestId: string } & InvokeResult) => {
-        if (message.requestId !== requestId) return;
+      const onMessage = ({ requestId: answered, ...result }: { requestId: string } & InvokeResult) => {
+        if (answered !== requestId) return;
         clearTimeout(timer);
         instance.worker.off("message", onMessage);
         instance.worker.off("exit", onExit);
-        resolve(message);
+        resolve(result as InvokeResult);
       };
       const onExit = (code: number) => {
         clearTimeout(timer);
