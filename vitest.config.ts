@@ -10,6 +10,8 @@ export default defineConfig({
           name: "integration",
           include: ["test/integration/**/*.test.ts"],
           globalSetup: ["test/integration/local-cloud.setup.ts"],
+          // One local cloud and one clock for the run: files take turns so moving the clock is safe.
+          fileParallelism: false,
           testTimeout: 60_000,
           hookTimeout: 180_000,
         },

@@ -12,6 +12,7 @@ import { deliver } from "#shared/deliver.ts";
 import { DeliveryEventPublisher } from "#shared/delivery-event-publisher.ts";
 import { providerFromEnv } from "#shared/providers/provider-from-env.ts";
 import { DedupClaims } from "#shared/stores/dedup-claims.ts";
+import { DeferredItems } from "#shared/stores/deferred-items.ts";
 import { PreferencesStore } from "#shared/stores/preferences-store.ts";
 import { documents, kinesis } from "./commons/clients.ts";
 import { requiredEnv } from "./commons/env.ts";
@@ -30,6 +31,7 @@ const dependencies = {
     retentionSeconds: Number(requiredEnv("DEDUP_RETENTION_SECONDS")),
     now,
   }),
+  deferred: new DeferredItems(documents, requiredEnv("DEFERRED_TABLE_NAME")),
   provider: providerFromEnv(channel, process.env, documents, now),
   events: new DeliveryEventPublisher(kinesis, requiredEnv("DELIVERY_EVENTS_STREAM_NAME"), (millis) => sleep(millis)),
   now,

@@ -5,6 +5,7 @@ import type { Construct } from "constructs";
 import { CHANNELS, type Channel } from "#shared/channels.ts";
 import { ChannelQueue } from "./constructs/channel-queue.ts";
 import { DataTables } from "./constructs/data-tables.ts";
+import { DeferredDelivery } from "./constructs/deferred-delivery.ts";
 import { DeliveryEvents } from "./constructs/delivery-events.ts";
 import { HttpApi } from "./constructs/http-api.ts";
 import { NotificationTopic } from "./constructs/notification-topic.ts";
@@ -53,6 +54,7 @@ export class NotifyStack extends Stack {
     const tables = new DataTables(this, "Tables", { retainUserData: props.retainUserData });
     const events = new DeliveryEvents(this, "DeliveryEvents", { deliveries: tables.deliveries, shardCount: props.deliveryEventShards });
     const alarms = new OpsAlarms(this, "Alarms");
+    const deferredDelivery = new DeferredDelivery(this, "DeferredDelivery", { deferred: tables.deferred, topic: topic.topic });
 
     const ingest = new NotifyFunction(this, "Ingest", {
       entry: "ingest/handler.ts",
@@ -85,6 +87,7 @@ export class NotifyStack extends Stack {
           PROVIDER: "aws",
           PREFERENCES_TABLE_NAME: tables.preferences.tableName,
           DEDUP_TABLE_NAME: tables.dedup.tableName,
+          DEFERRED_TABLE_NAME: tables.deferred.tableName,
           DELIVERY_EVENTS_STREAM_NAME: events.stream.streamName,
           CLAIM_LEASE_SECONDS: String(CLAIM_LEASE.toSeconds()),
           DEDUP_RETENTION_SECONDS: String(DEDUP_RETENTION.toSeconds()),
@@ -93,6 +96,7 @@ export class NotifyStack extends Stack {
       });
       tables.preferences.grantReadData(worker.function);
       tables.dedup.grantReadWriteData(worker.function);
+      tables.deferred.grantWriteData(worker.function);
       events.stream.grantWrite(worker.function);
       this.grantProvider(channel, worker, tables, props);
       worker.function.addEventSource(
@@ -114,6 +118,7 @@ export class NotifyStack extends Stack {
 
     alarms.functionErrors("IngestErrors", ingest.function);
     alarms.functionErrors("DeliveryEventsErrors", events.processor.function);
+    alarms.functionErrors("DeferredSweeperErrors", deferredDelivery.sweeper.function);
     alarms.iteratorAge("DeliveryEventsIteratorAge", events.stream);
     alarms.deadLetterQueue("DeliveryEventsFailures", events.failureQueue);
 
@@ -123,6 +128,7 @@ export class NotifyStack extends Stack {
     output("DedupTableName", tables.dedup.tableName, "Send claims per notification, user and channel");
     output("DeliveriesTableName", tables.deliveries.tableName, "Delivery status per notification, user and channel");
     output("InboxTableName", tables.inbox.tableName, "In-app inbox items");
+    output("DeferredTableName", tables.deferred.tableName, "Notifications held for quiet hours");
     output("DeliveryEventsStreamName", events.stream.streamName, "Kinesis stream of delivery outcomes");
     output("DeliveryEventsFailureQueueUrl", events.failureQueue.queueUrl, "Delivery-event batches that exhausted their retries");
     output("OpsTopicArn", alarms.topic.topicArn, "Alarm notifications; subscribe the on-call team");

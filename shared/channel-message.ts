@@ -18,6 +18,8 @@ export const channelMessageSchema = z.object({
   data: z.record(z.string(), z.unknown()),
   priority: z.enum(PRIORITIES),
   publishedAt: z.string(),
+  /** Set when the message comes back from quiet hours: it is not held again. */
+  releasedAt: z.string().optional(),
 });
 export type ChannelMessage = z.infer<typeof channelMessageSchema>;
 

@@ -6,6 +6,7 @@ import type { DeliveryEventPublisher } from "./delivery-event-publisher.ts";
 import { withDefaults } from "./preferences.ts";
 import { TransientProviderError, type ChannelProvider } from "./providers/provider.ts";
 import type { DedupClaims } from "./stores/dedup-claims.ts";
+import type { DeferredItems } from "./stores/deferred-items.ts";
 import type { PreferencesStore } from "./stores/preferences-store.ts";
 import { findTemplate } from "./templates/registry.ts";
 import { renderContent } from "./templates/render.ts";
@@ -14,6 +15,7 @@ export interface DeliverDependencies {
   channel: Channel;
   preferences: PreferencesStore;
   claims: DedupClaims;
+  deferred: Pick<DeferredItems, "hold">;
   provider: ChannelProvider;
   events: Pick<DeliveryEventPublisher, "publish">;
   now: () => number;
@@ -46,8 +48,13 @@ export async function deliver(message: ChannelMessage, attempt: number, deps: De
     return result;
   };
 
-  const decision = decideDelivery(channel, message.userId, withDefaults(await deps.preferences.get(message.userId)));
-  if (!decision.send) return emit({ kind: "outcome", event: outcome({ status: "suppressed", reason: decision.reason }) });
+  const preferences = withDefaults(await deps.preferences.get(message.userId));
+  const decision = decideDelivery({ channel, userId: message.userId, category: message.category, preferences, now: deps.now(), released: message.releasedAt !== undefined });
+  if (decision.action === "suppress") return emit({ kind: "outcome", event: outcome({ status: "suppressed", reason: decision.reason }) });
+  if (decision.action === "defer") {
+    await deps.deferred.hold(message, channel, decision.until);
+    return emit({ kind: "outcome", event: outcome({ status: "deferred", reason: "quiet_hours" }) });
+  }
 
   const template = findTemplate(message.type);
   if (!template) return emit({ kind: "outcome", event: outcome({ status: "failed", reason: `unknown_type: ${message.type}` }) });

@@ -1,9 +1,26 @@
+import { isCritical, type Category } from "./categories.ts";
 import type { Channel } from "./channels.ts";
 import type { Preferences } from "./preferences.ts";
+import { quietHoursEnd } from "./quiet-hours.ts";
 
 export type SuppressionReason = "channel_disabled" | "category_opt_out" | "unsubscribed" | "no_address";
 
-export type DeliveryDecision = { send: true; to: string[] } | { send: false; reason: SuppressionReason };
+export type DeliveryDecision =
+  | { action: "send"; to: string[] }
+  | { action: "suppress"; reason: SuppressionReason }
+  /** Inside the user's quiet hours: hold it and send at `until`. */
+  | { action: "defer"; until: number };
+
+export interface DeliveryCase {
+  channel: Channel;
+  userId: string;
+  category: Category;
+  /** Preferences with defaults filled in. */
+  preferences: Preferences;
+  now: number;
+  /** Already held once for quiet hours and released; not held again. */
+  released?: boolean;
+}
 
 /** The address a channel sends to; in_app lands in the user's inbox, keyed by the user id itself. */
 function addressesFor(channel: Channel, userId: string, preferences: Preferences): string[] {
@@ -19,13 +36,30 @@ function addressesFor(channel: Channel, userId: string, preferences: Preferences
   }
 }
 
+function optedOutOfCategory(preferences: Preferences, category: Category, channel: Channel): boolean {
+  const choice = preferences.categories?.[category];
+  return choice === false || (typeof choice === "object" && choice[channel] === false);
+}
+
 /**
- * Whether this user gets a notification on this channel, and where. Preferences are read at send
- * time, so a change made after publishing still applies.
+ * Whether this user gets this notification on this channel, now, and where. The order is the
+ * precedence: the channel switch is about the medium and always holds; category opt-outs and the
+ * marketing unsubscribe are about content and a critical category passes them; nothing is sent
+ * without an address; quiet hours hold everything but critical categories until they end.
+ * Preferences are read at send time, so a change after publishing still applies.
  */
-export function decideDelivery(channel: Channel, userId: string, preferences: Preferences): DeliveryDecision {
-  if (preferences.channels?.[channel] === false) return { send: false, reason: "channel_disabled" };
+export function decideDelivery({ channel, userId, category, preferences, now, released }: DeliveryCase): DeliveryDecision {
+  const critical = isCritical(category);
+  if (preferences.channels?.[channel] === false) return { action: "suppress", reason: "channel_disabled" };
+  if (!critical && optedOutOfCategory(preferences, category, channel)) return { action: "suppress", reason: "category_opt_out" };
+  if (!critical && category === "marketing" && preferences.unsubscribed === true) return { action: "suppress", reason: "unsubscribed" };
+
   const to = addressesFor(channel, userId, preferences);
-  if (to.length === 0) return { send: false, reason: "no_address" };
-  return { send: true, to };
+  if (to.length === 0) return { action: "suppress", reason: "no_address" };
+
+  if (!critical && !released && preferences.quietHours) {
+    const until = quietHoursEnd(now, preferences.timezone ?? "UTC", preferences.quietHours);
+    if (until !== undefined) return { action: "defer", until };
+  }
+  return { action: "send", to };
 }

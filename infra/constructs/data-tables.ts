@@ -17,6 +17,8 @@ export class DataTables extends Construct {
   readonly deliveries: TableV2;
   /** userId + itemId → the in-app channel's items. */
   readonly inbox: TableV2;
+  /** shard + dueKey → notifications held for quiet hours; expires by TTL as a backstop. */
+  readonly deferred: TableV2;
 
   constructor(scope: Construct, id: string, props: DataTablesProps = {}) {
     super(scope, id);
@@ -51,6 +53,15 @@ export class DataTables extends Construct {
       tableName: `${stackName}-inbox`,
       partitionKey: { name: "userId", type: AttributeType.STRING },
       sortKey: { name: "itemId", type: AttributeType.STRING },
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      removalPolicy: userData,
+    });
+    this.deferred = new TableV2(this, "Deferred", {
+      ...defaults,
+      tableName: `${stackName}-deferred`,
+      partitionKey: { name: "shard", type: AttributeType.STRING },
+      sortKey: { name: "dueKey", type: AttributeType.STRING },
+      timeToLiveAttribute: "expiresAt",
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       removalPolicy: userData,
     });

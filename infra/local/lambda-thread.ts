@@ -8,6 +8,7 @@ import { pathToFileURL } from "node:url";
 import { parentPort, workerData } from "node:worker_threads";
 
 interface ThreadData {
+  clockOffset: number;
   assetDir: string;
   handler: string;
   functionName: string;
@@ -23,6 +24,18 @@ interface Invocation {
 
 const data = workerData as ThreadData;
 const port = parentPort!;
+
+// The local clock: every Date this environment creates is shifted by the offset the host sets.
+const RealDate = Date;
+let clockOffset = data.clockOffset;
+globalThis.Date = new Proxy(RealDate, {
+  construct: (target, args, newTarget) => Reflect.construct(target, args.length === 0 ? [RealDate.now() + clockOffset] : args, newTarget),
+  apply: () => new RealDate(RealDate.now() + clockOffset).toString(),
+  get: (target, property, receiver) => (property === "now" ? () => RealDate.now() + clockOffset : Reflect.get(target, property, receiver)),
+});
+port.on("message", (message: { clockOffset?: number }) => {
+  if (message.clockOffset !== undefined) clockOffset = message.clockOffset;
+});
 
 function serializeError(error: unknown) {
   const shaped = error as { name?: string; message?: string; stack?: string };
@@ -43,6 +56,7 @@ async function loadHandler(): Promise<(event: unknown, context: unknown) => Prom
 try {
   const handler = await loadHandler();
   port.on("message", async ({ requestId, event, deadline }: Invocation) => {
+    if (requestId === undefined) return;
     const context = {
       functionName: data.functionName,
       functionVersion: "$LATEST",
@@ -52,7 +66,7 @@ try {
       logGroupName: `/aws/lambda/${data.functionName}`,
       logStreamName: `local/${randomUUID()}`,
       callbackWaitsForEmptyEventLoop: true,
-      getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+      getRemainingTimeInMillis: () => Math.max(0, deadline - RealDate.now()),
       done: () => undefined,
       fail: () => undefined,
       succeed: () => undefined,

@@ -11,8 +11,10 @@ import type { CfnTemplate } from "./cloudformation-template.ts";
 import { LOCAL_ACCOUNT, LOCAL_REGION, startEmulators, type EmulatorEndpoints } from "./emulators.ts";
 import { HttpGateway } from "./http-gateway.ts";
 import { KinesisEventSource } from "./kinesis-event-source.ts";
+import { LocalClock } from "./local-clock.ts";
 import { LocalFunction } from "./local-function.ts";
 import { localRoutes } from "./local-routes.ts";
+import { LocalScheduler } from "./local-scheduler.ts";
 import { RecordingSink } from "./recording-sink.ts";
 import { SqsEventSource } from "./sqs-event-source.ts";
 import { deployTemplate, type DeployedStack, type FunctionSpec } from "./template-deployer.ts";
@@ -36,6 +38,7 @@ export interface LocalCloud {
   stack: DeployedStack;
   stateDir: string;
   sink: RecordingSink;
+  clock: LocalClock;
   /** Resolves once no message is queued or in flight and every stream consumer has caught up. */
   settled(timeoutMillis?: number): Promise<void>;
   stop(): Promise<void>;
@@ -93,6 +96,8 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
   };
 
   const sink = new RecordingSink();
+  const clock = new LocalClock();
+  let scheduler: LocalScheduler | undefined;
   const functions = new Map<string, LocalFunction>();
   const sqsSources: SqsEventSource[] = [];
   const kinesisSources: KinesisEventSource[] = [];
@@ -103,13 +108,14 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     for (let quiet = 0; quiet < 4; ) {
       if (Date.now() > deadline) throw new Error(`the local cloud still had work in flight after ${timeoutMillis} ms`);
       const queuesIdle = (await Promise.all(sqsSources.map((source) => source.isIdle()))).every(Boolean);
-      const idle = queuesIdle && kinesisSources.every((source) => source.isIdle()) && [...functions.values()].every((fn) => !fn.busy);
+      const idle =
+        queuesIdle && kinesisSources.every((source) => source.isIdle()) && (scheduler?.isIdle() ?? true) && [...functions.values()].every((fn) => !fn.busy);
       quiet = idle ? quiet + 1 : 0;
       await sleep(100);
     }
   }
 
-  const gateway = new HttpGateway(localRoutes({ sink, settled }));
+  const gateway = new HttpGateway(localRoutes({ sink, clock, settled }));
   try {
     await gateway.listen(options.port ?? 4000);
     const { template, stackName } = synthesize(join(stateDir, "cdk.out"), options.context ?? {});
@@ -123,7 +129,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     });
 
     for (const spec of stack.functions) {
-      functions.set(spec.name, new LocalFunction(spec, functionEnvironment(spec, endpoints, `${gateway.url}/_local/sink`), join(logDir, `${spec.logicalId}.log`)));
+      functions.set(spec.name, new LocalFunction(spec, functionEnvironment(spec, endpoints, `${gateway.url}/_local/sink`), join(logDir, `${spec.logicalId}.log`), clock));
     }
     const functionByArn = (arn: string) => {
       const fn = functions.get(arn.split(":").pop()!);
@@ -173,6 +179,11 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
         throw new Error(`event source mapping ${mapping.logicalId} reads ${mapping.eventSourceArn}, which the local cloud did not create`);
       }
     }
+    scheduler = new LocalScheduler(
+      clock,
+      stack.schedules.map((schedule) => ({ ...schedule, targets: schedule.targetArns.map(functionByArn) })),
+    );
+    scheduler.start();
     gateway.setRoutes(stack.routes.map((route) => ({ routeKey: route.routeKey, function: functionByArn(route.functionArn) })));
 
     return {
@@ -183,8 +194,10 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       stack,
       stateDir,
       sink,
+      clock,
       settled,
       async stop() {
+        scheduler?.stop();
         await Promise.all([...sqsSources, ...kinesisSources].map((source) => source.stop()));
         await gateway.close();
         await Promise.all([...functions.values()].map((fn) => fn.stop()));
@@ -193,6 +206,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       },
     };
   } catch (error) {
+    scheduler?.stop();
     await Promise.all([...sqsSources, ...kinesisSources].map((source) => source.stop()));
     await Promise.all([...functions.values()].map((fn) => fn.stop()));
     await gateway.close().catch(() => undefined);

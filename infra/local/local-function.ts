@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { createWriteStream, type WriteStream } from "node:fs";
 import { Worker } from "node:worker_threads";
+import type { LocalClock } from "./local-clock.ts";
 import type { FunctionSpec } from "./template-deployer.ts";
 
 export interface FunctionError {
@@ -29,12 +30,17 @@ export class LocalFunction {
   private readonly idle: Instance[] = [];
   private readonly all = new Set<Instance>();
   private readonly log: WriteStream;
+  private readonly clock: LocalClock | undefined;
   private inFlight = 0;
 
-  constructor(spec: FunctionSpec, environment: Record<string, string>, logFile: string) {
+  constructor(spec: FunctionSpec, environment: Record<string, string>, logFile: string, clock?: LocalClock) {
     this.spec = spec;
     this.environment = environment;
     this.log = createWriteStream(logFile, { flags: "a" });
+    this.clock = clock;
+    clock?.onChange((clockOffset) => {
+      for (const instance of this.all) instance.worker.postMessage({ clockOffset });
+    });
   }
 
   get busy(): boolean {
@@ -90,7 +96,7 @@ export class LocalFunction {
   private start(): Instance {
     const worker = new Worker(THREAD_ENTRY, {
       env: this.environment,
-      workerData: { assetDir: this.spec.assetDir, handler: this.spec.handler, functionName: this.spec.name, functionArn: this.spec.arn, memorySize: this.spec.memorySize },
+      workerData: { clockOffset: this.clock?.offsetMillis ?? 0, assetDir: this.spec.assetDir, handler: this.spec.handler, functionName: this.spec.name, functionArn: this.spec.arn, memorySize: this.spec.memorySize },
       stdout: true,
       stderr: true,
       resourceLimits: { maxOldGenerationSizeMb: this.spec.memorySize },

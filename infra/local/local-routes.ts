@@ -1,9 +1,11 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { ExtraHandler } from "./http-gateway.ts";
+import type { LocalClock } from "./local-clock.ts";
 import type { RecordingSink } from "./recording-sink.ts";
 
 export interface LocalRoutesDependencies {
   sink: RecordingSink;
+  clock: LocalClock;
   settled(timeoutMillis: number): Promise<void>;
 }
 
@@ -33,6 +35,19 @@ export function localRoutes(deps: LocalRoutesDependencies): ExtraHandler {
     if (url.pathname === "/_local/outbox" && request.method === "GET") {
       const query = url.searchParams;
       return json(response, 200, deps.sink.list({ notificationId: query.get("notificationId"), channel: query.get("channel"), userId: query.get("userId") }));
+    }
+    if (url.pathname === "/_local/clock") {
+      if (request.method === "POST") {
+        const body = (await readJson(request)) as { advanceByMillis?: number; to?: string } | null;
+        const target = body?.to !== undefined ? Date.parse(body.to) : deps.clock.now() + Number(body?.advanceByMillis ?? Number.NaN);
+        if (Number.isNaN(target)) return json(response, 400, { message: "send {advanceByMillis: number} or {to: ISO-8601 time}" });
+        try {
+          deps.clock.advanceTo(target);
+        } catch (error) {
+          return json(response, 400, { message: (error as Error).message });
+        }
+      }
+      return json(response, 200, { now: new Date(deps.clock.now()).toISOString(), offsetMillis: deps.clock.offsetMillis });
     }
     if (url.pathname === "/_local/settled" && request.method === "GET") {
       try {

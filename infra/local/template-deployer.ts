@@ -38,6 +38,13 @@ export interface RouteSpec {
   functionArn: string;
 }
 
+export interface ScheduleSpec {
+  name: string;
+  arn: string;
+  scheduleExpression: string;
+  targetArns: string[];
+}
+
 export interface DeployedQueue {
   url: string;
   arn: string;
@@ -49,6 +56,7 @@ export interface DeployedStack {
   functions: FunctionSpec[];
   eventSourceMappings: EventSourceMappingSpec[];
   routes: RouteSpec[];
+  schedules: ScheduleSpec[];
   queues: DeployedQueue[];
   streams: { name: string; arn: string }[];
   /** Resource types present in the template that have no local emulation, with their counts. */
@@ -142,7 +150,7 @@ export async function deployTemplate(template: CfnTemplate, target: DeployTarget
       return value;
     },
   };
-  const stack: DeployedStack = { outputs: {}, functions: [], eventSourceMappings: [], routes: [], queues: [], streams: [], notEmulated: {} };
+  const stack: DeployedStack = { outputs: {}, functions: [], eventSourceMappings: [], routes: [], schedules: [], queues: [], streams: [], notEmulated: {} };
   const integrations = new Map<string, string>();
   const arn = (service: string, resource: string) => `arn:aws:${service}:${region}:${account}:${resource}`;
 
@@ -249,6 +257,14 @@ export async function deployTemplate(template: CfnTemplate, target: DeployTarget
           onFailureDestinationArn: props.DestinationConfig?.OnFailure?.Destination,
         });
         deployed.set(logicalId, { ref: logicalId, attributes: {} });
+        break;
+      }
+      case "AWS::Events::Rule": {
+        if (!props.ScheduleExpression) throw new Error(`${logicalId}: the local cloud runs scheduled rules only, not event patterns`);
+        const name = props.Name ?? physicalName(stackName, logicalId, 64);
+        const ruleArn = arn("events", `rule/${name}`);
+        stack.schedules.push({ name, arn: ruleArn, scheduleExpression: props.ScheduleExpression, targetArns: (props.Targets ?? []).map((target: { Arn: string }) => target.Arn) });
+        deployed.set(logicalId, { ref: name, attributes: { Arn: ruleArn } });
         break;
       }
       case "AWS::ApiGatewayV2::Api":

@@ -54,3 +54,18 @@ export const reachableUser = {
   phone: "+14155550123",
   pushEndpoints: ["arn:aws:sns:us-east-1:000000000000:endpoint/GCM/notify/ada"],
 };
+
+/** The local cloud's clock, which every function and schedule reads. */
+export async function localNow(): Promise<number> {
+  return Date.parse((await call("GET", "/_local/clock")).body.now);
+}
+
+export async function advanceClockTo(instant: number): Promise<void> {
+  const { status, body } = await call("POST", "/_local/clock", { to: new Date(instant).toISOString() });
+  if (status !== 200) throw new Error(`could not move the local clock: ${JSON.stringify(body)}`);
+}
+
+/** "HH:MM" in UTC of an instant. */
+export function utcClock(instant: number): string {
+  return new Date(instant).toISOString().slice(11, 16);
+}

@@ -129,6 +129,25 @@ describe("data at rest", () => {
   });
 });
 
+describe("quiet hours", () => {
+  it("runs the deferred-item sweeper every minute", () => {
+    const rules = Object.values(resourcesOfType(template, "AWS::Events::Rule"));
+    expect(rules).toHaveLength(1);
+    expect(rules[0]!.Properties.ScheduleExpression).toBe("rate(1 minute)");
+    expect(rules[0]!.Properties.Targets[0].Arn["Fn::GetAtt"][0]).toMatch(/^DeferredDeliverySweeper/);
+  });
+
+  it("keys held notifications by shard and due time and expires forgotten ones by TTL", () => {
+    template.hasResourceProperties("AWS::DynamoDB::GlobalTable", {
+      KeySchema: [
+        { AttributeName: "shard", KeyType: "HASH" },
+        { AttributeName: "dueKey", KeyType: "RANGE" },
+      ],
+      TimeToLiveSpecification: { AttributeName: "expiresAt", Enabled: true },
+    });
+  });
+});
+
 describe("HTTP API", () => {
   it("requires IAM authorization on every route", () => {
     const routes = Object.values(resourcesOfType(template, "AWS::ApiGatewayV2::Route"));

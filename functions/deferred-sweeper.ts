@@ -1,0 +1,28 @@
+import { setTimeout as sleep } from "node:timers/promises";
+import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
+import { MetricUnit } from "@aws-lambda-powertools/metrics";
+import { logMetrics } from "@aws-lambda-powertools/metrics/middleware";
+import middy from "@middy/core";
+import type { Context, ScheduledEvent } from "aws-lambda";
+import { NotificationPublisher } from "#shared/notification-publisher.ts";
+import { releaseDeferred } from "#shared/release-deferred.ts";
+import { DeferredItems } from "#shared/stores/deferred-items.ts";
+import { documents, sns } from "./commons/clients.ts";
+import { requiredEnv } from "./commons/env.ts";
+import { logger, metrics } from "./commons/powertools.ts";
+
+const deferred = new DeferredItems(documents, requiredEnv("DEFERRED_TABLE_NAME"));
+const publisher = new NotificationPublisher(sns, requiredEnv("NOTIFICATIONS_TOPIC_ARN"), (millis) => sleep(millis));
+/** Leaves room to finish the page in hand; what is left is due again on the next run. */
+const SAFETY_MARGIN_MILLIS = 10_000;
+
+async function sweep(_event: ScheduledEvent, context: Context): Promise<{ released: number }> {
+  const released = await releaseDeferred({ deferred, publisher, now: () => Date.now(), hasTime: () => context.getRemainingTimeInMillis() > SAFETY_MARGIN_MILLIS });
+  metrics.addMetric("deferredReleased", MetricUnit.Count, released);
+  if (released > 0) logger.info("released deferred notifications", { released });
+  return { released };
+}
+
+export const handler = middy(sweep)
+  .use(logMetrics(metrics, { throwOnEmptyMetrics: false }))
+  .use(injectLambdaContext(logger, { clearState: true }));

@@ -1,0 +1,37 @@
+import { Duration } from "aws-cdk-lib";
+import type { ITableV2 } from "aws-cdk-lib/aws-dynamodb";
+import { Rule, Schedule } from "aws-cdk-lib/aws-events";
+import { LambdaFunction } from "aws-cdk-lib/aws-events-targets";
+import type { ITopic } from "aws-cdk-lib/aws-sns";
+import { Construct } from "constructs";
+import { NotifyFunction } from "./notify-function.ts";
+
+export interface DeferredDeliveryProps {
+  readonly deferred: ITableV2;
+  readonly topic: ITopic;
+  /** How often due items are released; quiet hours end on the minute. @default Duration.minutes(1) */
+  readonly interval?: Duration;
+}
+
+/** The scheduled sweeper that republishes notifications held for quiet hours once they are due. */
+export class DeferredDelivery extends Construct {
+  readonly sweeper: NotifyFunction;
+  readonly schedule: Rule;
+
+  constructor(scope: Construct, id: string, props: DeferredDeliveryProps) {
+    super(scope, id);
+    this.sweeper = new NotifyFunction(this, "Sweeper", {
+      entry: "deferred-sweeper.ts",
+      serviceName: "deferred-sweeper",
+      timeout: Duration.seconds(55),
+      environment: { DEFERRED_TABLE_NAME: props.deferred.tableName, NOTIFICATIONS_TOPIC_ARN: props.topic.topicArn },
+    });
+    props.deferred.grantReadWriteData(this.sweeper.function);
+    props.topic.grantPublish(this.sweeper.function);
+    this.schedule = new Rule(this, "Schedule", {
+      description: "Releases notifications held for quiet hours",
+      schedule: Schedule.rate(props.interval ?? Duration.minutes(1)),
+      targets: [new LambdaFunction(this.sweeper.function, { retryAttempts: 2 })],
+    });
+  }
+}
