@@ -154,6 +154,7 @@ describe("HTTP API", () => {
     expect(routes.map((route) => route.Properties.RouteKey).sort()).toEqual([
       "GET /v1/notifications/{id}",
       "GET /v1/users/{userId}/preferences",
+      "PATCH /v1/users/{userId}/preferences",
       "POST /v1/notifications",
       "PUT /v1/users/{userId}/preferences",
     ]);

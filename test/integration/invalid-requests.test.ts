@@ -50,6 +50,45 @@ describe("preferences", () => {
     expect(body).toMatchObject({ email: "grace@example.com", channels: { email: true, sms: true, push: false, in_app: true } });
   });
 
+  it("replaces everything on PUT", async () => {
+    const userId = uniqueId("user");
+    await call("PUT", `/v1/users/${userId}/preferences`, { email: "grace@example.com", phone: "+14155550100" });
+    await call("PUT", `/v1/users/${userId}/preferences`, { phone: "+14155550199" });
+    const { body } = await call("GET", `/v1/users/${userId}/preferences`);
+    expect(body.email).toBeUndefined();
+    expect(body.phone).toBe("+14155550199");
+  });
+
+  it("merges a PATCH into what is stored, and null removes a field", async () => {
+    const userId = uniqueId("user");
+    await call("PUT", `/v1/users/${userId}/preferences`, { email: "grace@example.com", phone: "+14155550100", channels: { sms: false } });
+    const patched = await call("PATCH", `/v1/users/${userId}/preferences`, { phone: null, channels: { push: false }, quietHours: { start: "22:00", end: "07:00" } });
+    expect(patched.status).toBe(200);
+    const { body } = await call("GET", `/v1/users/${userId}/preferences`);
+    expect(body).toMatchObject({ email: "grace@example.com", channels: { email: true, sms: false, push: false, in_app: true }, quietHours: { start: "22:00", end: "07:00" } });
+    expect(body.phone).toBeUndefined();
+  });
+
+  it("rejects a PATCH that would leave invalid preferences and keeps what was stored", async () => {
+    const userId = uniqueId("user");
+    await call("PUT", `/v1/users/${userId}/preferences`, { timezone: "Europe/Lisbon" });
+    const { status, body } = await call("PATCH", `/v1/users/${userId}/preferences`, { timezone: "Europe/Atlantis" });
+    expect(status).toBe(400);
+    expect(body.error.issues[0].path).toBe("timezone");
+    expect((await call("GET", `/v1/users/${userId}/preferences`)).body.timezone).toBe("Europe/Lisbon");
+  });
+
+  it.each([
+    ["a bad time zone", { timezone: "Mars/Olympus" }, "timezone"],
+    ["an unknown channel switch", { channels: { fax: true } }, "channels"],
+    ["malformed quiet hours", { quietHours: { start: "7pm", end: "07:00" } }, "quietHours.start"],
+    ["an unknown channel in a category opt-out", { categories: { marketing: { pigeon: false } } }, "categories.marketing"],
+  ])("rejects %s naming the field", async (_name, preferences, path) => {
+    const { status, body } = await call("PUT", `/v1/users/${uniqueId("user")}/preferences`, preferences);
+    expect(status).toBe(400);
+    expect(body.error.issues.map((issue: { path: string }) => issue.path)).toContain(path);
+  });
+
   it("rejects a bad phone number naming the field", async () => {
     const { status, body } = await call("PUT", `/v1/users/${uniqueId("user")}/preferences`, { phone: "12345" });
     expect(status).toBe(400);
