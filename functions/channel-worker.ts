@@ -14,15 +14,20 @@ import { providerFromEnv } from "#shared/providers/provider-from-env.ts";
 import { DedupClaims } from "#shared/stores/dedup-claims.ts";
 import { DeferredItems } from "#shared/stores/deferred-items.ts";
 import { PreferencesStore } from "#shared/stores/preferences-store.ts";
+import { UnsubscribeLinks } from "#shared/unsubscribe-links.ts";
 import { documents, kinesis } from "./commons/clients.ts";
 import { requiredEnv } from "./commons/env.ts";
 import { logger, metrics } from "./commons/powertools.ts";
+import { secretString } from "./commons/secrets.ts";
 
 const channel = requiredEnv("CHANNEL");
 if (!isChannel(channel)) throw new Error(`CHANNEL must be a channel, not ${channel}`);
 
 const now = () => Date.now();
+const unsubscribeUrl = process.env.UNSUBSCRIBE_URL;
+const unsubscribeSecretArn = process.env.UNSUBSCRIBE_SECRET_ARN;
 const dependencies = {
+  unsubscribeLinks: unsubscribeUrl && unsubscribeSecretArn ? new UnsubscribeLinks(unsubscribeUrl, () => secretString(unsubscribeSecretArn), now) : undefined,
   channel,
   preferences: new PreferencesStore(documents, requiredEnv("PREFERENCES_TABLE_NAME")),
   claims: new DedupClaims(documents, {

@@ -1,6 +1,7 @@
 import { CfnOutput, Duration, Stack, type StackProps } from "aws-cdk-lib";
 import { PolicyStatement } from "aws-cdk-lib/aws-iam";
 import { SqsEventSource } from "aws-cdk-lib/aws-lambda-event-sources";
+import { Secret } from "aws-cdk-lib/aws-secretsmanager";
 import type { Construct } from "constructs";
 import { CHANNELS, type Channel } from "#shared/channels.ts";
 import { ChannelQueue } from "./constructs/channel-queue.ts";
@@ -56,6 +57,12 @@ export class NotifyStack extends Stack {
     const alarms = new OpsAlarms(this, "Alarms");
     const deferredDelivery = new DeferredDelivery(this, "DeferredDelivery", { deferred: tables.deferred, topic: topic.topic });
 
+    // Keys the one-click unsubscribe tokens; replacing it invalidates every link already sent.
+    const unsubscribeSecret = new Secret(this, "UnsubscribeSecret", {
+      description: "Key material for one-click unsubscribe tokens",
+      generateSecretString: { passwordLength: 64, excludePunctuation: true },
+    });
+
     const ingest = new NotifyFunction(this, "Ingest", {
       entry: "ingest/handler.ts",
       serviceName: "ingest",
@@ -63,9 +70,11 @@ export class NotifyStack extends Stack {
         NOTIFICATIONS_TOPIC_ARN: topic.topic.topicArn,
         DELIVERIES_TABLE_NAME: tables.deliveries.tableName,
         PREFERENCES_TABLE_NAME: tables.preferences.tableName,
+        UNSUBSCRIBE_SECRET_ARN: unsubscribeSecret.secretArn,
       },
     });
     topic.grantPublish(ingest.function);
+    unsubscribeSecret.grantRead(ingest.function);
     tables.deliveries.grantReadWriteData(ingest.function);
     tables.preferences.grantReadWriteData(ingest.function);
     const api = new HttpApi(this, "Http", { handler: ingest.function });
@@ -92,6 +101,7 @@ export class NotifyStack extends Stack {
           CLAIM_LEASE_SECONDS: String(CLAIM_LEASE.toSeconds()),
           DEDUP_RETENTION_SECONDS: String(DEDUP_RETENTION.toSeconds()),
           ...this.providerEnvironment(channel, props, tables),
+          ...(channel === "email" ? { UNSUBSCRIBE_URL: api.unsubscribeUrl, UNSUBSCRIBE_SECRET_ARN: unsubscribeSecret.secretArn } : {}),
         },
       });
       tables.preferences.grantReadData(worker.function);
@@ -99,6 +109,7 @@ export class NotifyStack extends Stack {
       tables.deferred.grantWriteData(worker.function);
       events.stream.grantWrite(worker.function);
       this.grantProvider(channel, worker, tables, props);
+      if (channel === "email") unsubscribeSecret.grantRead(worker.function);
       worker.function.addEventSource(
         new SqsEventSource(queue.queue, {
           batchSize: props.workerBatchSize ?? 10,

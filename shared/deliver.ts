@@ -10,12 +10,15 @@ import type { DeferredItems } from "./stores/deferred-items.ts";
 import type { PreferencesStore } from "./stores/preferences-store.ts";
 import { findTemplate } from "./templates/registry.ts";
 import { renderContent } from "./templates/render.ts";
+import type { UnsubscribeLinks } from "./unsubscribe-links.ts";
 
 export interface DeliverDependencies {
   channel: Channel;
   preferences: PreferencesStore;
   claims: DedupClaims;
   deferred: Pick<DeferredItems, "hold">;
+  /** Needed by the email channel, whose marketing messages carry a one-click unsubscribe link. */
+  unsubscribeLinks?: Pick<UnsubscribeLinks, "linkFor">;
   provider: ChannelProvider;
   events: Pick<DeliveryEventPublisher, "publish">;
   now: () => number;
@@ -31,6 +34,11 @@ export class ClaimBusyError extends Error {
     super(message);
     this.name = "ClaimBusyError";
   }
+}
+
+async function unsubscribeLink(deps: DeliverDependencies, userId: string): Promise<string> {
+  if (!deps.unsubscribeLinks) throw new Error("marketing email needs unsubscribe links; set UNSUBSCRIBE_URL and UNSUBSCRIBE_SECRET_ARN");
+  return deps.unsubscribeLinks.linkFor(userId, "marketing");
 }
 
 /**
@@ -58,7 +66,9 @@ export async function deliver(message: ChannelMessage, attempt: number, deps: De
 
   const template = findTemplate(message.type);
   if (!template) return emit({ kind: "outcome", event: outcome({ status: "failed", reason: `unknown_type: ${message.type}` }) });
-  const content = renderContent(template, channel, message.data);
+  const marketing = message.category === "marketing" || template.category === "marketing";
+  const unsubscribeUrl = channel === "email" && marketing ? await unsubscribeLink(deps, message.userId) : undefined;
+  const content = renderContent(template, channel, message.data, { locale: preferences.locale, unsubscribeUrl });
 
   const claim = await deps.claims.claim(key, deps.newToken());
   if (claim.kind === "busy") throw new ClaimBusyError(`${message.notificationId}/${channel} is being sent by another attempt`);

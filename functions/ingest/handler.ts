@@ -11,6 +11,7 @@ import { PreferencesStore } from "#shared/stores/preferences-store.ts";
 import { documents, sns } from "../commons/clients.ts";
 import { requiredEnv } from "../commons/env.ts";
 import { logger, metrics } from "../commons/powertools.ts";
+import { secretString } from "../commons/secrets.ts";
 import { json, requestErrorResponse } from "./http-response.ts";
 import { ROUTES, type IngestDependencies } from "./routes.ts";
 
@@ -19,6 +20,7 @@ const dependencies: IngestDependencies = {
   deliveries: new DeliveriesStore(documents, requiredEnv("DELIVERIES_TABLE_NAME")),
   preferences: new PreferencesStore(documents, requiredEnv("PREFERENCES_TABLE_NAME")),
   now: () => Date.now(),
+  unsubscribeSecret: () => secretString(requiredEnv("UNSUBSCRIBE_SECRET_ARN")),
   onAccepted(notification) {
     metrics.addMetric("notificationsAccepted", MetricUnit.Count, 1);
     metrics.addMetric("messagesPublished", MetricUnit.Count, notification.userIds.length);

@@ -11,6 +11,7 @@ const STATUS_BY_CODE: Record<RequestError["code"], number> = {
   unknown_channel: 400,
   payload_too_large: 413,
   not_found: 404,
+  invalid_token: 400,
 };
 
 export function requestErrorResponse(error: RequestError): APIGatewayProxyStructuredResultV2 {

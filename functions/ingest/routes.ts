@@ -11,8 +11,9 @@ import type { PreferencesStore } from "#shared/stores/preferences-store.ts";
 import { toRequestIssues } from "#shared/zod-issues.ts";
 import { json } from "./http-response.ts";
 import { jsonBody } from "./request-body.ts";
+import { unsubscribe, unsubscribePage, type UnsubscribeDependencies } from "./unsubscribe-routes.ts";
 
-export interface IngestDependencies {
+export interface IngestDependencies extends UnsubscribeDependencies {
   onAccepted(notification: AcceptedNotification): void;
   publisher: NotificationPublisher;
   deliveries: DeliveriesStore;
@@ -81,4 +82,6 @@ export const ROUTES: Record<string, Route> = {
   "PUT /v1/users/{userId}/preferences": putPreferences,
   "PATCH /v1/users/{userId}/preferences": patchPreferences,
   "GET /v1/users/{userId}/preferences": getPreferences,
+  "POST /v1/unsubscribe": unsubscribe,
+  "GET /v1/unsubscribe": unsubscribePage,
 };

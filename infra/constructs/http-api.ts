@@ -1,5 +1,5 @@
 import { CfnOutput } from "aws-cdk-lib";
-import { HttpApi as ApiGatewayHttpApi, HttpMethod } from "aws-cdk-lib/aws-apigatewayv2";
+import { HttpApi as ApiGatewayHttpApi, HttpMethod, HttpNoneAuthorizer } from "aws-cdk-lib/aws-apigatewayv2";
 import { HttpIamAuthorizer } from "aws-cdk-lib/aws-apigatewayv2-authorizers";
 import { HttpLambdaIntegration } from "aws-cdk-lib/aws-apigatewayv2-integrations";
 import type { IFunction } from "aws-cdk-lib/aws-lambda";
@@ -9,7 +9,10 @@ export interface HttpApiProps {
   readonly handler: IFunction;
 }
 
-/** The public HTTP API; every route needs a SigV4-signed caller with execute-api:Invoke. */
+/**
+ * The public HTTP API. Every route needs a SigV4-signed caller with execute-api:Invoke, except the
+ * one-click unsubscribe target, which mailbox providers call and which its signed token protects.
+ */
 export class HttpApi extends Construct {
   readonly api: ApiGatewayHttpApi;
 
@@ -21,6 +24,12 @@ export class HttpApi extends Construct {
     [HttpMethod.GET, "/v1/users/{userId}/preferences"],
   ];
 
+  static readonly UNSUBSCRIBE_PATH = "/v1/unsubscribe";
+
+  get unsubscribeUrl(): string {
+    return `${this.api.apiEndpoint}${HttpApi.UNSUBSCRIBE_PATH}`;
+  }
+
   constructor(scope: Construct, id: string, props: HttpApiProps) {
     super(scope, id);
     this.api = new ApiGatewayHttpApi(this, "Api", {
@@ -31,6 +40,7 @@ export class HttpApi extends Construct {
     for (const [method, path] of HttpApi.ROUTES) {
       this.api.addRoutes({ path, methods: [method], integration });
     }
+    this.api.addRoutes({ path: HttpApi.UNSUBSCRIBE_PATH, methods: [HttpMethod.GET, HttpMethod.POST], integration, authorizer: new HttpNoneAuthorizer() });
     new CfnOutput(this, "Url", { key: "ApiUrl", value: this.api.apiEndpoint, description: "Base URL of the HTTP API (IAM auth)" });
   }
 }

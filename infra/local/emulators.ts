@@ -4,6 +4,7 @@ import type { AddressInfo } from "node:net";
 import dynalite from "dynalite";
 import kinesalite from "kinesalite";
 import { installFauxqsHooks } from "./fauxqs-hooks.ts";
+import { SecretsManagerEmulator } from "./secrets-manager-emulator.ts";
 
 export const LOCAL_REGION = "us-east-1";
 /** The account fauxqs writes into every ARN; the deployer uses it too so ARNs line up. */
@@ -14,6 +15,7 @@ export interface EmulatorEndpoints {
   sqs: string;
   dynamodb: string;
   kinesis: string;
+  secretsmanager: string;
 }
 
 export interface Emulators {
@@ -35,7 +37,7 @@ function close(server: HttpServer | Http2Server): Promise<void> {
   });
 }
 
-/** fauxqs (SNS + SQS), dynalite (DynamoDB) and kinesalite (Kinesis), each on a free loopback port. */
+/** fauxqs (SNS + SQS), dynalite (DynamoDB), kinesalite (Kinesis) and our Secrets Manager, each on a free loopback port. */
 export async function startEmulators(): Promise<Emulators> {
   installFauxqsHooks();
   const { buildApp } = await import("fauxqs");
@@ -57,11 +59,14 @@ export async function startEmulators(): Promise<Emulators> {
   kinesis.on("request", kinesisHandler);
   const kinesisUrl = await listenOnLoopback(kinesis);
 
+  const secrets = new SecretsManagerEmulator(LOCAL_REGION, LOCAL_ACCOUNT);
+  const secretsUrl = await secrets.listen();
+
   return {
-    endpoints: { sns: fauxqsUrl, sqs: fauxqsUrl, dynamodb: dynamoUrl, kinesis: kinesisUrl },
+    endpoints: { sns: fauxqsUrl, sqs: fauxqsUrl, dynamodb: dynamoUrl, kinesis: kinesisUrl, secretsmanager: secretsUrl },
     async stop() {
       for (const session of kinesisSessions) session.destroy();
-      await Promise.all([fauxqs.close(), close(dynamo), close(kinesis)]);
+      await Promise.all([fauxqs.close(), close(dynamo), close(kinesis), secrets.close()]);
     },
   };
 }

@@ -4,6 +4,7 @@ import { fileURLToPath } from "node:url";
 import { setTimeout as sleep } from "node:timers/promises";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { KinesisClient } from "@aws-sdk/client-kinesis";
+import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { SNSClient } from "@aws-sdk/client-sns";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import { createNotifyApp } from "#infra/notify-app.ts";
@@ -72,6 +73,7 @@ function functionEnvironment(spec: FunctionSpec, endpoints: EmulatorEndpoints, s
     AWS_ENDPOINT_URL_SQS: endpoints.sqs,
     AWS_ENDPOINT_URL_DYNAMODB: endpoints.dynamodb,
     AWS_ENDPOINT_URL_KINESIS: endpoints.kinesis,
+    AWS_ENDPOINT_URL_SECRETS_MANAGER: endpoints.secretsmanager,
     AWS_LAMBDA_FUNCTION_NAME: spec.name,
     AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(spec.memorySize),
     AWS_LAMBDA_FUNCTION_VERSION: "$LATEST",
@@ -93,6 +95,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     sqs: new SQSClient({ region: LOCAL_REGION, endpoint: endpoints.sqs, credentials }),
     dynamodb: new DynamoDBClient({ region: LOCAL_REGION, endpoint: endpoints.dynamodb, credentials }),
     kinesis: new KinesisClient({ region: LOCAL_REGION, endpoint: endpoints.kinesis, credentials }),
+    secretsmanager: new SecretsManagerClient({ region: LOCAL_REGION, endpoint: endpoints.secretsmanager, credentials }),
   };
 
   const sink = new RecordingSink();

@@ -7,6 +7,11 @@ export interface OutboxEntry {
   to: string | string[];
   subject?: string;
   body: string;
+  html?: string;
+  headers?: { Name: string; Value: string }[];
+  /** SMS only: how the network carries it; more than one segment is a multi-part message. */
+  encoding?: string;
+  segments?: number;
   attempt: number;
   providerMessageId: string;
   at: string;
@@ -17,7 +22,8 @@ interface SinkRequest {
   userId: string;
   channel: string;
   to: string[];
-  content: { subject?: string; text?: string; html?: string; body?: string; title?: string };
+  content: { subject?: string; text?: string; html?: string; body?: string; title?: string; encoding?: string; segments?: number };
+  headers?: { Name: string; Value: string }[];
   attempt: number;
 }
 
@@ -38,6 +44,9 @@ export class RecordingSink {
       ...(content.subject !== undefined ? { subject: content.subject } : {}),
       ...(content.title !== undefined ? { subject: content.title } : {}),
       body: content.text ?? content.body ?? "",
+      ...(content.html !== undefined ? { html: content.html } : {}),
+      ...(request.headers ? { headers: request.headers } : {}),
+      ...(content.segments !== undefined ? { encoding: content.encoding, segments: content.segments } : {}),
       attempt: request.attempt,
       providerMessageId: `local-${randomUUID()}`,
       at: new Date().toISOString(),

@@ -1,8 +1,9 @@
-import { createHash } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { join } from "node:path";
 import { CreateTableCommand, type DynamoDBClient, type CreateTableCommandInput } from "@aws-sdk/client-dynamodb";
 import { CreateStreamCommand, DescribeStreamSummaryCommand, type KinesisClient } from "@aws-sdk/client-kinesis";
 import { CreateTopicCommand, SubscribeCommand, type SNSClient } from "@aws-sdk/client-sns";
+import { CreateSecretCommand, type SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from "@aws-sdk/client-sqs";
 import type { CfnResource, CfnTemplate } from "./cloudformation-template.ts";
 import { referencedResources, resolve, type ResolveContext } from "./intrinsics.ts";
@@ -71,7 +72,7 @@ export interface DeployTarget {
   assemblyDir: string;
   /** Base URL the local HTTP gateway serves the API on. */
   apiEndpoint: string;
-  clients: { sns: SNSClient; sqs: SQSClient; dynamodb: DynamoDBClient; kinesis: KinesisClient };
+  clients: { sns: SNSClient; sqs: SQSClient; dynamodb: DynamoDBClient; kinesis: KinesisClient; secretsmanager: SecretsManagerClient };
 }
 
 interface Deployed {
@@ -94,6 +95,12 @@ const NOT_EMULATED = new Set([
   "AWS::ApiGatewayV2::Stage",
   "AWS::CDK::Metadata",
 ]);
+
+/** A value of the length GenerateSecretString asks for, from letters and digits (no punctuation to escape). */
+function generatedSecret(spec: { PasswordLength?: number } | undefined): string {
+  const length = spec?.PasswordLength ?? 32;
+  return randomBytes(length * 2).toString("base64").replace(/[^A-Za-z0-9]/g, "").slice(0, length);
+}
 
 function physicalName(stackName: string, logicalId: string, maxLength: number): string {
   const name = `${stackName}-${logicalId}`;
@@ -221,6 +228,12 @@ export async function deployTemplate(template: CfnTemplate, target: DeployTarget
         const streamArn = StreamDescriptionSummary!.StreamARN!;
         stack.streams.push({ name, arn: streamArn });
         deployed.set(logicalId, { ref: name, attributes: { Arn: streamArn } });
+        break;
+      }
+      case "AWS::SecretsManager::Secret": {
+        const name = props.Name ?? physicalName(stackName, logicalId, 256);
+        const { ARN } = await clients.secretsmanager.send(new CreateSecretCommand({ Name: name, SecretString: props.SecretString ?? generatedSecret(props.GenerateSecretString) }));
+        deployed.set(logicalId, { ref: ARN!, attributes: { Id: ARN! } });
         break;
       }
       case "AWS::Lambda::Function": {

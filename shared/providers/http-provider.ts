@@ -1,8 +1,10 @@
+import { emailHeaders } from "./email-headers.ts";
 import type { ChannelProvider, SendRequest, SendResult } from "./provider.ts";
 import { TransientProviderError } from "./provider.ts";
 
 /**
- * Hands each send to an HTTP endpoint: `POST {baseUrl}/{channel}` with the rendered message as JSON.
+ * Hands each send to an HTTP endpoint: `POST {baseUrl}/{channel}` with the rendered message (and,
+ * for email, the headers it would carry) as JSON.
  * 2xx is sent, 408/429/5xx and timeouts are retried, any other 4xx is a permanent rejection. The local
  * cloud points it at its recording sink; in production it fits a relay or a vendor webhook.
  */
@@ -22,7 +24,7 @@ export class HttpProvider implements ChannelProvider {
       response = await fetch(`${this.baseUrl}/${request.channel}`, {
         method: "POST",
         headers: { "content-type": "application/json" },
-        body: JSON.stringify(request),
+        body: JSON.stringify({ ...request, headers: request.channel === "email" ? emailHeaders(request.content) : undefined }),
         signal: AbortSignal.timeout(this.timeoutMillis),
       });
     } catch (error) {

@@ -1,5 +1,6 @@
 import { SendEmailCommand, type SESv2Client } from "@aws-sdk/client-sesv2";
 import { permanentReasonOrThrow } from "./aws-errors.ts";
+import { emailHeaders } from "./email-headers.ts";
 import type { ChannelProvider, SendRequest, SendResult } from "./provider.ts";
 
 export interface SesEmailOptions {
@@ -31,6 +32,7 @@ export class SesEmailProvider implements ChannelProvider {
             Simple: {
               Subject: { Data: request.content.subject, Charset: "UTF-8" },
               Body: { Html: { Data: request.content.html, Charset: "UTF-8" }, Text: { Data: request.content.text, Charset: "UTF-8" } },
+              Headers: emailHeaders(request.content),
             },
           },
           EmailTags: [

@@ -1,4 +1,4 @@
-import { GetCommand, PutCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { Preferences } from "#shared/preferences.ts";
 
 export class PreferencesStore {
@@ -16,6 +16,18 @@ export class PreferencesStore {
     if (!result.Item) return undefined;
     const { userId: _key, updatedAt: _updatedAt, ...preferences } = result.Item;
     return preferences as Preferences;
+  }
+
+  /** The global marketing opt-out, set in place so nothing else the user stored is touched. */
+  async unsubscribe(userId: string, updatedAt: string): Promise<void> {
+    await this.client.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: { userId },
+        UpdateExpression: "SET unsubscribed = :true, updatedAt = :updatedAt",
+        ExpressionAttributeValues: { ":true": true, ":updatedAt": updatedAt },
+      }),
+    );
   }
 
   async put(userId: string, preferences: Preferences, updatedAt: string): Promise<void> {

@@ -1,10 +1,10 @@
-import { marketingWeeklyDigest } from "./marketing-weekly-digest.ts";
-import { orderShipped } from "./order-shipped.ts";
-import { securityLoginAlert } from "./security-login-alert.ts";
+import { marketingWeeklyDigest } from "./marketing-weekly-digest/definition.ts";
+import { orderShipped } from "./order-shipped/definition.ts";
+import { securityLoginAlert } from "./security-login-alert/definition.ts";
 import type { TemplateDefinition } from "./template-definition.ts";
 
 const TEMPLATES: ReadonlyMap<string, TemplateDefinition> = new Map(
-  [orderShipped, securityLoginAlert, marketingWeeklyDigest].map((template) => [template.type, template]),
+  [orderShipped, securityLoginAlert, marketingWeeklyDigest].map((template) => [template.type, template as TemplateDefinition]),
 );
 
 export function findTemplate(type: string): TemplateDefinition | undefined {

@@ -2,13 +2,18 @@ import type { z } from "zod";
 import type { Category } from "#shared/categories.ts";
 import type { Channel } from "#shared/channels.ts";
 
-/** Handlebars sources for each channel's parts. Email HTML is escaped; every other part is plain text. */
+/** Handlebars sources of each channel's parts. Email HTML is escaped; every other part is plain text. */
 export interface ChannelContentSources {
   email: { subject: string; html: string; text: string };
   sms: { body: string };
   push: { title: string; body: string };
   in_app: { title: string; body: string };
 }
+
+export type LocalizedContent = { [C in Channel]?: ChannelContentSources[C] };
+
+/** Every template has this locale, complete; the last step of every fallback chain. */
+export const DEFAULT_LOCALE = "en";
 
 export interface TemplateDefinition<Data extends z.ZodType = z.ZodType> {
   readonly type: string;
@@ -17,13 +22,24 @@ export interface TemplateDefinition<Data extends z.ZodType = z.ZodType> {
   readonly channels: readonly Channel[];
   /** Template parameters, validated at publish so a worker never meets a missing field. */
   readonly data: Data;
-  readonly content: { [C in Channel]?: ChannelContentSources[C] };
+  /** Parameters the template test renders every locale with. */
+  readonly sampleData: z.input<Data>;
+  /** Content by locale ("en", "pt", "pt-BR"); a locale may leave channels to its fallback. */
+  readonly locales: Readonly<Record<string, LocalizedContent>>;
 }
 
 export function defineTemplate<Data extends z.ZodType>(definition: TemplateDefinition<Data>): TemplateDefinition<Data> {
+  const fallback = definition.locales[DEFAULT_LOCALE];
+  if (!fallback) throw new Error(`template ${definition.type} has no ${DEFAULT_LOCALE} content`);
   for (const channel of definition.channels) {
-    if (!definition.content[channel]) {
-      throw new Error(`template ${definition.type} lists channel ${channel} but has no content for it`);
+    if (!fallback[channel]) throw new Error(`template ${definition.type} lists channel ${channel} but has no ${DEFAULT_LOCALE} content for it`);
+  }
+  if (definition.category === "marketing") {
+    for (const [locale, content] of Object.entries(definition.locales)) {
+      const email = content.email;
+      if (email && !(email.html.includes("{{unsubscribeUrl}}") && email.text.includes("{{unsubscribeUrl}}"))) {
+        throw new Error(`marketing template ${definition.type} (${locale}) must link {{unsubscribeUrl}} in both email parts`);
+      }
     }
   }
   return definition;

@@ -14,7 +14,7 @@ export function emailRequest(overrides: Partial<SendRequest> = {}): SendRequest 
 }
 
 export function smsRequest(overrides: Partial<SendRequest> = {}): SendRequest {
-  return { ...emailRequest(), channel: "sms", to: ["+14155550123"], content: { body: "Hi" }, ...overrides };
+  return { ...emailRequest(), channel: "sms", to: ["+14155550123"], content: { body: "Hi", encoding: "GSM-7", length: 2, segments: 1 }, ...overrides };
 }
 
 export function pushRequest(overrides: Partial<SendRequest> = {}): SendRequest {

@@ -149,8 +149,13 @@ describe("quiet hours", () => {
 });
 
 describe("HTTP API", () => {
-  it("requires IAM authorization on every route", () => {
-    const routes = Object.values(resourcesOfType(template, "AWS::ApiGatewayV2::Route"));
+  it("leaves only the one-click unsubscribe target open, for mailbox providers that cannot sign", () => {
+    const open = Object.values(resourcesOfType(template, "AWS::ApiGatewayV2::Route")).filter((route) => route.Properties.AuthorizationType !== "AWS_IAM");
+    expect(open.map((route) => route.Properties.RouteKey).sort()).toEqual(["GET /v1/unsubscribe", "POST /v1/unsubscribe"]);
+  });
+
+  it("requires IAM authorization on every other route", () => {
+    const routes = Object.values(resourcesOfType(template, "AWS::ApiGatewayV2::Route")).filter((route) => !route.Properties.RouteKey.includes("unsubscribe"));
     expect(routes.map((route) => route.Properties.RouteKey).sort()).toEqual([
       "GET /v1/notifications/{id}",
       "GET /v1/users/{userId}/preferences",

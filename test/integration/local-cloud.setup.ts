@@ -6,7 +6,7 @@ import { PROJECT_ROOT, startLocalCloud } from "#infra/local/local-cloud.ts";
 declare module "vitest" {
   export interface ProvidedContext {
     apiUrl: string;
-    localCloudEndpoints: { sns: string; sqs: string; dynamodb: string; kinesis: string };
+    localCloudEndpoints: { sns: string; sqs: string; dynamodb: string; kinesis: string; secretsmanager: string };
     localCloudOutputs: Record<string, string>;
   }
 }

@@ -31,6 +31,15 @@ describe("SesEmailProvider", () => {
     });
   });
 
+  it("adds RFC 8058 one-click unsubscribe headers when the email carries an unsubscribe link", async () => {
+    ses.on(SendEmailCommand).resolves({ MessageId: "ses-2" });
+    await provider.send(emailRequest({ category: "marketing", content: { subject: "S", html: "H", text: "T", unsubscribeUrl: "https://api.example/v1/unsubscribe?token=abc" } }));
+    expect(ses.commandCalls(SendEmailCommand)[0]?.args[0].input.Content?.Simple?.Headers).toEqual([
+      { Name: "List-Unsubscribe", Value: "<https://api.example/v1/unsubscribe?token=abc>" },
+      { Name: "List-Unsubscribe-Post", Value: "List-Unsubscribe=One-Click" },
+    ]);
+  });
+
   it("reports a rejected message as a permanent failure", async () => {
     ses.on(SendEmailCommand).rejects(new MessageRejected({ message: "Email address is not verified", ...metadata }));
     await expect(provider.send(emailRequest())).resolves.toMatchObject({ ok: false, reason: expect.stringContaining("MessageRejected") });

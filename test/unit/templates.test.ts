@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { allTemplates, findTemplate } from "#shared/templates/registry.ts";
-import { renderContent } from "#shared/templates/render.ts";
+import { PUSH_BODY_LIMIT, PUSH_TITLE_LIMIT, renderContent, resolveLocale } from "#shared/templates/render.ts";
+import { smsEncoding } from "#shared/templates/sms-segments.ts";
 
 function template(type: string) {
   const found = findTemplate(type);
@@ -8,7 +9,9 @@ function template(type: string) {
   return found;
 }
 
-describe("template registry", () => {
+const UNSUBSCRIBE = "https://api.example/v1/unsubscribe?token=t";
+
+describe("shipped templates", () => {
   it.each([
     ["order.shipped", "transactional", ["email", "sms", "push", "in_app"]],
     ["security.login_alert", "security", ["email", "sms", "push"]],
@@ -18,36 +21,87 @@ describe("template registry", () => {
     expect(template(type).channels).toEqual(channels);
   });
 
-  it("renders every template on every channel it declares, with sample data", () => {
-    const samples: Record<string, Record<string, unknown>> = {
-      "order.shipped": { orderId: "A-1", carrier: "UPS", trackingUrl: "https://track.example/A-1" },
-      "security.login_alert": { device: "Firefox on Linux", location: "Lisbon" },
-      "marketing.weekly_digest": { headline: "Five things" },
-    };
-    for (const definition of allTemplates()) {
-      for (const channel of definition.channels) {
-        const rendered = Object.values(renderContent(definition, channel, samples[definition.type] ?? {}));
-        expect(rendered.every((part) => part.length > 0), `${definition.type}/${channel}`).toBe(true);
-        expect(rendered.join(" "), `${definition.type}/${channel}`).not.toMatch(/\{\{|\}\}/);
-      }
+  const everyRendering = allTemplates().flatMap((definition) =>
+    Object.keys(definition.locales).flatMap((locale) => definition.channels.map((channel) => [`${definition.type} ${locale} ${channel}`, definition, locale, channel] as const)),
+  );
+
+  it.each(everyRendering)("renders %s with its sample data", (_name, definition, locale, channel) => {
+    const rendered = renderContent(definition, channel, definition.data.parse(definition.sampleData) as Record<string, unknown>, { locale, unsubscribeUrl: UNSUBSCRIBE });
+    const text = Object.values(rendered).filter((part) => typeof part === "string") as string[];
+    expect(text.every((part) => part.length > 0)).toBe(true);
+    expect(text.join(" ")).not.toMatch(/\{\{|\}\}/);
+    if ("segments" in rendered) expect(rendered.segments).toBe(smsEncoding(rendered.body).segments);
+    if (channel === "push" && "title" in rendered) {
+      expect(Array.from(rendered.title).length).toBeLessThanOrEqual(PUSH_TITLE_LIMIT);
+      expect(Array.from(rendered.body).length).toBeLessThanOrEqual(PUSH_BODY_LIMIT);
     }
+    if (channel === "email" && definition.category === "marketing") expect(JSON.stringify(rendered)).toContain(UNSUBSCRIBE);
+  });
+
+  it("keeps every English SMS within one 160-character GSM-7 message with sample data", () => {
+    for (const definition of allTemplates().filter((candidate) => candidate.channels.includes("sms"))) {
+      const rendered = renderContent(definition, "sms", definition.data.parse(definition.sampleData) as Record<string, unknown>);
+      expect(rendered, definition.type).toMatchObject({ encoding: "GSM-7", segments: 1 });
+    }
+  });
+});
+
+describe("locale fallback", () => {
+  it.each([
+    ["pt-BR", "pt"],
+    ["pt", "pt"],
+    ["es-MX", "es"],
+    ["fr", "en"],
+    [undefined, "en"],
+  ])("renders %s with the %s content", (requested, used) => {
+    expect(resolveLocale(template("order.shipped"), "email", requested)).toBe(used);
+  });
+
+  it("renders Portuguese for a pt-BR user", () => {
+    expect(renderContent(template("order.shipped"), "push", { orderId: "A-1" }, { locale: "pt-BR" })).toEqual({ title: "Encomenda enviada", body: "A encomenda A-1 está a caminho." });
   });
 });
 
 describe("renderContent", () => {
   it("escapes HTML in the email's HTML part", () => {
     const rendered = renderContent(template("order.shipped"), "email", { orderId: "<script>alert(1)</script>" });
-    expect(rendered).toMatchObject({ html: expect.stringContaining("&lt;script&gt;") });
-    expect(JSON.stringify(rendered)).not.toContain("<script>alert(1)</script></strong>");
+    expect(rendered).toMatchObject({ html: expect.stringContaining("&lt;script&gt;alert(1)&lt;/script&gt;") });
+    expect((rendered as { html: string }).html).not.toContain("<script>");
   });
 
   it("keeps parameters as typed in plain-text parts", () => {
-    const rendered = renderContent(template("order.shipped"), "sms", { orderId: "A&B" });
-    expect(rendered).toEqual({ body: "Order A&B has shipped." });
+    expect(renderContent(template("order.shipped"), "sms", { orderId: "A&B" })).toMatchObject({ body: "Order A&B has shipped." });
   });
 
   it("leaves optional sections out when their parameter is absent", () => {
-    const rendered = renderContent(template("order.shipped"), "push", { orderId: "A-1" });
-    expect(rendered).toEqual({ title: "Order shipped", body: "Order A-1 is on its way." });
+    expect(renderContent(template("order.shipped"), "push", { orderId: "A-1" })).toEqual({ title: "Order shipped", body: "Order A-1 is on its way." });
+  });
+
+  it("flags an SMS that no longer fits one message as multi-part", () => {
+    const rendered = renderContent(template("order.shipped"), "sms", { orderId: "A-1", trackingUrl: `https://track.example/${"x".repeat(150)}` });
+    expect(rendered).toMatchObject({ encoding: "GSM-7", segments: 2 });
+  });
+
+  it("cuts a push body at the platform limit with an ellipsis", () => {
+    const rendered = renderContent(template("marketing.weekly_digest"), "push", { headline: "word ".repeat(100) }) as { body: string };
+    expect(Array.from(rendered.body).length).toBeLessThanOrEqual(PUSH_BODY_LIMIT);
+    expect(rendered.body.endsWith("…")).toBe(true);
+  });
+
+  it("refuses to render a marketing email without an unsubscribe link", () => {
+    expect(() => renderContent(template("marketing.weekly_digest"), "email", {})).toThrow(/unsubscribe/);
+  });
+});
+
+describe("smsEncoding", () => {
+  it.each([
+    ["plain ASCII", "Hello", { encoding: "GSM-7", length: 5, segments: 1 }],
+    ["160 GSM-7 characters in one message", "a".repeat(160), { encoding: "GSM-7", length: 160, segments: 1 }],
+    ["161 GSM-7 characters in two parts of 153", "a".repeat(161), { encoding: "GSM-7", length: 161, segments: 2 }],
+    ["extension characters counted twice", "€[]", { encoding: "GSM-7", length: 6, segments: 1 }],
+    ["a character outside GSM-7 switching to UCS-2", "ação", { encoding: "UCS-2", length: 4, segments: 1 }],
+    ["71 UCS-2 units in two parts of 67", "ã".repeat(71), { encoding: "UCS-2", length: 71, segments: 2 }],
+  ])("counts %s", (_name, text, expected) => {
+    expect(smsEncoding(text)).toEqual(expected);
   });
 });
