@@ -71,8 +71,12 @@ export class NotifyStack extends Stack {
         DELIVERIES_TABLE_NAME: tables.deliveries.tableName,
         PREFERENCES_TABLE_NAME: tables.preferences.tableName,
         UNSUBSCRIBE_SECRET_ARN: unsubscribeSecret.secretArn,
+        INBOX_TABLE_NAME: tables.inbox.tableName,
+        DELIVERY_EVENTS_STREAM_NAME: events.stream.streamName,
       },
     });
+    tables.inbox.grantReadWriteData(ingest.function);
+    events.stream.grantWrite(ingest.function);
     topic.grantPublish(ingest.function);
     unsubscribeSecret.grantRead(ingest.function);
     tables.deliveries.grantReadWriteData(ingest.function);
@@ -93,7 +97,6 @@ export class NotifyStack extends Stack {
         timeout: WORKER_TIMEOUT,
         environment: {
           CHANNEL: channel,
-          PROVIDER: "aws",
           PREFERENCES_TABLE_NAME: tables.preferences.tableName,
           DEDUP_TABLE_NAME: tables.dedup.tableName,
           DEFERRED_TABLE_NAME: tables.deferred.tableName,
@@ -149,16 +152,18 @@ export class NotifyStack extends Stack {
     switch (channel) {
       case "email":
         return {
+          PROVIDER: "aws",
           EMAIL_FROM_ADDRESS: props.emailFromAddress ?? "notifications@example.com",
           ...(props.sesConfigurationSet ? { SES_CONFIGURATION_SET: props.sesConfigurationSet } : {}),
         };
       case "sms":
         return {
+          PROVIDER: "aws",
           SMS_SERVICE: props.smsService ?? "end-user-messaging",
           ...(props.smsOriginationIdentity ? { SMS_ORIGINATION_IDENTITY: props.smsOriginationIdentity } : {}),
         };
       case "push":
-        return {};
+        return { PROVIDER: "aws" };
       case "in_app":
         return { INBOX_TABLE_NAME: tables.inbox.tableName };
     }

@@ -79,7 +79,7 @@ export async function deliver(message: ChannelMessage, attempt: number, deps: De
 
   let result;
   try {
-    result = await deps.provider.send({ ...key, category: message.category, to: decision.to, content, attempt });
+    result = await deps.provider.send({ ...key, category: message.category, to: decision.to, content, attempt, publishedAt: message.publishedAt });
   } catch (error) {
     await deps.claims.release(key, claim.token);
     if (error instanceof TransientProviderError) throw error;

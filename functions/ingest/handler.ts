@@ -4,11 +4,13 @@ import { MetricUnit } from "@aws-lambda-powertools/metrics";
 import { logMetrics } from "@aws-lambda-powertools/metrics/middleware";
 import middy from "@middy/core";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
+import { DeliveryEventPublisher } from "#shared/delivery-event-publisher.ts";
 import { NotificationPublisher } from "#shared/notification-publisher.ts";
 import { RequestError } from "#shared/request-error.ts";
 import { DeliveriesStore } from "#shared/stores/deliveries-store.ts";
+import { InboxStore } from "#shared/stores/inbox-store.ts";
 import { PreferencesStore } from "#shared/stores/preferences-store.ts";
-import { documents, sns } from "../commons/clients.ts";
+import { documents, kinesis, sns } from "../commons/clients.ts";
 import { requiredEnv } from "../commons/env.ts";
 import { logger, metrics } from "../commons/powertools.ts";
 import { secretString } from "../commons/secrets.ts";
@@ -19,6 +21,8 @@ const dependencies: IngestDependencies = {
   publisher: new NotificationPublisher(sns, requiredEnv("NOTIFICATIONS_TOPIC_ARN"), (millis) => sleep(millis)),
   deliveries: new DeliveriesStore(documents, requiredEnv("DELIVERIES_TABLE_NAME")),
   preferences: new PreferencesStore(documents, requiredEnv("PREFERENCES_TABLE_NAME")),
+  inbox: new InboxStore(documents, requiredEnv("INBOX_TABLE_NAME")),
+  events: new DeliveryEventPublisher(kinesis, requiredEnv("DELIVERY_EVENTS_STREAM_NAME"), (millis) => sleep(millis)),
   now: () => Date.now(),
   unsubscribeSecret: () => secretString(requiredEnv("UNSUBSCRIBE_SECRET_ARN")),
   onAccepted(notification) {

@@ -11,9 +11,10 @@ import type { PreferencesStore } from "#shared/stores/preferences-store.ts";
 import { toRequestIssues } from "#shared/zod-issues.ts";
 import { json } from "./http-response.ts";
 import { jsonBody } from "./request-body.ts";
+import { listInbox, readInboxItem, type InboxDependencies } from "./inbox-routes.ts";
 import { unsubscribe, unsubscribePage, type UnsubscribeDependencies } from "./unsubscribe-routes.ts";
 
-export interface IngestDependencies extends UnsubscribeDependencies {
+export interface IngestDependencies extends UnsubscribeDependencies, InboxDependencies {
   onAccepted(notification: AcceptedNotification): void;
   publisher: NotificationPublisher;
   deliveries: DeliveriesStore;
@@ -82,6 +83,8 @@ export const ROUTES: Record<string, Route> = {
   "PUT /v1/users/{userId}/preferences": putPreferences,
   "PATCH /v1/users/{userId}/preferences": patchPreferences,
   "GET /v1/users/{userId}/preferences": getPreferences,
+  "GET /v1/users/{userId}/inbox": listInbox,
+  "POST /v1/users/{userId}/inbox/{itemId}/read": readInboxItem,
   "POST /v1/unsubscribe": unsubscribe,
   "GET /v1/unsubscribe": unsubscribePage,
 };

@@ -1,5 +1,6 @@
 import { RemovalPolicy, Stack } from "aws-cdk-lib";
-import { AttributeType, Billing, TableEncryptionV2, TableV2 } from "aws-cdk-lib/aws-dynamodb";
+import { AttributeType, Billing, ProjectionType, TableEncryptionV2, TableV2 } from "aws-cdk-lib/aws-dynamodb";
+import { UNREAD_INDEX } from "#shared/stores/inbox-store.ts";
 import { Construct } from "constructs";
 
 export interface DataTablesProps {
@@ -53,6 +54,10 @@ export class DataTables extends Construct {
       tableName: `${stackName}-inbox`,
       partitionKey: { name: "userId", type: AttributeType.STRING },
       sortKey: { name: "itemId", type: AttributeType.STRING },
+      // Sparse: only unread items carry unreadKey, so counting unread reads nothing else.
+      globalSecondaryIndexes: [
+        { indexName: UNREAD_INDEX, partitionKey: { name: "userId", type: AttributeType.STRING }, sortKey: { name: "unreadKey", type: AttributeType.STRING }, projectionType: ProjectionType.KEYS_ONLY },
+      ],
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       removalPolicy: userData,
     });

@@ -22,6 +22,8 @@ export class HttpApi extends Construct {
     [HttpMethod.PUT, "/v1/users/{userId}/preferences"],
     [HttpMethod.PATCH, "/v1/users/{userId}/preferences"],
     [HttpMethod.GET, "/v1/users/{userId}/preferences"],
+    [HttpMethod.GET, "/v1/users/{userId}/inbox"],
+    [HttpMethod.POST, "/v1/users/{userId}/inbox/{itemId}/read"],
   ];
 
   static readonly UNSUBSCRIBE_PATH = "/v1/unsubscribe";

@@ -7,6 +7,7 @@ import { KinesisClient } from "@aws-sdk/client-kinesis";
 import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { SNSClient } from "@aws-sdk/client-sns";
 import { SQSClient } from "@aws-sdk/client-sqs";
+import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { createNotifyApp } from "#infra/notify-app.ts";
 import type { CfnTemplate } from "./cloudformation-template.ts";
 import { LOCAL_ACCOUNT, LOCAL_REGION, startEmulators, type EmulatorEndpoints } from "./emulators.ts";
@@ -14,6 +15,7 @@ import { HttpGateway } from "./http-gateway.ts";
 import { KinesisEventSource } from "./kinesis-event-source.ts";
 import { LocalClock } from "./local-clock.ts";
 import { LocalFunction } from "./local-function.ts";
+import { LocalOutbox } from "./local-outbox.ts";
 import { localRoutes } from "./local-routes.ts";
 import { LocalScheduler } from "./local-scheduler.ts";
 import { RecordingSink } from "./recording-sink.ts";
@@ -101,6 +103,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
   const sink = new RecordingSink();
   const clock = new LocalClock();
   let scheduler: LocalScheduler | undefined;
+  let outbox: LocalOutbox | undefined;
   const functions = new Map<string, LocalFunction>();
   const sqsSources: SqsEventSource[] = [];
   const kinesisSources: KinesisEventSource[] = [];
@@ -118,7 +121,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     }
   }
 
-  const gateway = new HttpGateway(localRoutes({ sink, clock, settled }));
+  const gateway = new HttpGateway(localRoutes({ sink, outbox: () => outbox, clock, settled }));
   try {
     await gateway.listen(options.port ?? 4000);
     const { template, stackName } = synthesize(join(stateDir, "cdk.out"), options.context ?? {});
@@ -131,6 +134,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       clients,
     });
 
+    outbox = new LocalOutbox(sink, DynamoDBDocumentClient.from(clients.dynamodb), stack.outputs.InboxTableName);
     for (const spec of stack.functions) {
       functions.set(spec.name, new LocalFunction(spec, functionEnvironment(spec, endpoints, `${gateway.url}/_local/sink`), join(logDir, `${spec.logicalId}.log`), clock));
     }

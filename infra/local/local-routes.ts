@@ -1,10 +1,13 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { ExtraHandler } from "./http-gateway.ts";
 import type { LocalClock } from "./local-clock.ts";
+import type { LocalOutbox } from "./local-outbox.ts";
 import type { RecordingSink } from "./recording-sink.ts";
 
 export interface LocalRoutesDependencies {
   sink: RecordingSink;
+  /** Set once the stack is deployed and the inbox table exists. */
+  outbox: () => LocalOutbox | undefined;
   clock: LocalClock;
   settled(timeoutMillis: number): Promise<void>;
 }
@@ -34,7 +37,8 @@ export function localRoutes(deps: LocalRoutesDependencies): ExtraHandler {
     }
     if (url.pathname === "/_local/outbox" && request.method === "GET") {
       const query = url.searchParams;
-      return json(response, 200, deps.sink.list({ notificationId: query.get("notificationId"), channel: query.get("channel"), userId: query.get("userId") }));
+      const filter = { notificationId: query.get("notificationId"), channel: query.get("channel"), userId: query.get("userId") };
+      return json(response, 200, (await deps.outbox()?.list(filter)) ?? deps.sink.list(filter));
     }
     if (url.pathname === "/_local/clock") {
       if (request.method === "POST") {

@@ -4,6 +4,7 @@ import { SNSClient } from "@aws-sdk/client-sns";
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { Channel } from "#shared/channels.ts";
 import { HttpProvider } from "./http-provider.ts";
+import { InboxStore } from "#shared/stores/inbox-store.ts";
 import { InboxProvider } from "./inbox-provider.ts";
 import type { ChannelProvider } from "./provider.ts";
 import { SesEmailProvider } from "./ses-email-provider.ts";
@@ -20,11 +21,14 @@ function required(env: Env, name: string): string {
 }
 
 /**
- * Picks a channel's provider from configuration: PROVIDER=aws (the default) uses the channel's AWS
+ * Picks a channel's provider from configuration. in_app always writes the inbox table; for the
+ * others PROVIDER=aws (the default) uses the channel's AWS
  * service (SMS through End User Messaging, or SNS when SMS_SERVICE=sns); PROVIDER=http sends through
  * PROVIDER_HTTP_URL. Workers never branch on the target.
  */
 export function providerFromEnv(channel: Channel, env: Env, documents: DynamoDBDocumentClient, now: () => number): ChannelProvider {
+  // The inbox is the stack's own table, not an outside service: nothing to swap.
+  if (channel === "in_app") return new InboxProvider(new InboxStore(documents, required(env, "INBOX_TABLE_NAME")), now);
   const kind = env.PROVIDER ?? "aws";
   if (kind === "http") return new HttpProvider(required(env, "PROVIDER_HTTP_URL"), Number(env.PROVIDER_TIMEOUT_MS ?? 5000));
   if (kind !== "aws") throw new Error(`PROVIDER must be aws or http, not ${kind}`);
@@ -39,7 +43,5 @@ export function providerFromEnv(channel: Channel, env: Env, documents: DynamoDBD
       });
     case "push":
       return new SnsPushProvider(new SNSClient({}));
-    case "in_app":
-      return new InboxProvider(documents, required(env, "INBOX_TABLE_NAME"), now);
   }
 }

@@ -11,6 +11,8 @@ export interface SendRequest {
   to: string[];
   content: RenderedContent;
   attempt: number;
+  /** When the notification was published. */
+  publishedAt: string;
 }
 
 /** Outcomes are values; a permanent failure is not retried. A retryable fault throws TransientProviderError. */

@@ -3,6 +3,8 @@ import { PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } 
 import type { DeliveryEvent } from "#shared/delivery-event.ts";
 import type { AcceptedNotification } from "#shared/notification-request.ts";
 
+const ENGAGEMENT: ReadonlySet<string> = new Set(["delivered", "opened", "clicked"]);
+
 /** The row that says a notification was accepted; it sorts apart from the per-delivery rows. */
 const HEADER_KEY = "#notification";
 
@@ -55,12 +57,14 @@ export class DeliveriesStore {
    * replayed or reordered batch cannot move a status backwards in time.
    */
   async apply(event: DeliveryEvent): Promise<"applied" | "stale"> {
+    // Engagement (opened, clicked, delivered) says what the user did, not another send attempt.
+    const attempts = ENGAGEMENT.has(event.status) ? "" : ", attempts = :attempt";
     try {
       await this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: { notificationId: event.notificationId, deliveryKey: `${event.userId}#${event.channel}` },
-          UpdateExpression: "SET userId = :userId, channel = :channel, #status = :status, reason = :reason, attempts = :attempt, updatedAt = :at, lastEventId = :eventId",
+          UpdateExpression: `SET userId = :userId, channel = :channel, #status = :status, reason = :reason${attempts}, updatedAt = :at, lastEventId = :eventId`,
           ConditionExpression: "attribute_not_exists(updatedAt) OR updatedAt <= :at",
           ExpressionAttributeNames: { "#status": "status" },
           ExpressionAttributeValues: {
@@ -68,7 +72,7 @@ export class DeliveriesStore {
             ":channel": event.channel,
             ":status": event.status,
             ":reason": event.reason ?? null,
-            ":attempt": event.attempt,
+            ...(attempts ? { ":attempt": event.attempt } : {}),
             ":at": event.at,
             ":eventId": event.eventId,
           },

@@ -9,6 +9,7 @@ export function emailRequest(overrides: Partial<SendRequest> = {}): SendRequest 
     to: ["ada@example.com"],
     content: { subject: "Hi", html: "<p>Hi</p>", text: "Hi" },
     attempt: 1,
+    publishedAt: "2026-11-23T10:00:00.000Z",
     ...overrides,
   };
 }

@@ -158,9 +158,11 @@ describe("HTTP API", () => {
     const routes = Object.values(resourcesOfType(template, "AWS::ApiGatewayV2::Route")).filter((route) => !route.Properties.RouteKey.includes("unsubscribe"));
     expect(routes.map((route) => route.Properties.RouteKey).sort()).toEqual([
       "GET /v1/notifications/{id}",
+      "GET /v1/users/{userId}/inbox",
       "GET /v1/users/{userId}/preferences",
       "PATCH /v1/users/{userId}/preferences",
       "POST /v1/notifications",
+      "POST /v1/users/{userId}/inbox/{itemId}/read",
       "PUT /v1/users/{userId}/preferences",
     ]);
     for (const route of routes) expect(route.Properties.AuthorizationType).toBe("AWS_IAM");

@@ -6,6 +6,7 @@ import { DynamoDBDocumentClient, PutCommand } from "@aws-sdk/lib-dynamodb";
 import { mockClient } from "aws-sdk-client-mock";
 import { beforeEach, describe, expect, it } from "vitest";
 import { InboxProvider } from "#shared/providers/inbox-provider.ts";
+import { InboxStore } from "#shared/stores/inbox-store.ts";
 import { TransientProviderError } from "#shared/providers/provider.ts";
 import { SesEmailProvider } from "#shared/providers/ses-email-provider.ts";
 import { EndUserMessagingSmsProvider } from "#shared/providers/sms-provider.ts";
@@ -131,14 +132,16 @@ describe("InboxProvider", () => {
   const dynamo = mockClient(DynamoDBDocumentClient);
   beforeEach(() => dynamo.reset());
 
-  it("puts an unread inbox item for the user, keyed newest-first by time", async () => {
+  it("adds an unread inbox item once, keyed newest-first by publish time", async () => {
     dynamo.on(PutCommand).resolves({});
-    const provider = new InboxProvider(DynamoDBDocumentClient.from(new DynamoDBClient({ region: "us-east-1" })), "inbox", () => Date.parse("2026-11-23T10:00:00Z"));
+    const store = new InboxStore(DynamoDBDocumentClient.from(new DynamoDBClient({ region: "us-east-1" })), "inbox");
+    const provider = new InboxProvider(store, () => Date.parse("2026-11-23T10:00:05Z"));
     const result = await provider.send({ ...pushRequest(), channel: "in_app", to: ["u-1"] });
-    expect(result).toEqual({ ok: true, providerMessageId: "2026-11-23T10:00:00.000Z#n-1" });
+    expect(result).toEqual({ ok: true, providerMessageId: "1795428000000-n-1" });
     expect(dynamo.commandCalls(PutCommand)[0]?.args[0].input).toEqual({
       TableName: "inbox",
-      Item: { userId: "u-1", itemId: "2026-11-23T10:00:00.000Z#n-1", notificationId: "n-1", title: "T", body: "B", read: false, createdAt: "2026-11-23T10:00:00.000Z" },
+      Item: { userId: "u-1", itemId: "1795428000000-n-1", unreadKey: "1795428000000-n-1", notificationId: "n-1", title: "T", body: "B", read: false, createdAt: "2026-11-23T10:00:05.000Z", attempt: 1 },
+      ConditionExpression: "attribute_not_exists(itemId)",
     });
   });
 });
