@@ -1,4 +1,4 @@
-import { App } from "aws-cdk-lib";
+import { App, Duration } from "aws-cdk-lib";
 import { NotifyStack } from "./notify-stack.ts";
 
 export const DEFAULT_STACK_NAME = "Notify";
@@ -24,6 +24,7 @@ export function createNotifyApp(options: NotifyAppOptions = {}): { app: App; sta
     smsOriginationIdentity: context("smsOriginationIdentity"),
     maxReceiveCount: number("maxReceiveCount"),
     workerMaxConcurrency: number("workerMaxConcurrency"),
+    workerBatchingWindow: number("workerBatchingWindowSeconds") === undefined ? undefined : Duration.seconds(number("workerBatchingWindowSeconds")!),
     deliveryEventShards: number("deliveryEventShards"),
     retainUserData: context("retainUserData") === undefined ? undefined : String(context("retainUserData")) !== "false",
   });

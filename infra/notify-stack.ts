@@ -26,7 +26,10 @@ export interface NotifyStackProps extends StackProps {
   readonly maxReceiveCount?: number;
   /** Messages per worker invocation. @default 10 */
   readonly workerBatchSize?: number;
-  /** How long a worker waits to fill a batch. @default no wait */
+  /**
+   * How long a worker waits to fill a batch: fewer invocations for more latency. When set, each
+   * channel gets an express queue for priority `high` that is never batched. @default no wait
+   */
   readonly workerBatchingWindow?: Duration;
   /** Concurrent worker invocations per channel, so one channel cannot starve the others. @default 10 */
   readonly workerMaxConcurrency?: number;
@@ -83,14 +86,29 @@ export class NotifyStack extends Stack {
     tables.preferences.grantReadWriteData(ingest.function);
     const api = new HttpApi(this, "Http", { handler: ingest.function });
 
+    const batchingWindow = props.workerBatchingWindow ?? Duration.seconds(0);
     for (const channel of CHANNELS) {
       const name = pascal(channel);
+      // With a batching window, high priority gets its own lane that is never held to fill a batch.
+      const express = batchingWindow.toSeconds() > 0;
       const queue = new ChannelQueue(this, `${name}Channel`, {
         channel,
         topic: topic.topic,
         maxReceiveCount: props.maxReceiveCount,
         visibilityTimeout: Duration.seconds(WORKER_TIMEOUT.toSeconds() * 6),
+        priorities: express ? "not-high" : "all",
       });
+      const lanes = [{ lane: queue, id: name, window: batchingWindow }];
+      if (express) {
+        const expressQueue = new ChannelQueue(this, `${name}ExpressChannel`, {
+          channel,
+          topic: topic.topic,
+          maxReceiveCount: props.maxReceiveCount,
+          visibilityTimeout: Duration.seconds(WORKER_TIMEOUT.toSeconds() * 6),
+          priorities: "high",
+        });
+        lanes.push({ lane: expressQueue, id: `${name}Express`, window: Duration.seconds(0) });
+      }
       const worker = new NotifyFunction(this, `${name}Worker`, {
         entry: "channel-worker.ts",
         serviceName: `${channel}-worker`,
@@ -113,20 +131,21 @@ export class NotifyStack extends Stack {
       events.stream.grantWrite(worker.function);
       this.grantProvider(channel, worker, tables, props);
       if (channel === "email") unsubscribeSecret.grantRead(worker.function);
-      worker.function.addEventSource(
-        new SqsEventSource(queue.queue, {
-          batchSize: props.workerBatchSize ?? 10,
-          maxBatchingWindow: props.workerBatchingWindow,
-          reportBatchItemFailures: true,
-          maxConcurrency: props.workerMaxConcurrency ?? 10,
-        }),
-      );
-
-      alarms.deadLetterQueue(`${name}DeadLetters`, queue.deadLetterQueue);
-      alarms.queueAge(`${name}QueueAge`, queue.queue);
+      for (const { lane, id, window } of lanes) {
+        worker.function.addEventSource(
+          new SqsEventSource(lane.queue, {
+            batchSize: props.workerBatchSize ?? 10,
+            maxBatchingWindow: window.toSeconds() > 0 ? window : undefined,
+            reportBatchItemFailures: true,
+            maxConcurrency: props.workerMaxConcurrency ?? 10,
+          }),
+        );
+        alarms.deadLetterQueue(`${id}DeadLetters`, lane.deadLetterQueue);
+        alarms.queueAge(`${id}QueueAge`, lane.queue);
+        output(`${id}QueueUrl`, lane.queue.queueUrl, `${channel} channel queue${id.endsWith("Express") ? " (priority high)" : ""}`);
+        output(`${id}DeadLetterQueueUrl`, lane.deadLetterQueue.queueUrl, `${channel} channel dead-letter queue${id.endsWith("Express") ? " (priority high)" : ""}`);
+      }
       alarms.functionErrors(`${name}WorkerErrors`, worker.function);
-      output(`${name}QueueUrl`, queue.queue.queueUrl, `${channel} channel queue`);
-      output(`${name}DeadLetterQueueUrl`, queue.deadLetterQueue.queueUrl, `${channel} channel dead-letter queue`);
       output(`${name}WorkerName`, worker.function.functionName, `${channel} worker function`);
     }
 

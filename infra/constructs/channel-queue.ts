@@ -12,6 +12,11 @@ export interface ChannelQueueProps {
   readonly maxReceiveCount?: number;
   /** At least six times the worker's timeout, as AWS advises for SQS event sources. @default Duration.minutes(3) */
   readonly visibilityTimeout?: Duration;
+  /**
+   * Which priorities this queue takes: all of them, only `high` (an express lane that is never
+   * batched), or all but `high` (the lane beside an express one). @default "all"
+   */
+  readonly priorities?: "all" | "high" | "not-high";
 }
 
 /**
@@ -25,7 +30,8 @@ export class ChannelQueue extends Construct {
 
   constructor(scope: Construct, id: string, props: ChannelQueueProps) {
     super(scope, id);
-    const prefix = `${Stack.of(this).stackName}-${props.channel.replace("_", "-")}`;
+    const priorities = props.priorities ?? "all";
+    const prefix = `${Stack.of(this).stackName}-${props.channel.replace("_", "-")}${priorities === "high" ? "-high" : ""}`;
     this.maxReceiveCount = props.maxReceiveCount ?? 5;
     this.deadLetterQueue = new Queue(this, "DeadLetterQueue", {
       queueName: `${prefix}-dlq`,
@@ -47,6 +53,8 @@ export class ChannelQueue extends Construct {
         filterPolicy: {
           kind: SubscriptionFilter.stringFilter({ allowlist: ["direct"] }),
           channels: SubscriptionFilter.stringFilter({ allowlist: [props.channel] }),
+          ...(priorities === "high" ? { priority: SubscriptionFilter.stringFilter({ allowlist: ["high"] }) } : {}),
+          ...(priorities === "not-high" ? { priority: SubscriptionFilter.stringFilter({ denylist: ["high"] }) } : {}),
         },
       }),
     );

@@ -101,8 +101,9 @@ export class LocalFunction {
       stderr: true,
       resourceLimits: { maxOldGenerationSizeMb: this.spec.memorySize },
     });
-    worker.stdout.pipe(this.log, { end: false });
-    worker.stderr.pipe(this.log, { end: false });
+    // Many environments share one log file; writing chunks (not piping) keeps one listener on it.
+    worker.stdout.on("data", (chunk: Buffer) => this.log.write(chunk));
+    worker.stderr.on("data", (chunk: Buffer) => this.log.write(chunk));
     // An uncaught error ends the environment; the invocation learns it from "exit". Without this
     // listener the error would be rethrown on the main thread and take the whole local cloud down.
     worker.on("error", (error) => this.log.write(`${new Date().toISOString()} execution environment crashed: ${error.stack ?? error}\n`));

@@ -188,6 +188,23 @@ describe("least privilege", () => {
   });
 });
 
+describe("priority", () => {
+  it("takes every priority on one queue per channel when workers do not batch", () => {
+    for (const subscription of Object.values(resourcesOfType(template, "AWS::SNS::Subscription"))) expect(subscription.Properties.FilterPolicy.priority).toBeUndefined();
+  });
+
+  it("routes priority high to an unbatched express queue per channel when a batching window is set", () => {
+    const batched = Template.fromStack(createNotifyApp({ context: { "aws:cdk:bundling-stacks": [], "notify:workerBatchingWindowSeconds": 5 } }).stack);
+    const subscriptions = Object.values(batched.findResources("AWS::SNS::Subscription")) as { Properties: { FilterPolicy: Record<string, unknown> } }[];
+    expect(subscriptions).toHaveLength(8);
+    expect(subscriptions.filter((subscription) => JSON.stringify(subscription.Properties.FilterPolicy.priority) === '["high"]')).toHaveLength(4);
+    expect(subscriptions.filter((subscription) => JSON.stringify(subscription.Properties.FilterPolicy.priority) === '[{"anything-but":["high"]}]')).toHaveLength(4);
+    batched.resourcePropertiesCountIs("AWS::Lambda::EventSourceMapping", { MaximumBatchingWindowInSeconds: 5 }, 4);
+    const mappings = Object.values(batched.findResources("AWS::Lambda::EventSourceMapping")) as { Properties: { MaximumBatchingWindowInSeconds?: number; EventSourceArn: unknown } }[];
+    expect(mappings.filter((mapping) => mapping.Properties.MaximumBatchingWindowInSeconds === undefined && JSON.stringify(mapping.Properties.EventSourceArn).includes("Express"))).toHaveLength(4);
+  });
+});
+
 describe("SMS through SNS", () => {
   it("grants the SMS worker sns:Publish instead of End User Messaging when configured", () => {
     const template = Template.fromStack(createNotifyApp({ context: { "aws:cdk:bundling-stacks": [], "notify:smsService": "sns" } }).stack);
