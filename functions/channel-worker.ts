@@ -6,11 +6,13 @@ import { MetricUnit } from "@aws-lambda-powertools/metrics";
 import { logMetrics } from "@aws-lambda-powertools/metrics/middleware";
 import middy from "@middy/core";
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
-import { parseChannelMessage } from "#shared/channel-message.ts";
+import { SQSClient } from "@aws-sdk/client-sqs";
+import { parseChannelMessage, type ChannelMessage } from "#shared/channel-message.ts";
 import { isChannel } from "#shared/channels.ts";
 import { deliver } from "#shared/deliver.ts";
 import { DeliveryEventPublisher } from "#shared/delivery-event-publisher.ts";
 import { providerFromEnv } from "#shared/providers/provider-from-env.ts";
+import { RecordRetry } from "#shared/record-retry.ts";
 import { DedupClaims } from "#shared/stores/dedup-claims.ts";
 import { DeferredItems } from "#shared/stores/deferred-items.ts";
 import { PreferencesStore } from "#shared/stores/preferences-store.ts";
@@ -26,6 +28,13 @@ if (!isChannel(channel)) throw new Error(`CHANNEL must be a channel, not ${chann
 const now = () => Date.now();
 const unsubscribeUrl = process.env.UNSUBSCRIBE_URL;
 const unsubscribeSecretArn = process.env.UNSUBSCRIBE_SECRET_ARN;
+const events = new DeliveryEventPublisher(kinesis, requiredEnv("DELIVERY_EVENTS_STREAM_NAME"), (millis) => sleep(millis));
+const retry = new RecordRetry(new SQSClient({}), events, {
+  channel,
+  maxReceiveCount: Number(requiredEnv("MAX_RECEIVE_COUNT")),
+  policy: { baseSeconds: Number(requiredEnv("RETRY_BASE_SECONDS")), maxSeconds: Number(requiredEnv("RETRY_MAX_SECONDS")) },
+  now,
+});
 const dependencies = {
   unsubscribeLinks: unsubscribeUrl && unsubscribeSecretArn ? new UnsubscribeLinks(unsubscribeUrl, () => secretString(unsubscribeSecretArn), now) : undefined,
   channel,
@@ -38,15 +47,28 @@ const dependencies = {
   }),
   deferred: new DeferredItems(documents, requiredEnv("DEFERRED_TABLE_NAME")),
   provider: providerFromEnv(channel, process.env, documents, now),
-  events: new DeliveryEventPublisher(kinesis, requiredEnv("DELIVERY_EVENTS_STREAM_NAME"), (millis) => sleep(millis)),
+  events,
   now,
   newToken: randomUUID,
 };
 const processor = new BatchProcessor(EventType.SQS);
 
+/** A record that throws fails alone; before it does, it is given its own backoff (or recorded as dead-lettered). */
 async function deliverRecord(record: SQSRecord): Promise<void> {
-  const message = parseChannelMessage(record.body);
   const attempt = Number(record.attributes.ApproximateReceiveCount);
+  let message: ChannelMessage | undefined;
+  try {
+    message = parseChannelMessage(record.body);
+    await deliverMessage(message, attempt);
+  } catch (error) {
+    const next = await retry.afterFailure({ receiptHandle: record.receiptHandle, eventSourceARN: record.eventSourceARN, attempt }, message, error);
+    metrics.addMetric(next === "dead_lettered" ? "deadLettered" : "retried", MetricUnit.Count, 1);
+    logger.warn("delivery will be retried", { notificationId: message?.notificationId, channel, attempt, next, error: (error as Error).message });
+    throw error;
+  }
+}
+
+async function deliverMessage(message: ChannelMessage, attempt: number): Promise<void> {
   const started = now();
   const result = await deliver(message, attempt, dependencies);
   const { status, reason } = result.event;

@@ -26,6 +26,10 @@ export function createNotifyApp(options: NotifyAppOptions = {}): { app: App; sta
     workerMaxConcurrency: number("workerMaxConcurrency"),
     workerBatchingWindow: number("workerBatchingWindowSeconds") === undefined ? undefined : Duration.seconds(number("workerBatchingWindowSeconds")!),
     deliveryEventShards: number("deliveryEventShards"),
+    workerTimeoutSeconds: number("workerTimeoutSeconds"),
+    retryBaseSeconds: number("retryBaseSeconds"),
+    retryMaxSeconds: number("retryMaxSeconds"),
+    providerTimeoutMillis: number("providerTimeoutMillis"),
     retainUserData: context("retainUserData") === undefined ? undefined : String(context("retainUserData")) !== "false",
   });
   return { app, stack };

@@ -35,13 +35,19 @@ export interface NotifyStackProps extends StackProps {
   readonly workerMaxConcurrency?: number;
   /** Keep preferences, deliveries and inboxes when the stack is deleted. @default true */
   readonly retainUserData?: boolean;
+  /** Channel worker timeout; queue visibility is six times it and a claim's lease twice it. @default 30 */
+  readonly workerTimeoutSeconds?: number;
+  /** First retry delay of a failed delivery; doubles per receive, with jitter. @default 2 */
+  readonly retryBaseSeconds?: number;
+  /** Longest retry delay. @default 300 */
+  readonly retryMaxSeconds?: number;
+  /** A provider call that takes longer counts as a transient failure. @default 5000 */
+  readonly providerTimeoutMillis?: number;
   /** Kinesis shards for delivery events; 0 for on-demand. @default 1 */
   readonly deliveryEventShards?: number;
 }
 
-const WORKER_TIMEOUT = Duration.seconds(30);
-/** A claim outlives the longest invocation, so only a crashed attempt's claim can expire. */
-const CLAIM_LEASE = Duration.seconds(60);
+
 /** Longer than DLQ retention (14 days): a redriven message still finds its claim. */
 const DEDUP_RETENTION = Duration.days(15);
 
@@ -87,6 +93,9 @@ export class NotifyStack extends Stack {
     const api = new HttpApi(this, "Http", { handler: ingest.function });
 
     const batchingWindow = props.workerBatchingWindow ?? Duration.seconds(0);
+    const workerTimeout = Duration.seconds(props.workerTimeoutSeconds ?? 30);
+    // A claim outlives the longest invocation, so only a crashed attempt's claim can expire.
+    const claimLease = Duration.seconds(workerTimeout.toSeconds() * 2);
     for (const channel of CHANNELS) {
       const name = pascal(channel);
       // With a batching window, high priority gets its own lane that is never held to fill a batch.
@@ -95,7 +104,7 @@ export class NotifyStack extends Stack {
         channel,
         topic: topic.topic,
         maxReceiveCount: props.maxReceiveCount,
-        visibilityTimeout: Duration.seconds(WORKER_TIMEOUT.toSeconds() * 6),
+        visibilityTimeout: Duration.seconds(workerTimeout.toSeconds() * 6),
         priorities: express ? "not-high" : "all",
       });
       const lanes = [{ lane: queue, id: name, window: batchingWindow }];
@@ -104,7 +113,7 @@ export class NotifyStack extends Stack {
           channel,
           topic: topic.topic,
           maxReceiveCount: props.maxReceiveCount,
-          visibilityTimeout: Duration.seconds(WORKER_TIMEOUT.toSeconds() * 6),
+          visibilityTimeout: Duration.seconds(workerTimeout.toSeconds() * 6),
           priorities: "high",
         });
         lanes.push({ lane: expressQueue, id: `${name}Express`, window: Duration.seconds(0) });
@@ -112,14 +121,18 @@ export class NotifyStack extends Stack {
       const worker = new NotifyFunction(this, `${name}Worker`, {
         entry: "channel-worker.ts",
         serviceName: `${channel}-worker`,
-        timeout: WORKER_TIMEOUT,
+        timeout: workerTimeout,
         environment: {
           CHANNEL: channel,
           PREFERENCES_TABLE_NAME: tables.preferences.tableName,
           DEDUP_TABLE_NAME: tables.dedup.tableName,
           DEFERRED_TABLE_NAME: tables.deferred.tableName,
           DELIVERY_EVENTS_STREAM_NAME: events.stream.streamName,
-          CLAIM_LEASE_SECONDS: String(CLAIM_LEASE.toSeconds()),
+          CLAIM_LEASE_SECONDS: String(claimLease.toSeconds()),
+          MAX_RECEIVE_COUNT: String(queue.maxReceiveCount),
+          RETRY_BASE_SECONDS: String(props.retryBaseSeconds ?? 2),
+          RETRY_MAX_SECONDS: String(props.retryMaxSeconds ?? 300),
+          PROVIDER_TIMEOUT_MS: String(props.providerTimeoutMillis ?? 5000),
           DEDUP_RETENTION_SECONDS: String(DEDUP_RETENTION.toSeconds()),
           ...this.providerEnvironment(channel, props, tables),
           ...(channel === "email" ? { UNSUBSCRIBE_URL: api.unsubscribeUrl, UNSUBSCRIBE_SECRET_ARN: unsubscribeSecret.secretArn } : {}),
@@ -128,6 +141,7 @@ export class NotifyStack extends Stack {
       tables.preferences.grantReadData(worker.function);
       tables.dedup.grantReadWriteData(worker.function);
       tables.deferred.grantWriteData(worker.function);
+      for (const { lane } of lanes) lane.queue.grant(worker.function, "sqs:ChangeMessageVisibility", "sqs:GetQueueUrl");
       events.stream.grantWrite(worker.function);
       this.grantProvider(channel, worker, tables, props);
       if (channel === "email") unsubscribeSecret.grantRead(worker.function);

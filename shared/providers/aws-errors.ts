@@ -18,8 +18,10 @@ const THROTTLING = /throttl|toomanyrequests|limitexceeded|servicequota|sending_p
 export function permanentReasonOrThrow(error: unknown, provider: string): string {
   const shaped = (error ?? {}) as ServiceErrorShape;
   const status = shaped.$metadata?.httpStatusCode;
-  if (shaped.$fault === "server" || shaped.$retryable || THROTTLING.test(shaped.name ?? "") || status === 429 || (status !== undefined && status >= 500) || status === undefined) {
-    throw new TransientProviderError(`${provider}: ${shaped.name ?? "error"}: ${shaped.message ?? String(error)}`, { cause: error });
+  const throttled = THROTTLING.test(shaped.name ?? "") || status === 429;
+  // No status means the request never got an answer (timeout, reset): the provider may try again.
+  if (throttled || shaped.$fault === "server" || shaped.$retryable || status === undefined || status >= 500) {
+    throw new TransientProviderError(`${provider}: ${shaped.name ?? "error"}: ${shaped.message ?? String(error)}`, { cause: error, throttled });
   }
   return `${shaped.name ?? "rejected"}: ${shaped.message ?? ""}`.slice(0, 500);
 }

@@ -36,7 +36,7 @@ export class HttpProvider implements ChannelProvider {
       return { ok: true, providerMessageId: body.messageId ?? "" };
     }
     if (response.status === 408 || response.status === 429 || response.status >= 500) {
-      throw new TransientProviderError(`http provider: ${response.status} ${text.slice(0, 200)}`);
+      throw new TransientProviderError(`http provider: ${response.status} ${text.slice(0, 200)}`, { throttled: response.status === 429 });
     }
     return { ok: false, reason: `http ${response.status}: ${text.slice(0, 200)}` };
   }

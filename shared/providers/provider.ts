@@ -25,8 +25,11 @@ export interface ChannelProvider {
 
 /** A fault a retry can fix (throttling, a 5xx, a timeout): the record fails alone and comes back. */
 export class TransientProviderError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
+  /** The provider asked us to slow down (HTTP 429, ThrottlingException): back off longer. */
+  readonly throttled: boolean;
+  constructor(message: string, options?: { cause?: unknown; throttled?: boolean }) {
     super(message, options);
     this.name = "TransientProviderError";
+    this.throttled = options?.throttled ?? false;
   }
 }

@@ -1,0 +1,70 @@
+import { ChangeMessageVisibilityCommand, GetQueueUrlCommand, type SQSClient } from "@aws-sdk/client-sqs";
+import type { ChannelMessage } from "./channel-message.ts";
+import type { Channel } from "./channels.ts";
+import { deliveryEvent } from "./delivery-event.ts";
+import type { DeliveryEventPublisher } from "./delivery-event-publisher.ts";
+import { TransientProviderError } from "./providers/provider.ts";
+import { retryDelaySeconds, type BackoffPolicy } from "./retry-backoff.ts";
+
+export interface FailedRecord {
+  receiptHandle: string;
+  /** The queue's ARN, as the SQS event gives it. */
+  eventSourceARN: string;
+  /** ApproximateReceiveCount: 1 on the first delivery. */
+  attempt: number;
+}
+
+export interface RecordRetryOptions {
+  channel: Channel;
+  /** The queue's maxReceiveCount: after this many receives SQS moves the message to the DLQ. */
+  maxReceiveCount: number;
+  policy: BackoffPolicy;
+  now: () => number;
+  random?: () => number;
+}
+
+/**
+ * What happens to a record that failed with something a retry can fix. Before its last allowed
+ * receive it comes back after an exponential, jittered delay set on that message alone (not the
+ * queue's fixed visibility timeout). On its last receive it is recorded as dead_lettered first, so
+ * the deliveries table knows before SQS moves it to the DLQ.
+ */
+export class RecordRetry {
+  private readonly sqs: SQSClient;
+  private readonly events: Pick<DeliveryEventPublisher, "publish">;
+  private readonly options: RecordRetryOptions;
+  private readonly queueUrls = new Map<string, Promise<string>>();
+
+  constructor(sqs: SQSClient, events: Pick<DeliveryEventPublisher, "publish">, options: RecordRetryOptions) {
+    this.sqs = sqs;
+    this.events = events;
+    this.options = options;
+  }
+
+  async afterFailure(record: FailedRecord, message: ChannelMessage | undefined, error: unknown): Promise<"dead_lettered" | { retryInSeconds: number }> {
+    if (record.attempt >= this.options.maxReceiveCount) {
+      if (message) {
+        const reason = `${(error as Error)?.name ?? "Error"}: ${(error as Error)?.message ?? String(error)}`.slice(0, 500);
+        await this.events.publish([
+          deliveryEvent({ notificationId: message.notificationId, userId: message.userId, channel: this.options.channel, status: "dead_lettered", reason, attempt: record.attempt }, new Date(this.options.now())),
+        ]);
+      }
+      return "dead_lettered";
+    }
+    const throttled = error instanceof TransientProviderError && error.throttled;
+    const retryInSeconds = retryDelaySeconds(record.attempt, this.options.policy, throttled, this.options.random);
+    await this.sqs.send(new ChangeMessageVisibilityCommand({ QueueUrl: await this.queueUrl(record.eventSourceARN), ReceiptHandle: record.receiptHandle, VisibilityTimeout: retryInSeconds }));
+    return { retryInSeconds };
+  }
+
+  private queueUrl(arn: string): Promise<string> {
+    let url = this.queueUrls.get(arn);
+    if (!url) {
+      const [, , , , account, name] = arn.split(":");
+      url = this.sqs.send(new GetQueueUrlCommand({ QueueName: name, QueueOwnerAWSAccountId: account })).then((result) => result.QueueUrl!);
+      url.catch(() => this.queueUrls.delete(arn));
+      this.queueUrls.set(arn, url);
+    }
+    return url;
+  }
+}

@@ -1,0 +1,55 @@
+import { ChangeMessageVisibilityCommand, GetQueueUrlCommand, SQSClient } from "@aws-sdk/client-sqs";
+import { mockClient } from "aws-sdk-client-mock";
+import { beforeEach, describe, expect, it } from "vitest";
+import type { ChannelMessage } from "#shared/channel-message.ts";
+import type { DeliveryEvent } from "#shared/delivery-event.ts";
+import { TransientProviderError } from "#shared/providers/provider.ts";
+import { RecordRetry } from "#shared/record-retry.ts";
+
+const sqs = mockClient(SQSClient);
+const message: ChannelMessage = { version: 1, notificationId: "n-1", type: "order.shipped", category: "transactional", userId: "u-1", channels: ["sms"], data: {}, priority: "normal", publishedAt: "2026-11-23T10:00:00Z" };
+const record = (attempt: number) => ({ receiptHandle: "rh-1", eventSourceARN: "arn:aws:sqs:eu-west-1:123456789012:Notify-sms", attempt });
+
+function retryWith(events: DeliveryEvent[]) {
+  return new RecordRetry(new SQSClient({ region: "eu-west-1" }), { publish: async (batch) => void events.push(...batch) }, {
+    channel: "sms",
+    maxReceiveCount: 5,
+    policy: { baseSeconds: 2, maxSeconds: 300 },
+    now: () => Date.parse("2026-11-23T10:05:00Z"),
+    random: () => 1,
+  });
+}
+
+describe("RecordRetry", () => {
+  beforeEach(() => {
+    sqs.reset();
+    sqs.on(GetQueueUrlCommand).resolves({ QueueUrl: "https://sqs.eu-west-1.amazonaws.com/123456789012/Notify-sms" });
+  });
+
+  it("sets that message's visibility to the backoff for its attempt", async () => {
+    const events: DeliveryEvent[] = [];
+    expect(await retryWith(events).afterFailure(record(3), message, new TransientProviderError("503"))).toEqual({ retryInSeconds: 8 });
+    expect(sqs.commandCalls(GetQueueUrlCommand)[0]?.args[0].input).toEqual({ QueueName: "Notify-sms", QueueOwnerAWSAccountId: "123456789012" });
+    expect(sqs.commandCalls(ChangeMessageVisibilityCommand)[0]?.args[0].input).toEqual({
+      QueueUrl: "https://sqs.eu-west-1.amazonaws.com/123456789012/Notify-sms",
+      ReceiptHandle: "rh-1",
+      VisibilityTimeout: 8,
+    });
+    expect(events).toEqual([]);
+  });
+
+  it("backs off longer from a throttle", async () => {
+    expect(await retryWith([]).afterFailure(record(1), message, new TransientProviderError("429", { throttled: true }))).toEqual({ retryInSeconds: 8 });
+  });
+
+  it("records dead_lettered on the last allowed receive and leaves the message to the DLQ", async () => {
+    const events: DeliveryEvent[] = [];
+    expect(await retryWith(events).afterFailure(record(5), message, new TransientProviderError("still down"))).toBe("dead_lettered");
+    expect(events).toEqual([expect.objectContaining({ notificationId: "n-1", userId: "u-1", channel: "sms", status: "dead_lettered", attempt: 5, reason: "TransientProviderError: still down" })]);
+    expect(sqs.commandCalls(ChangeMessageVisibilityCommand)).toHaveLength(0);
+  });
+
+  it("backs off a message it could not even parse", async () => {
+    expect(await retryWith([]).afterFailure(record(1), undefined, new SyntaxError("Unexpected token"))).toEqual({ retryInSeconds: 2 });
+  });
+});
