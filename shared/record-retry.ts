@@ -49,12 +49,19 @@ export class RecordRetry {
           deliveryEvent({ notificationId: message.notificationId, userId: message.userId, channel: this.options.channel, status: "dead_lettered", reason, attempt: record.attempt }, new Date(this.options.now())),
         ]);
       }
+      // Visible again at once: the next receive is past maxReceiveCount, so SQS moves it to the DLQ
+      // now instead of after the queue's whole visibility timeout.
+      await this.setVisibility(record, 0);
       return "dead_lettered";
     }
     const throttled = error instanceof TransientProviderError && error.throttled;
     const retryInSeconds = retryDelaySeconds(record.attempt, this.options.policy, throttled, this.options.random);
-    await this.sqs.send(new ChangeMessageVisibilityCommand({ QueueUrl: await this.queueUrl(record.eventSourceARN), ReceiptHandle: record.receiptHandle, VisibilityTimeout: retryInSeconds }));
+    await this.setVisibility(record, retryInSeconds);
     return { retryInSeconds };
+  }
+
+  private async setVisibility(record: FailedRecord, seconds: number): Promise<void> {
+    await this.sqs.send(new ChangeMessageVisibilityCommand({ QueueUrl: await this.queueUrl(record.eventSourceARN), ReceiptHandle: record.receiptHandle, VisibilityTimeout: seconds }));
   }
 
   private queueUrl(arn: string): Promise<string> {

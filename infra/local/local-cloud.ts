@@ -18,6 +18,7 @@ import { LocalFunction } from "./local-function.ts";
 import { LocalOutbox } from "./local-outbox.ts";
 import { localRoutes } from "./local-routes.ts";
 import { LocalScheduler } from "./local-scheduler.ts";
+import { ProviderFaults } from "./provider-faults.ts";
 import { RecordingSink } from "./recording-sink.ts";
 import { SqsEventSource } from "./sqs-event-source.ts";
 import { deployTemplate, type DeployedStack, type FunctionSpec } from "./template-deployer.ts";
@@ -42,6 +43,7 @@ export interface LocalCloud {
   stateDir: string;
   sink: RecordingSink;
   clock: LocalClock;
+  faults: ProviderFaults;
   /** Resolves once no message is queued or in flight and every stream consumer has caught up. */
   settled(timeoutMillis?: number): Promise<void>;
   stop(): Promise<void>;
@@ -102,6 +104,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
 
   const sink = new RecordingSink();
   const clock = new LocalClock();
+  const faults = new ProviderFaults();
   let scheduler: LocalScheduler | undefined;
   let outbox: LocalOutbox | undefined;
   const functions = new Map<string, LocalFunction>();
@@ -121,7 +124,10 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     }
   }
 
-  const gateway = new HttpGateway(localRoutes({ sink, outbox: () => outbox, clock, settled }));
+  const crashWorker = (channel: string) => {
+    for (const fn of functions.values()) if (fn.spec.environment.CHANNEL === channel) fn.crash();
+  };
+  const gateway = new HttpGateway(localRoutes({ sink, outbox: () => outbox, clock, faults, crashWorker, settled }));
   try {
     await gateway.listen(options.port ?? 4000);
     const { template, stackName } = synthesize(join(stateDir, "cdk.out"), options.context ?? {});
@@ -202,6 +208,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       stateDir,
       sink,
       clock,
+      faults,
       settled,
       async stop() {
         scheduler?.stop();

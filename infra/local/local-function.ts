@@ -86,6 +86,12 @@ export class LocalFunction {
     return result;
   }
 
+  /** Kills every execution environment at once, as a crash of the function's hosts would. */
+  crash(): void {
+    for (const instance of [...this.all]) this.discard(instance);
+    this.idle.length = 0;
+  }
+
   async stop(): Promise<void> {
     await Promise.all([...this.all].map((instance) => instance.worker.terminate()));
     this.all.clear();

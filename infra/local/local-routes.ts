@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { ExtraHandler } from "./http-gateway.ts";
 import type { LocalClock } from "./local-clock.ts";
 import type { LocalOutbox } from "./local-outbox.ts";
+import type { FaultRule, ProviderFaults } from "./provider-faults.ts";
 import type { RecordingSink } from "./recording-sink.ts";
 
 export interface LocalRoutesDependencies {
@@ -9,6 +10,9 @@ export interface LocalRoutesDependencies {
   /** Set once the stack is deployed and the inbox table exists. */
   outbox: () => LocalOutbox | undefined;
   clock: LocalClock;
+  faults: ProviderFaults;
+  /** Kills the channel worker's environments mid-send. */
+  crashWorker(channel: string): void;
   settled(timeoutMillis: number): Promise<void>;
 }
 
@@ -32,8 +36,42 @@ export function localRoutes(deps: LocalRoutesDependencies): ExtraHandler {
     if (!url.pathname.startsWith("/_local/")) return false;
     const sinkChannel = /^\/_local\/sink\/([a-z_]+)$/.exec(url.pathname)?.[1];
     if (sinkChannel && request.method === "POST") {
-      const entry = deps.sink.record(sinkChannel, (await readJson(request)) as Parameters<RecordingSink["record"]>[1]);
-      return json(response, 200, { messageId: entry.providerMessageId });
+      const send = (await readJson(request)) as Parameters<RecordingSink["record"]>[1];
+      switch (deps.faults.draw(sinkChannel)) {
+        case "transient":
+          return json(response, 503, { message: "injected: provider unavailable" });
+        case "throttle":
+          return json(response, 429, { message: "injected: slow down" });
+        case "permanent":
+          return json(response, 400, { message: "injected: recipient rejected" });
+        case "timeout":
+          // Never answer: the worker's provider timeout ends the call.
+          return true;
+        case "crash_before_send":
+          deps.crashWorker(sinkChannel);
+          return true;
+        case "crash_after_send":
+          // The provider has it; the worker dies before it can mark the claim sent.
+          deps.sink.record(sinkChannel, send);
+          deps.crashWorker(sinkChannel);
+          return true;
+        default: {
+          const entry = deps.sink.record(sinkChannel, send);
+          return json(response, 200, { messageId: entry.providerMessageId });
+        }
+      }
+    }
+    if (url.pathname === "/_local/faults") {
+      if (request.method === "POST") {
+        try {
+          deps.faults.add({ rate: 1, ...((await readJson(request)) as Partial<FaultRule>) } as FaultRule);
+        } catch (error) {
+          return json(response, 400, { message: (error as Error).message });
+        }
+      } else if (request.method === "DELETE") {
+        deps.faults.clear();
+      }
+      return json(response, 200, { active: deps.faults.active, injected: deps.faults.injected });
     }
     if (url.pathname === "/_local/outbox" && request.method === "GET") {
       const query = url.searchParams;

@@ -69,3 +69,12 @@ export async function advanceClockTo(instant: number): Promise<void> {
 export function utcClock(instant: number): string {
   return new Date(instant).toISOString().slice(11, 16);
 }
+
+export async function injectFault(rule: { channel: string; kind: string; rate?: number; times?: number }): Promise<void> {
+  const { status, body } = await call("POST", "/_local/faults", rule);
+  if (status !== 200) throw new Error(`fault refused: ${JSON.stringify(body)}`);
+}
+
+export async function clearFaults(): Promise<{ injected: Record<string, number> }> {
+  return (await call("DELETE", "/_local/faults")).body;
+}

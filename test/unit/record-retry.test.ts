@@ -42,11 +42,11 @@ describe("RecordRetry", () => {
     expect(await retryWith([]).afterFailure(record(1), message, new TransientProviderError("429", { throttled: true }))).toEqual({ retryInSeconds: 8 });
   });
 
-  it("records dead_lettered on the last allowed receive and leaves the message to the DLQ", async () => {
+  it("records dead_lettered on the last allowed receive and makes the message visible so SQS moves it to the DLQ now", async () => {
     const events: DeliveryEvent[] = [];
     expect(await retryWith(events).afterFailure(record(5), message, new TransientProviderError("still down"))).toBe("dead_lettered");
     expect(events).toEqual([expect.objectContaining({ notificationId: "n-1", userId: "u-1", channel: "sms", status: "dead_lettered", attempt: 5, reason: "TransientProviderError: still down" })]);
-    expect(sqs.commandCalls(ChangeMessageVisibilityCommand)).toHaveLength(0);
+    expect(sqs.commandCalls(ChangeMessageVisibilityCommand)[0]?.args[0].input.VisibilityTimeout).toBe(0);
   });
 
   it("backs off a message it could not even parse", async () => {
