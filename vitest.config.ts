@@ -16,6 +16,16 @@ export default defineConfig({
           hookTimeout: 180_000,
         },
       },
+      {
+        test: {
+          name: "chaos",
+          include: ["test/chaos/**/*.test.ts"],
+          testTimeout: 900_000,
+          hookTimeout: 180_000,
+          // Its own local cloud, after the integration run: two clouds at once starve two cores.
+          sequence: { groupOrder: 1 },
+        },
+      },
     ],
   },
 });

@@ -9,7 +9,7 @@ import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda"
 import { SQSClient } from "@aws-sdk/client-sqs";
 import { parseChannelMessage, type ChannelMessage } from "#shared/channel-message.ts";
 import { isChannel } from "#shared/channels.ts";
-import { deliver } from "#shared/deliver.ts";
+import { deliver, type Receipt } from "#shared/deliver.ts";
 import { DeliveryEventPublisher } from "#shared/delivery-event-publisher.ts";
 import { providerFromEnv } from "#shared/providers/provider-from-env.ts";
 import { RecordRetry } from "#shared/record-retry.ts";
@@ -59,22 +59,30 @@ async function deliverRecord(record: SQSRecord): Promise<void> {
   let message: ChannelMessage | undefined;
   try {
     message = parseChannelMessage(record.body);
-    await deliverMessage(message, attempt);
+    await deliverMessage(message, { attempt, messageId: record.messageId });
   } catch (error) {
     const next = await retry.afterFailure({ receiptHandle: record.receiptHandle, eventSourceARN: record.eventSourceARN, attempt }, message, error);
+    if (next === "dead_lettered" && message) {
+      await dependencies.claims.markDeadLettered({ notificationId: message.notificationId, userId: message.userId, channel: dependencies.channel }, record.messageId);
+    }
     metrics.addMetric(next === "dead_lettered" ? "deadLettered" : "retried", MetricUnit.Count, 1);
     logger.warn("delivery will be retried", { notificationId: message?.notificationId, channel, attempt, next, error: (error as Error).message });
     throw error;
   }
 }
 
-async function deliverMessage(message: ChannelMessage, attempt: number): Promise<void> {
+async function deliverMessage(message: ChannelMessage, receipt: Receipt): Promise<void> {
   const started = now();
-  const result = await deliver(message, attempt, dependencies);
+  const result = await deliver(message, receipt, dependencies);
+  if (result.kind === "redundant") {
+    metrics.addMetric("redundant", MetricUnit.Count, 1);
+    logger.info("another message owns this delivery", { notificationId: message.notificationId, channel });
+    return;
+  }
   const { status, reason } = result.event;
   metrics.addMetric(result.kind === "duplicate" ? "deduplicated" : status, MetricUnit.Count, 1);
   if (status === "sent" && result.kind === "outcome") metrics.addMetric("deliveryLatency", MetricUnit.Milliseconds, now() - started);
-  logger.info("delivery outcome", { notificationId: message.notificationId, channel, status, reason, attempt, duplicate: result.kind === "duplicate" });
+  logger.info("delivery outcome", { notificationId: message.notificationId, channel, status, reason, attempt: receipt.attempt, duplicate: result.kind === "duplicate" });
 }
 
 async function handleBatch(event: SQSEvent, context: Context): Promise<SQSBatchResponse> {

@@ -25,8 +25,18 @@ export interface DeliverDependencies {
   newToken: () => string;
 }
 
-/** What happened to one (notification, user, channel); "duplicate" means an earlier attempt already sent it. */
-export type DeliveryResult = { kind: "outcome"; event: DeliveryEvent } | { kind: "duplicate"; event: DeliveryEvent };
+/**
+ * What happened to one (notification, user, channel): an outcome; "duplicate" when an earlier
+ * attempt already finished it; "redundant" when another message for it is in flight and owns it.
+ */
+export type DeliveryResult = { kind: "outcome"; event: DeliveryEvent } | { kind: "duplicate"; event: DeliveryEvent } | { kind: "redundant" };
+
+export interface Receipt {
+  /** ApproximateReceiveCount: 1 on the first delivery. */
+  attempt: number;
+  /** The SQS message id, which owns the dedup claim it takes. */
+  messageId: string;
+}
 
 /** Another attempt holds the claim; the record is retried once the lease has run out. */
 export class ClaimBusyError extends Error {
@@ -46,12 +56,12 @@ async function unsubscribeLink(deps: DeliverDependencies, userId: string): Promi
  * and the outcome on the stream. Throws only for what a retry can fix; every other path ends in an
  * event, so the deliveries table always learns what happened.
  */
-export async function deliver(message: ChannelMessage, attempt: number, deps: DeliverDependencies): Promise<DeliveryResult> {
+export async function deliver(message: ChannelMessage, { attempt, messageId }: Receipt, deps: DeliverDependencies): Promise<DeliveryResult> {
   const { channel } = deps;
   const key = { notificationId: message.notificationId, userId: message.userId, channel };
   const outcome = (fields: Omit<DeliveryOutcome, "notificationId" | "userId" | "channel" | "attempt">): DeliveryEvent =>
     deliveryEvent({ ...key, attempt, ...fields }, new Date(deps.now()));
-  const emit = async (result: DeliveryResult): Promise<DeliveryResult> => {
+  const emit = async (result: Exclude<DeliveryResult, { kind: "redundant" }>): Promise<DeliveryResult> => {
     await deps.events.publish([result.event]);
     return result;
   };
@@ -70,7 +80,8 @@ export async function deliver(message: ChannelMessage, attempt: number, deps: De
   const unsubscribeUrl = channel === "email" && marketing ? await unsubscribeLink(deps, message.userId) : undefined;
   const content = renderContent(template, channel, message.data, { locale: preferences.locale, unsubscribeUrl });
 
-  const claim = await deps.claims.claim(key, deps.newToken());
+  const claim = await deps.claims.claim(key, deps.newToken(), messageId);
+  if (claim.kind === "owned_elsewhere") return { kind: "redundant" };
   if (claim.kind === "busy") throw new ClaimBusyError(`${message.notificationId}/${channel} is being sent by another attempt`);
   if (claim.kind === "already_done") {
     // Re-emitting the recorded outcome heals a crash between the mark and the event; the events function is idempotent.

@@ -86,6 +86,18 @@ function functionEnvironment(spec: FunctionSpec, endpoints: EmulatorEndpoints, s
   };
 }
 
+/** notificationId#userId#channel of each parsable record in an SQS event (poison bodies are skipped). */
+function deliveryKeysOf(event: unknown, channel: string): string[] {
+  return ((event as { Records?: { body: string }[] }).Records ?? []).flatMap((record) => {
+    try {
+      const { notificationId, userId } = JSON.parse(record.body) as { notificationId?: string; userId?: string };
+      return notificationId && userId ? [`${notificationId}#${userId}#${channel}`] : [];
+    } catch {
+      return [];
+    }
+  });
+}
+
 export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<LocalCloud> {
   const stateDir = options.stateDir ?? join(PROJECT_ROOT, ".notify");
   const logDir = join(stateDir, "logs");
@@ -124,8 +136,14 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     }
   }
 
-  const crashWorker = (channel: string) => {
-    for (const fn of functions.values()) if (fn.spec.environment.CHANNEL === channel) fn.crash();
+  const crashWorker = (channel: string, notificationId: string, userId: string) => {
+    const inBatch = (event: unknown) => deliveryKeysOf(event, channel).includes(`${notificationId}#${userId}#${channel}`);
+    for (const fn of functions.values()) if (fn.spec.environment.CHANNEL === channel) fn.crashWhere(inBatch);
+  };
+  /** A channel worker's environment died mid-batch: any of its sends may lack its mark. */
+  const recordLost = (channel: string) => (event: unknown, reason: string) => {
+    const keys = deliveryKeysOf(event, channel);
+    if (keys.length) sink.crashes.push({ keys, at: new Date().toISOString(), reason });
   };
   const gateway = new HttpGateway(localRoutes({ sink, outbox: () => outbox, clock, faults, crashWorker, settled }));
   try {
@@ -142,7 +160,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
 
     outbox = new LocalOutbox(sink, DynamoDBDocumentClient.from(clients.dynamodb), stack.outputs.InboxTableName);
     for (const spec of stack.functions) {
-      functions.set(spec.name, new LocalFunction(spec, functionEnvironment(spec, endpoints, `${gateway.url}/_local/sink`), join(logDir, `${spec.logicalId}.log`), clock));
+      functions.set(spec.name, new LocalFunction(spec, functionEnvironment(spec, endpoints, `${gateway.url}/_local/sink`), join(logDir, `${spec.logicalId}.log`), clock, spec.environment.CHANNEL ? recordLost(spec.environment.CHANNEL) : undefined));
     }
     const functionByArn = (arn: string) => {
       const fn = functions.get(arn.split(":").pop()!);

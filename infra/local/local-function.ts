@@ -15,6 +15,8 @@ export type InvokeResult = { ok: true; result: unknown } | { ok: false; error: F
 interface Instance {
   worker: Worker;
   ready: Promise<void>;
+  /** The event being handled, while busy. */
+  event?: unknown;
 }
 
 const THREAD_ENTRY = new URL("./lambda-thread.ts", import.meta.url);
@@ -31,13 +33,16 @@ export class LocalFunction {
   private readonly all = new Set<Instance>();
   private readonly log: WriteStream;
   private readonly clock: LocalClock | undefined;
+  private readonly onLost: ((event: unknown, reason: string) => void) | undefined;
   private inFlight = 0;
 
-  constructor(spec: FunctionSpec, environment: Record<string, string>, logFile: string, clock?: LocalClock) {
+  /** `onLost` hears of every environment that died with an event in hand (crash or timeout). */
+  constructor(spec: FunctionSpec, environment: Record<string, string>, logFile: string, clock?: LocalClock, onLost?: (event: unknown, reason: string) => void) {
     this.spec = spec;
     this.environment = environment;
     this.log = createWriteStream(logFile, { flags: "a" });
     this.clock = clock;
+    this.onLost = onLost;
     clock?.onChange((clockOffset) => {
       for (const instance of this.all) instance.worker.postMessage({ clockOffset });
     });
@@ -58,6 +63,7 @@ export class LocalFunction {
       return { ok: false, error: { errorType: "Runtime.InitError", errorMessage: (error as Error).message } };
     }
     const requestId = randomUUID();
+    instance.event = event;
     const timeoutMillis = this.spec.timeoutSeconds * 1000;
     const result = await new Promise<InvokeResult | "timeout">((resolve) => {
       const timer = setTimeout(() => resolve("timeout"), timeoutMillis);
@@ -77,7 +83,9 @@ export class LocalFunction {
       instance.worker.postMessage({ requestId, event, deadline: Date.now() + timeoutMillis });
     });
     this.inFlight--;
+    instance.event = undefined;
     if (result === "timeout") {
+      this.onLost?.(event, "timeout");
       this.discard(instance);
       return { ok: false, error: { errorType: "Sandbox.Timedout", errorMessage: `Task timed out after ${this.spec.timeoutSeconds.toFixed(2)} seconds` } };
     }
@@ -86,10 +94,16 @@ export class LocalFunction {
     return result;
   }
 
-  /** Kills every execution environment at once, as a crash of the function's hosts would. */
-  crash(): void {
-    for (const instance of [...this.all]) this.discard(instance);
-    this.idle.length = 0;
+  /** Kills the busy environments whose current event matches, as a crash of their hosts would; returns those events. */
+  crashWhere(matches: (event: unknown) => boolean): unknown[] {
+    const crashed: unknown[] = [];
+    for (const instance of [...this.all]) {
+      if (instance.event === undefined || !matches(instance.event)) continue;
+      crashed.push(instance.event);
+      this.onLost?.(instance.event, "crash");
+      this.discard(instance);
+    }
+    return crashed;
   }
 
   async stop(): Promise<void> {

@@ -11,8 +11,8 @@ export interface LocalRoutesDependencies {
   outbox: () => LocalOutbox | undefined;
   clock: LocalClock;
   faults: ProviderFaults;
-  /** Kills the channel worker's environments mid-send. */
-  crashWorker(channel: string): void;
+  /** Kills the channel worker's environment that is making this send. */
+  crashWorker(channel: string, notificationId: string, userId: string): void;
   settled(timeoutMillis: number): Promise<void>;
 }
 
@@ -48,18 +48,21 @@ export function localRoutes(deps: LocalRoutesDependencies): ExtraHandler {
           // Never answer: the worker's provider timeout ends the call.
           return true;
         case "crash_before_send":
-          deps.crashWorker(sinkChannel);
+          deps.crashWorker(sinkChannel, send.notificationId, send.userId);
           return true;
         case "crash_after_send":
           // The provider has it; the worker dies before it can mark the claim sent.
           deps.sink.record(sinkChannel, send);
-          deps.crashWorker(sinkChannel);
+          deps.crashWorker(sinkChannel, send.notificationId, send.userId);
           return true;
         default: {
           const entry = deps.sink.record(sinkChannel, send);
           return json(response, 200, { messageId: entry.providerMessageId });
         }
       }
+    }
+    if (url.pathname === "/_local/crashes" && request.method === "GET") {
+      return json(response, 200, deps.sink.crashes);
     }
     if (url.pathname === "/_local/faults") {
       if (request.method === "POST") {

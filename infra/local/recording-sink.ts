@@ -31,8 +31,17 @@ interface SinkRequest {
  * Stands in for every provider when the local cloud runs: the workers' HttpProvider posts each send
  * here and it is recorded as "what would have been sent", readable at GET /_local/outbox.
  */
+export interface CrashRecord {
+  /** `${notificationId}#${userId}#${channel}` of every record in the batch that died. */
+  keys: string[];
+  at: string;
+  reason: string;
+}
+
 export class RecordingSink {
   private readonly entries: OutboxEntry[] = [];
+  /** Batches killed by an injected crash: the only deliveries a second send is allowed for. */
+  readonly crashes: CrashRecord[] = [];
 
   record(channel: string, request: SinkRequest): OutboxEntry {
     const { content } = request;

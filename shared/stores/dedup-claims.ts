@@ -1,5 +1,5 @@
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
-import { DeleteCommand, GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { Channel } from "#shared/channels.ts";
 
 export interface DeliveryKey {
@@ -12,8 +12,10 @@ export type ClaimResult =
   | { kind: "claimed"; token: string }
   /** Sent already: a repeated publish or a redelivery after the mark. */
   | { kind: "already_done"; status: string; providerMessageId?: string }
-  /** Another attempt holds a live lease; retry after it expires. */
-  | { kind: "busy" };
+  /** An earlier receive of this same message still holds a live lease; retry after it expires. */
+  | { kind: "busy" }
+  /** Another message for the same delivery (a repeated publish) owns it and is still in flight: this one is redundant. */
+  | { kind: "owned_elsewhere" };
 
 export interface DedupClaimsOptions {
   tableName: string;
@@ -41,7 +43,12 @@ export class DedupClaims {
     this.options = options;
   }
 
-  async claim(key: DeliveryKey, token: string): Promise<ClaimResult> {
+  /**
+   * `owner` is the SQS message id. Its own later receives may take the claim back once the lease is
+   * released or expired; another message for the same delivery may not, since the owner's message is
+   * still queued or in flight, unless the owner was dead-lettered (a redrive comes as a new message).
+   */
+  async claim(key: DeliveryKey, token: string, owner: string): Promise<ClaimResult> {
     const now = this.options.now();
     try {
       await this.client.send(
@@ -51,12 +58,14 @@ export class DedupClaims {
             claimKey: claimKey(key),
             state: "claimed",
             token,
+            owner,
             leaseExpiresAt: now + this.options.leaseMillis,
             expiresAt: Math.floor(now / 1000) + this.options.retentionSeconds,
           },
-          ConditionExpression: "attribute_not_exists(claimKey) OR expiresAt < :nowSeconds OR (#state = :claimed AND leaseExpiresAt < :now)",
-          ExpressionAttributeNames: { "#state": "state" },
-          ExpressionAttributeValues: { ":now": now, ":nowSeconds": Math.floor(now / 1000), ":claimed": "claimed" },
+          ConditionExpression:
+            "attribute_not_exists(claimKey) OR expiresAt < :nowSeconds OR #state = :deadLettered OR (#state = :claimed AND #owner = :owner AND leaseExpiresAt < :now)",
+          ExpressionAttributeNames: { "#state": "state", "#owner": "owner" },
+          ExpressionAttributeValues: { ":now": now, ":nowSeconds": Math.floor(now / 1000), ":claimed": "claimed", ":deadLettered": "dead_lettered", ":owner": owner },
         }),
       );
       return { kind: "claimed", token };
@@ -64,8 +73,9 @@ export class DedupClaims {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
       const existing = await this.client.send(new GetCommand({ TableName: this.options.tableName, Key: { claimKey: claimKey(key) }, ConsistentRead: true }));
       const state = existing.Item?.state as string | undefined;
-      // Gone between the put and the get means its holder released it: let the retry claim it afresh.
-      if (state === undefined || state === "claimed") return { kind: "busy" };
+      // Gone or changed between the put and the get: try again shortly.
+      if (state === undefined || state === "dead_lettered") return { kind: "busy" };
+      if (state === "claimed") return existing.Item?.owner === owner ? { kind: "busy" } : { kind: "owned_elsewhere" };
       return { kind: "already_done", status: state, providerMessageId: existing.Item?.providerMessageId ?? undefined };
     }
   }
@@ -84,16 +94,26 @@ export class DedupClaims {
     );
   }
 
-  /** Gives a claim back after a failure a retry can fix, so the retry need not wait out the lease. */
+  /** Ends the lease after a failure a retry can fix, so the owner's next receive need not wait it out. */
   async release(key: DeliveryKey, token: string): Promise<void> {
+    await this.conditionalUpdate(key, "SET leaseExpiresAt = :now", "#token = :token AND #state = :claimed", { ":token": token, ":now": this.options.now() - 1 }, { "#token": "token" });
+  }
+
+  /** The owner's message went to the DLQ: whichever message comes back for this delivery may take it. */
+  async markDeadLettered(key: DeliveryKey, owner: string): Promise<void> {
+    await this.conditionalUpdate(key, "SET #state = :deadLettered", "#owner = :owner AND #state = :claimed", { ":owner": owner, ":deadLettered": "dead_lettered" }, { "#owner": "owner" });
+  }
+
+  private async conditionalUpdate(key: DeliveryKey, update: string, condition: string, values: Record<string, unknown>, names: Record<string, string>): Promise<void> {
     try {
       await this.client.send(
-        new DeleteCommand({
+        new UpdateCommand({
           TableName: this.options.tableName,
           Key: { claimKey: claimKey(key) },
-          ConditionExpression: "#token = :token AND #state = :claimed",
-          ExpressionAttributeNames: { "#state": "state", "#token": "token" },
-          ExpressionAttributeValues: { ":token": token, ":claimed": "claimed" },
+          UpdateExpression: update,
+          ConditionExpression: condition,
+          ExpressionAttributeNames: { "#state": "state", ...names },
+          ExpressionAttributeValues: { ":claimed": "claimed", ...values },
         }),
       );
     } catch (error) {

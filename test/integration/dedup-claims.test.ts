@@ -13,51 +13,68 @@ function claimsAt(clock: { now: number }) {
 }
 
 const key = () => ({ notificationId: uniqueId("n"), userId: uniqueId("u"), channel: "email" as const });
+const start = () => ({ now: Date.parse("2026-11-23T10:00:00Z") });
 
 describe("dedup claims on the deployed table", () => {
-  it("lets only the first of two attempts claim a delivery", async () => {
-    const clock = { now: Date.parse("2026-11-23T10:00:00Z") };
+  it("makes a second receive of the same message back off while the first holds a live lease", async () => {
+    const claims = claimsAt(start());
+    const delivery = key();
+    expect(await claims.claim(delivery, "first", "message-1")).toEqual({ kind: "claimed", token: "first" });
+    expect(await claims.claim(delivery, "second", "message-1")).toEqual({ kind: "busy" });
+  });
+
+  it("tells another message for the same delivery that it is redundant while the owner is in flight", async () => {
+    const clock = start();
     const claims = claimsAt(clock);
     const delivery = key();
-    expect(await claims.claim(delivery, "first")).toEqual({ kind: "claimed", token: "first" });
-    expect(await claims.claim(delivery, "second")).toEqual({ kind: "busy" });
+    await claims.claim(delivery, "first", "message-1");
+    expect(await claims.claim(delivery, "copy", "message-2")).toEqual({ kind: "owned_elsewhere" });
+    await claims.release(delivery, "first");
+    expect(await claims.claim(delivery, "copy", "message-2")).toEqual({ kind: "owned_elsewhere" });
   });
 
   it("tells a redelivery after the mark that it was already sent", async () => {
-    const clock = { now: Date.parse("2026-11-23T10:00:00Z") };
-    const claims = claimsAt(clock);
+    const claims = claimsAt(start());
     const delivery = key();
-    await claims.claim(delivery, "first");
+    await claims.claim(delivery, "first", "message-1");
     await claims.complete(delivery, "first", "sent", "provider-1");
-    expect(await claims.claim(delivery, "redelivery")).toEqual({ kind: "already_done", status: "sent", providerMessageId: "provider-1" });
+    expect(await claims.claim(delivery, "redelivery", "message-1")).toEqual({ kind: "already_done", status: "sent", providerMessageId: "provider-1" });
+    expect(await claims.claim(delivery, "copy", "message-2")).toEqual({ kind: "already_done", status: "sent", providerMessageId: "provider-1" });
   });
 
-  it("hands an expired claim of a crashed attempt to the next one, and refuses the crashed one's mark", async () => {
-    const clock = { now: Date.parse("2026-11-23T10:00:00Z") };
+  it("hands the owner's expired claim back to its redelivery after a crash, and refuses the crashed attempt's mark", async () => {
+    const clock = start();
     const claims = claimsAt(clock);
     const delivery = key();
-    await claims.claim(delivery, "crashed");
+    await claims.claim(delivery, "crashed", "message-1");
     clock.now += 60_001;
-    expect(await claims.claim(delivery, "retry")).toEqual({ kind: "claimed", token: "retry" });
+    expect(await claims.claim(delivery, "retry", "message-1")).toEqual({ kind: "claimed", token: "retry" });
     await expect(claims.complete(delivery, "crashed", "sent")).rejects.toThrow();
   });
 
-  it("releases a claim after a retryable failure so the retry need not wait out the lease", async () => {
-    const clock = { now: Date.parse("2026-11-23T10:00:00Z") };
-    const claims = claimsAt(clock);
+  it("lets the owner's next receive take the claim at once after a retryable failure released the lease", async () => {
+    const claims = claimsAt(start());
     const delivery = key();
-    await claims.claim(delivery, "first");
+    await claims.claim(delivery, "first", "message-1");
     await claims.release(delivery, "first");
-    expect(await claims.claim(delivery, "retry")).toEqual({ kind: "claimed", token: "retry" });
+    expect(await claims.claim(delivery, "retry", "message-1")).toEqual({ kind: "claimed", token: "retry" });
+  });
+
+  it("lets a redriven message (a new message id) take a dead-lettered owner's claim", async () => {
+    const claims = claimsAt(start());
+    const delivery = key();
+    await claims.claim(delivery, "first", "message-1");
+    await claims.markDeadLettered(delivery, "message-1");
+    expect(await claims.claim(delivery, "redriven", "message-9")).toEqual({ kind: "claimed", token: "redriven" });
   });
 
   it("forgets a finished claim once its retention has passed, even before TTL deletes it", async () => {
-    const clock = { now: Date.parse("2026-11-23T10:00:00Z") };
+    const clock = start();
     const claims = claimsAt(clock);
     const delivery = key();
-    await claims.claim(delivery, "first");
+    await claims.claim(delivery, "first", "message-1");
     await claims.complete(delivery, "first", "sent");
     clock.now += 3_601_000;
-    expect(await claims.claim(delivery, "much-later")).toEqual({ kind: "claimed", token: "much-later" });
+    expect(await claims.claim(delivery, "much-later", "message-2")).toEqual({ kind: "claimed", token: "much-later" });
   });
 });
