@@ -8,6 +8,7 @@ declare module "vitest" {
     apiUrl: string;
     localCloudEndpoints: { sns: string; sqs: string; dynamodb: string; kinesis: string; secretsmanager: string };
     localCloudOutputs: Record<string, string>;
+    localCloudLogs: string;
   }
 }
 
@@ -22,6 +23,7 @@ export default async function setup(project: TestProject) {
   project.provide("apiUrl", cloud.apiUrl);
   project.provide("localCloudEndpoints", cloud.endpoints);
   project.provide("localCloudOutputs", cloud.outputs);
+  project.provide("localCloudLogs", join(stateDir, "logs"));
   return async () => {
     await cloud.stop();
     rmSync(stateDir, { recursive: true, force: true });
