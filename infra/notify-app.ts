@@ -30,6 +30,7 @@ export function createNotifyApp(options: NotifyAppOptions = {}): { app: App; sta
     retryBaseSeconds: number("retryBaseSeconds"),
     retryMaxSeconds: number("retryMaxSeconds"),
     providerTimeoutMillis: number("providerTimeoutMillis"),
+    publisherArns: context("publisherArns") ? String(context("publisherArns")).split(",").filter(Boolean) : undefined,
     retainUserData: context("retainUserData") === undefined ? undefined : String(context("retainUserData")) !== "false",
   });
   return { app, stack };

@@ -33,6 +33,8 @@ export interface NotifyStackProps extends StackProps {
   readonly workerBatchingWindow?: Duration;
   /** Concurrent worker invocations per channel, so one channel cannot starve the others. @default 10 */
   readonly workerMaxConcurrency?: number;
+  /** Roles (ARNs) besides the stack's own functions allowed to publish to the topic, e.g. a NotifyClient's. @default none */
+  readonly publisherArns?: readonly string[];
   /** Keep preferences, deliveries and inboxes when the stack is deleted. @default true */
   readonly retainUserData?: boolean;
   /** Channel worker timeout; queue visibility is six times it and a claim's lease twice it. @default 30 */
@@ -87,6 +89,7 @@ export class NotifyStack extends Stack {
     tables.inbox.grantReadWriteData(ingest.function);
     events.stream.grantWrite(ingest.function);
     topic.grantPublish(ingest.function);
+    topic.restrictPublishersTo([ingest.function.role!, deferredDelivery.sweeper.function.role!], props.publisherArns ?? []);
     unsubscribeSecret.grantRead(ingest.function);
     tables.deliveries.grantReadWriteData(ingest.function);
     tables.preferences.grantReadWriteData(ingest.function);

@@ -44,9 +44,10 @@ export class DedupClaims {
   }
 
   /**
-   * `owner` is the SQS message id. Its own later receives may take the claim back once the lease is
-   * released or expired; another message for the same delivery may not, since the owner's message is
-   * still queued or in flight, unless the owner was dead-lettered (a redrive comes as a new message).
+   * `owner` is the SQS message id. Any message for this delivery may take a claim whose lease was
+   * released or has expired (its holder failed, crashed or sits in the DLQ); while the lease is
+   * live, a later receive of the owner's own message backs off and any other message (a repeated
+   * publish) is redundant, since the owner is at work on it right now.
    */
   async claim(key: DeliveryKey, token: string, owner: string): Promise<ClaimResult> {
     const now = this.options.now();
@@ -63,9 +64,9 @@ export class DedupClaims {
             expiresAt: Math.floor(now / 1000) + this.options.retentionSeconds,
           },
           ConditionExpression:
-            "attribute_not_exists(claimKey) OR expiresAt < :nowSeconds OR #state = :deadLettered OR (#state = :claimed AND #owner = :owner AND leaseExpiresAt < :now)",
-          ExpressionAttributeNames: { "#state": "state", "#owner": "owner" },
-          ExpressionAttributeValues: { ":now": now, ":nowSeconds": Math.floor(now / 1000), ":claimed": "claimed", ":deadLettered": "dead_lettered", ":owner": owner },
+            "attribute_not_exists(claimKey) OR expiresAt < :nowSeconds OR #state = :deadLettered OR (#state = :claimed AND leaseExpiresAt < :now)",
+          ExpressionAttributeNames: { "#state": "state" },
+          ExpressionAttributeValues: { ":now": now, ":nowSeconds": Math.floor(now / 1000), ":claimed": "claimed", ":deadLettered": "dead_lettered" },
         }),
       );
       return { kind: "claimed", token };

@@ -169,6 +169,21 @@ describe("HTTP API", () => {
   });
 });
 
+describe("who may publish", () => {
+  it("denies publishing to the notifications topic to every principal but ingest, the sweeper and configured publishers", () => {
+    const configured = Template.fromStack(createNotifyApp({ context: { "aws:cdk:bundling-stacks": [], "notify:publisherArns": "arn:aws:iam::111122223333:role/orders-api" } }).stack);
+    const policies = Object.values(configured.findResources("AWS::SNS::TopicPolicy")) as { Properties: { PolicyDocument: { Statement: any[] } } }[];
+    const statements = policies.flatMap((policy) => policy.Properties.PolicyDocument.Statement);
+    const deny = statements.find((statement) => statement.Sid === "OnlyKnownPublishers");
+    expect(deny).toMatchObject({ Effect: "Deny", Action: "sns:Publish", Principal: { AWS: "*" } });
+    const allowed = JSON.stringify(deny.Condition.ArnNotEquals["aws:PrincipalArn"]);
+    expect(allowed).toMatch(/IngestFunctionServiceRole/);
+    expect(allowed).toMatch(/DeferredDeliverySweeperFunctionServiceRole/);
+    expect(allowed).toContain("arn:aws:iam::111122223333:role/orders-api");
+    expect(statements).toContainEqual(expect.objectContaining({ Effect: "Allow", Action: "sns:Publish", Principal: { AWS: "arn:aws:iam::111122223333:role/orders-api" } }));
+  });
+});
+
 describe("least privilege", () => {
   const policies = resourcesOfType(template, "AWS::IAM::Policy");
   const actionsOf = (workerPrefix: string): string[] => {

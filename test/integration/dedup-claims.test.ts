@@ -23,14 +23,29 @@ describe("dedup claims on the deployed table", () => {
     expect(await claims.claim(delivery, "second", "message-1")).toEqual({ kind: "busy" });
   });
 
-  it("tells another message for the same delivery that it is redundant while the owner is in flight", async () => {
-    const clock = start();
-    const claims = claimsAt(clock);
+  it("tells another message for the same delivery that it is redundant while the owner's lease is live", async () => {
+    const claims = claimsAt(start());
     const delivery = key();
     await claims.claim(delivery, "first", "message-1");
     expect(await claims.claim(delivery, "copy", "message-2")).toEqual({ kind: "owned_elsewhere" });
+  });
+
+  it("lets another message take over once the owner released its lease, and then drops the owner as redundant", async () => {
+    const claims = claimsAt(start());
+    const delivery = key();
+    await claims.claim(delivery, "first", "message-1");
     await claims.release(delivery, "first");
-    expect(await claims.claim(delivery, "copy", "message-2")).toEqual({ kind: "owned_elsewhere" });
+    expect(await claims.claim(delivery, "copy", "message-2")).toEqual({ kind: "claimed", token: "copy" });
+    expect(await claims.claim(delivery, "owner-back", "message-1")).toEqual({ kind: "owned_elsewhere" });
+  });
+
+  it("lets a redriven message take the claim of an owner that died in the DLQ without marking it", async () => {
+    const clock = start();
+    const claims = claimsAt(clock);
+    const delivery = key();
+    await claims.claim(delivery, "lost", "message-1");
+    clock.now += 60_001;
+    expect(await claims.claim(delivery, "redriven", "message-9")).toEqual({ kind: "claimed", token: "redriven" });
   });
 
   it("tells a redelivery after the mark that it was already sent", async () => {
