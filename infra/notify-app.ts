@@ -1,4 +1,5 @@
-import { App, Duration } from "aws-cdk-lib";
+import { App, Duration, Validations, type Environment } from "aws-cdk-lib";
+import { AwsSolutionsChecks } from "cdk-nag";
 import { NotifyStack } from "./notify-stack.ts";
 
 export const DEFAULT_STACK_NAME = "Notify";
@@ -6,6 +7,8 @@ export const DEFAULT_STACK_NAME = "Notify";
 export interface NotifyAppOptions {
   outdir?: string;
   context?: Record<string, unknown>;
+  /** @default the account and region the CDK CLI resolved (CDK_DEFAULT_ACCOUNT, CDK_DEFAULT_REGION) */
+  env?: Environment;
 }
 
 /**
@@ -17,7 +20,7 @@ export function createNotifyApp(options: NotifyAppOptions = {}): { app: App; sta
   const context = (key: string): string | undefined => app.node.tryGetContext(`notify:${key}`);
   const number = (key: string): number | undefined => (context(key) === undefined ? undefined : Number(context(key)));
   const stack = new NotifyStack(app, context("stackName") ?? DEFAULT_STACK_NAME, {
-    env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
+    env: options.env ?? { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
     emailFromAddress: context("emailFromAddress"),
     sesConfigurationSet: context("sesConfigurationSet"),
     smsService: context("smsService") as "end-user-messaging" | "sns" | undefined,
@@ -32,6 +35,9 @@ export function createNotifyApp(options: NotifyAppOptions = {}): { app: App; sta
     providerTimeoutMillis: number("providerTimeoutMillis"),
     publisherArns: context("publisherArns") ? String(context("publisherArns")).split(",").filter(Boolean) : undefined,
     retainUserData: context("retainUserData") === undefined ? undefined : String(context("retainUserData")) !== "false",
+    customerManagedKey: String(context("customerManagedKey") ?? "false") === "true",
   });
+  // Every synth, deploy and local start fails on an AwsSolutions finding nobody has acknowledged with a reason.
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   return { app, stack };
 }

@@ -1,5 +1,6 @@
-import { CfnOutput, Duration, Stack, type StackProps } from "aws-cdk-lib";
+import { CfnOutput, Duration, Stack, Token, Validations, type StackProps } from "aws-cdk-lib";
 import { PolicyStatement } from "aws-cdk-lib/aws-iam";
+import { Key } from "aws-cdk-lib/aws-kms";
 import { SqsEventSource } from "aws-cdk-lib/aws-lambda-event-sources";
 import { Secret } from "aws-cdk-lib/aws-secretsmanager";
 import type { Construct } from "constructs";
@@ -12,6 +13,8 @@ import { HttpApi } from "./constructs/http-api.ts";
 import { NotificationTopic } from "./constructs/notification-topic.ts";
 import { NotifyFunction } from "./constructs/notify-function.ts";
 import { OpsAlarms } from "./constructs/ops-alarms.ts";
+import { acknowledgeKeyGrants, acknowledgeTableIndexes, acknowledgeWildcard, arnAsNagRendersIt } from "./security/acknowledgements.ts";
+import { sesSendingResources } from "./security/ses-sending-resources.ts";
 
 export interface NotifyStackProps extends StackProps {
   /** Verified SES identity that email is sent from. @default "notifications@example.com" */
@@ -47,8 +50,16 @@ export interface NotifyStackProps extends StackProps {
   readonly providerTimeoutMillis?: number;
   /** Kinesis shards for delivery events; 0 for on-demand. @default 1 */
   readonly deliveryEventShards?: number;
+  /**
+   * Encrypt the topic, queues, tables and stream with one customer-managed KMS key (rotated yearly)
+   * instead of AWS-managed keys: for key-policy control, and needed by publishers in other accounts.
+   * @default false
+   */
+  readonly customerManagedKey?: boolean;
 }
 
+
+const DEFAULT_EMAIL_FROM_ADDRESS = "notifications@example.com";
 
 /** Longer than DLQ retention (14 days): a redriven message still finds its claim. */
 const DEDUP_RETENTION = Duration.days(15);
@@ -62,9 +73,10 @@ export class NotifyStack extends Stack {
     super(scope, id, props);
     const output = (key: string, value: string, description: string) => new CfnOutput(this, key, { key, value, description });
 
-    const topic = new NotificationTopic(this, "Notifications");
-    const tables = new DataTables(this, "Tables", { retainUserData: props.retainUserData });
-    const events = new DeliveryEvents(this, "DeliveryEvents", { deliveries: tables.deliveries, shardCount: props.deliveryEventShards });
+    const encryptionKey = props.customerManagedKey ? this.createEncryptionKey() : undefined;
+    const topic = new NotificationTopic(this, "Notifications", encryptionKey);
+    const tables = new DataTables(this, "Tables", { retainUserData: props.retainUserData, encryptionKey });
+    const events = new DeliveryEvents(this, "DeliveryEvents", { deliveries: tables.deliveries, shardCount: props.deliveryEventShards, encryptionKey });
     const alarms = new OpsAlarms(this, "Alarms");
     const deferredDelivery = new DeferredDelivery(this, "DeferredDelivery", { deferred: tables.deferred, topic: topic.topic });
 
@@ -72,6 +84,10 @@ export class NotifyStack extends Stack {
     const unsubscribeSecret = new Secret(this, "UnsubscribeSecret", {
       description: "Key material for one-click unsubscribe tokens",
       generateSecretString: { passwordLength: 64, excludePunctuation: true },
+    });
+    Validations.of(unsubscribeSecret).acknowledge({
+      id: "AwsSolutions-SMG4",
+      reason: "Rotating this key would break every unsubscribe link in mail already delivered (links live 90 days); rotate it by hand when it is exposed.",
     });
 
     const ingest = new NotifyFunction(this, "Ingest", {
@@ -87,6 +103,7 @@ export class NotifyStack extends Stack {
       },
     });
     tables.inbox.grantReadWriteData(ingest.function);
+    acknowledgeTableIndexes(ingest, tables.inbox);
     events.stream.grantWrite(ingest.function);
     topic.grantPublish(ingest.function);
     topic.restrictPublishersTo([ingest.function.role!, deferredDelivery.sweeper.function.role!], props.publisherArns ?? []);
@@ -109,6 +126,7 @@ export class NotifyStack extends Stack {
         maxReceiveCount: props.maxReceiveCount,
         visibilityTimeout: Duration.seconds(workerTimeout.toSeconds() * 6),
         priorities: express ? "not-high" : "all",
+        encryptionKey,
       });
       const lanes = [{ lane: queue, id: name, window: batchingWindow }];
       if (express) {
@@ -118,6 +136,7 @@ export class NotifyStack extends Stack {
           maxReceiveCount: props.maxReceiveCount,
           visibilityTimeout: Duration.seconds(workerTimeout.toSeconds() * 6),
           priorities: "high",
+          encryptionKey,
         });
         lanes.push({ lane: expressQueue, id: `${name}Express`, window: Duration.seconds(0) });
       }
@@ -184,12 +203,21 @@ export class NotifyStack extends Stack {
     output("OpsTopicArn", alarms.topic.topicArn, "Alarm notifications; subscribe the on-call team");
   }
 
+  private createEncryptionKey(): Key {
+    if (Token.isUnresolved(this.region)) {
+      // DynamoDB global tables must name the key's region; `cdk deploy` resolves it from the profile.
+      throw new Error("customerManagedKey needs the stack's region: set CDK_DEFAULT_REGION or AWS_REGION, or run through `cdk deploy`, which does");
+    }
+    acknowledgeKeyGrants(this);
+    return new Key(this, "DataKey", { enableKeyRotation: true, description: "Encrypts the notification stack's topic, queues, tables and stream" });
+  }
+
   private providerEnvironment(channel: Channel, props: NotifyStackProps, tables: DataTables): Record<string, string> {
     switch (channel) {
       case "email":
         return {
           PROVIDER: "aws",
-          EMAIL_FROM_ADDRESS: props.emailFromAddress ?? "notifications@example.com",
+          EMAIL_FROM_ADDRESS: props.emailFromAddress ?? DEFAULT_EMAIL_FROM_ADDRESS,
           ...(props.sesConfigurationSet ? { SES_CONFIGURATION_SET: props.sesConfigurationSet } : {}),
         };
       case "sms":
@@ -213,23 +241,35 @@ export class NotifyStack extends Stack {
         worker.function.addToRolePolicy(
           new PolicyStatement({
             actions: ["ses:SendEmail"],
-            resources: [`arn:${this.partition}:ses:${region}:${account}:identity/*`, `arn:${this.partition}:ses:${region}:${account}:configuration-set/*`],
+            resources: sesSendingResources(this, props.emailFromAddress ?? DEFAULT_EMAIL_FROM_ADDRESS, props.sesConfigurationSet),
           }),
         );
         return;
       case "sms":
-        worker.function.addToRolePolicy(
-          props.smsService === "sns"
-            ? // SNS direct-to-phone publishes have no resource ARN to scope to.
-              new PolicyStatement({ actions: ["sns:Publish"], resources: ["*"] })
-            : new PolicyStatement({ actions: ["sms-voice:SendTextMessage"], resources: [`arn:${this.partition}:sms-voice:${region}:${account}:*`] }),
-        );
+        if (props.smsService === "sns") {
+          worker.function.addToRolePolicy(new PolicyStatement({ actions: ["sns:Publish"], resources: ["*"] }));
+          acknowledgeWildcard(worker, "Resource::*", "SNS direct-to-phone publishes name a phone number, not a resource, so sns:Publish cannot be scoped to an ARN.");
+        } else {
+          const anyOriginationIdentity = `arn:${this.partition}:sms-voice:${region}:${account}:*`;
+          worker.function.addToRolePolicy(new PolicyStatement({ actions: ["sms-voice:SendTextMessage"], resources: [anyOriginationIdentity] }));
+          acknowledgeWildcard(
+            worker,
+            `Resource::${arnAsNagRendersIt(this, "sms-voice", "*")}`,
+            "End User Messaging picks the phone number, pool or sender id per destination country when none is configured; the grant stays within this account and region and allows only SendTextMessage.",
+          );
+        }
         return;
       case "push":
         worker.function.addToRolePolicy(new PolicyStatement({ actions: ["sns:Publish"], resources: [`arn:${this.partition}:sns:${region}:${account}:endpoint/*`] }));
+        acknowledgeWildcard(
+          worker,
+          `Resource::${arnAsNagRendersIt(this, "sns", "endpoint/*")}`,
+          "Applications register a platform endpoint per device at run time; the grant allows publishing to endpoints only, never to topics.",
+        );
         return;
       case "in_app":
         tables.inbox.grantWriteData(worker.function);
+        acknowledgeTableIndexes(worker, tables.inbox);
         return;
     }
   }

@@ -1,4 +1,5 @@
 import { Duration, Stack } from "aws-cdk-lib";
+import type { IKey } from "aws-cdk-lib/aws-kms";
 import { SubscriptionFilter, type ITopic } from "aws-cdk-lib/aws-sns";
 import { SqsSubscription } from "aws-cdk-lib/aws-sns-subscriptions";
 import { Queue, QueueEncryption } from "aws-cdk-lib/aws-sqs";
@@ -17,6 +18,8 @@ export interface ChannelQueueProps {
    * batched), or all but `high` (the lane beside an express one). @default "all"
    */
   readonly priorities?: "all" | "high" | "not-high";
+  /** Customer-managed key for both queues. @default SQS-managed encryption (SSE-SQS) */
+  readonly encryptionKey?: IKey;
 }
 
 /**
@@ -33,15 +36,18 @@ export class ChannelQueue extends Construct {
     const priorities = props.priorities ?? "all";
     const prefix = `${Stack.of(this).stackName}-${props.channel.replace("_", "-")}${priorities === "high" ? "-high" : ""}`;
     this.maxReceiveCount = props.maxReceiveCount ?? 5;
+    const encryption = props.encryptionKey
+      ? { encryption: QueueEncryption.KMS, encryptionMasterKey: props.encryptionKey }
+      : { encryption: QueueEncryption.SQS_MANAGED };
     this.deadLetterQueue = new Queue(this, "DeadLetterQueue", {
       queueName: `${prefix}-dlq`,
-      encryption: QueueEncryption.SQS_MANAGED,
+      ...encryption,
       enforceSSL: true,
       retentionPeriod: Duration.days(14),
     });
     this.queue = new Queue(this, "Queue", {
       queueName: prefix,
-      encryption: QueueEncryption.SQS_MANAGED,
+      ...encryption,
       enforceSSL: true,
       visibilityTimeout: props.visibilityTimeout ?? Duration.minutes(3),
       retentionPeriod: Duration.days(4),

@@ -1,14 +1,17 @@
 import { RemovalPolicy, Stack } from "aws-cdk-lib";
 import { AttributeType, Billing, ProjectionType, TableEncryptionV2, TableV2 } from "aws-cdk-lib/aws-dynamodb";
+import type { IKey } from "aws-cdk-lib/aws-kms";
 import { UNREAD_INDEX } from "#shared/stores/inbox-store.ts";
 import { Construct } from "constructs";
 
 export interface DataTablesProps {
   /** Keep preferences, deliveries and inboxes when the stack is deleted. @default true */
   readonly retainUserData?: boolean;
+  /** Customer-managed key for every table. @default the AWS-managed key (aws/dynamodb) */
+  readonly encryptionKey?: IKey;
 }
 
-/** The stack's DynamoDB tables, on-demand and encrypted with the AWS-owned key. */
+/** The stack's DynamoDB tables, on-demand and encrypted at rest with a KMS key. */
 export class DataTables extends Construct {
   /** userId → the user's addresses and switches. */
   readonly preferences: TableV2;
@@ -25,7 +28,7 @@ export class DataTables extends Construct {
     super(scope, id);
     const stackName = Stack.of(this).stackName;
     const userData = props.retainUserData === false ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN;
-    const defaults = { billing: Billing.onDemand(), encryption: TableEncryptionV2.awsManagedKey() };
+    const defaults = { billing: Billing.onDemand(), encryption: props.encryptionKey ? TableEncryptionV2.customerManagedKey(props.encryptionKey) : TableEncryptionV2.awsManagedKey() };
 
     this.preferences = new TableV2(this, "Preferences", {
       ...defaults,

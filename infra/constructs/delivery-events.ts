@@ -1,4 +1,5 @@
-import { Duration, Stack } from "aws-cdk-lib";
+import { Duration, Stack, Validations } from "aws-cdk-lib";
+import type { IKey } from "aws-cdk-lib/aws-kms";
 import type { ITableV2 } from "aws-cdk-lib/aws-dynamodb";
 import { Stream, StreamEncryption, StreamMode } from "aws-cdk-lib/aws-kinesis";
 import { StartingPosition } from "aws-cdk-lib/aws-lambda";
@@ -13,6 +14,8 @@ export interface DeliveryEventsProps {
   readonly shardCount?: number;
   /** Retries of a failing batch before its range goes to the failure queue. @default 10 */
   readonly retryAttempts?: number;
+  /** Customer-managed key for the stream and the failure queue. @default AWS-managed keys */
+  readonly encryptionKey?: IKey;
 }
 
 /**
@@ -29,15 +32,19 @@ export class DeliveryEvents extends Construct {
     const shardCount = props.shardCount ?? 1;
     this.stream = new Stream(this, "Stream", {
       streamName: `${Stack.of(this).stackName}-delivery-events`,
-      encryption: StreamEncryption.MANAGED,
+      ...(props.encryptionKey ? { encryption: StreamEncryption.KMS, encryptionKey: props.encryptionKey } : { encryption: StreamEncryption.MANAGED }),
       retentionPeriod: Duration.hours(24),
       ...(shardCount === 0 ? { streamMode: StreamMode.ON_DEMAND } : { streamMode: StreamMode.PROVISIONED, shardCount }),
     });
     this.failureQueue = new Queue(this, "FailureQueue", {
       queueName: `${Stack.of(this).stackName}-delivery-events-failures`,
-      encryption: QueueEncryption.SQS_MANAGED,
+      ...(props.encryptionKey ? { encryption: QueueEncryption.KMS, encryptionMasterKey: props.encryptionKey } : { encryption: QueueEncryption.SQS_MANAGED }),
       enforceSSL: true,
       retentionPeriod: Duration.days(14),
+    });
+    Validations.of(this.failureQueue).acknowledge({
+      id: "AwsSolutions-SQS3",
+      reason: "This queue is itself a dead-letter queue: the stream event source's on-failure destination, which SQS redrive policies do not describe.",
     });
     this.processor = new NotifyFunction(this, "Processor", {
       entry: "delivery-events.ts",

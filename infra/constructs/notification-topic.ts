@@ -1,18 +1,21 @@
 import { Stack } from "aws-cdk-lib";
 import { AnyPrincipal, ArnPrincipal, Effect, PolicyStatement, type IGrantable, type IRole } from "aws-cdk-lib/aws-iam";
-import { Alias } from "aws-cdk-lib/aws-kms";
+import { Alias, type IKey } from "aws-cdk-lib/aws-kms";
 import { Topic } from "aws-cdk-lib/aws-sns";
 import { Construct } from "constructs";
 
 /** The `notifications` topic every channel queue subscribes to: encrypted, HTTPS only. */
 export class NotificationTopic extends Construct {
   readonly topic: Topic;
+  private readonly customerManagedKey?: IKey;
 
-  constructor(scope: Construct, id: string) {
+  /** @param encryptionKey a customer-managed key; without one the topic uses the AWS-managed `alias/aws/sns`. */
+  constructor(scope: Construct, id: string, encryptionKey?: IKey) {
     super(scope, id);
+    this.customerManagedKey = encryptionKey;
     this.topic = new Topic(this, "Topic", {
       topicName: `${Stack.of(this).stackName}-notifications`,
-      masterKey: Alias.fromAliasName(this, "SnsManagedKey", "alias/aws/sns"),
+      masterKey: encryptionKey ?? Alias.fromAliasName(this, "SnsManagedKey", "alias/aws/sns"),
       enforceSSL: true,
     });
   }
@@ -28,6 +31,8 @@ export class NotificationTopic extends Construct {
   restrictPublishersTo(roles: IRole[], externalPublisherArns: readonly string[]): void {
     for (const arn of externalPublisherArns) {
       this.topic.addToResourcePolicy(new PolicyStatement({ sid: `AllowPublisher${externalPublisherArns.indexOf(arn)}`, effect: Effect.ALLOW, principals: [new ArnPrincipal(arn)], actions: ["sns:Publish"], resources: [this.topic.topicArn] }));
+      // Only a customer-managed key's policy can admit another account; alias/aws/sns cannot.
+      this.customerManagedKey?.grant(new ArnPrincipal(arn), "kms:Decrypt", "kms:GenerateDataKey*");
     }
     this.topic.addToResourcePolicy(
       new PolicyStatement({

@@ -1,5 +1,6 @@
 import { fileURLToPath } from "node:url";
-import { Duration, RemovalPolicy } from "aws-cdk-lib";
+import { Duration, RemovalPolicy, Validations } from "aws-cdk-lib";
+import { Role, ServicePrincipal } from "aws-cdk-lib/aws-iam";
 import { Architecture, Runtime } from "aws-cdk-lib/aws-lambda";
 import { NodejsFunction, OutputFormat } from "aws-cdk-lib/aws-lambda-nodejs";
 import { LogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
@@ -34,7 +35,11 @@ export class NotifyFunction extends Construct {
       retention: props.logRetention ?? RetentionDays.ONE_MONTH,
       removalPolicy: RemovalPolicy.DESTROY,
     });
+    // Its own role that may write to its own log group, instead of AWSLambdaBasicExecutionRole's logs:* on every group.
+    const role = new Role(this, "Role", { assumedBy: new ServicePrincipal("lambda.amazonaws.com") });
+    logGroup.grantWrite(role);
     this.function = new NodejsFunction(this, "Function", {
+      role,
       entry: `${projectRoot}functions/${props.entry}`,
       handler: "handler",
       projectRoot,
@@ -62,6 +67,10 @@ export class NotifyFunction extends Construct {
         // CommonJS dependencies (handlebars) call require(); give the ESM bundle one.
         banner: "import { createRequire as __notifyCreateRequire } from 'node:module'; const require = __notifyCreateRequire(import.meta.url);",
       },
+    });
+    Validations.of(this.function).acknowledge({
+      id: "AwsSolutions-L1",
+      reason: "Pinned to nodejs22.x on purpose: the local cloud runs these same bundles on Node 22, so both execute the same runtime.",
     });
   }
 }

@@ -1,0 +1,107 @@
+import { describe, expect, it } from "vitest";
+import { resourcesOfType, synthesizedTemplate } from "../helpers/synthesized-template.ts";
+
+type Access = "read" | "write" | "read-write";
+
+const DATA_READS = new Set(["dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query", "dynamodb:Scan", "kinesis:GetRecords", "sqs:ReceiveMessage", "secretsmanager:GetSecretValue"]);
+const DATA_WRITES = new Set([
+  "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem",
+  "kinesis:PutRecord", "kinesis:PutRecords",
+  "sqs:SendMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility",
+  "sns:Publish", "ses:SendEmail", "sms-voice:SendTextMessage", "logs:PutLogEvents",
+]);
+// Reading a resource's description or opening a cursor exposes no user data and changes nothing.
+const METADATA = new Set([
+  "dynamodb:DescribeTable", "dynamodb:ConditionCheckItem", "dynamodb:GetRecords", "dynamodb:GetShardIterator",
+  "kinesis:DescribeStream", "kinesis:DescribeStreamSummary", "kinesis:DescribeStreamConsumer", "kinesis:ListShards", "kinesis:ListStreams", "kinesis:GetShardIterator", "kinesis:SubscribeToShard",
+  "sqs:GetQueueUrl", "sqs:GetQueueAttributes", "secretsmanager:DescribeSecret", "logs:CreateLogStream",
+]);
+
+const template = synthesizedTemplate();
+
+/** What each function's role may touch, as resource → access, resources named by logical id without the hash. */
+function accessOf(functionId: string): Record<string, Access> {
+  const policies = Object.values(resourcesOfType(template, "AWS::IAM::Policy")).filter((policy) =>
+    JSON.stringify(policy.Properties.Roles).includes(`"${functionId}Role`),
+  );
+  expect(policies, functionId).toHaveLength(1);
+  const actions: Record<string, Set<string>> = {};
+  for (const statement of policies[0]!.Properties.PolicyDocument.Statement as Array<{ Effect: string; Action: string | string[]; Resource: unknown }>) {
+    expect(statement.Effect).toBe("Allow");
+    for (const resource of [statement.Resource].flat()) {
+      const name = resourceName(resource);
+      actions[name] ??= new Set();
+      for (const action of [statement.Action].flat()) actions[name].add(action);
+    }
+  }
+  return Object.fromEntries(
+    Object.entries(actions).map(([resource, granted]) => {
+      for (const action of granted) expect(DATA_READS.has(action) || DATA_WRITES.has(action) || METADATA.has(action), `${functionId}: unclassified ${action}`).toBe(true);
+      const reads = [...granted].some((action) => DATA_READS.has(action));
+      const writes = [...granted].some((action) => DATA_WRITES.has(action));
+      return [resource, reads && writes ? "read-write" : writes ? "write" : "read"];
+    }),
+  );
+}
+
+function resourceName(resource: unknown): string {
+  const text = JSON.stringify(resource);
+  const reference = /"Fn::GetAtt":\["([A-Za-z0-9]+)"|"Ref":"(?!AWS::)([A-Za-z0-9]+)"/.exec(text);
+  if (reference) return (reference[1] ?? reference[2])!.replace(/[0-9A-F]{8}$/, "") + (text.includes("/index/*") ? "/index/*" : "");
+  if (resource === "*") return "*";
+  // A literal ARN built from pseudo parameters: keep service and resource, e.g. "ses:identity/example.com".
+  const arn = /:([a-z-]+):",\{"Ref":"AWS::Region"\},":",\{"Ref":"AWS::AccountId"\},":([^"]+)"/.exec(text);
+  return arn ? `${arn[1]}:${arn[2]}` : text;
+}
+
+function worker(channel: string, provider: Record<string, Access>, extra: Record<string, Access> = {}): Record<string, Access> {
+  return {
+    [`${channel}WorkerLogs`]: "write",
+    TablesPreferences: "read",
+    TablesDedup: "read-write",
+    TablesDeferred: "write",
+    [`${channel}ChannelQueue`]: "read-write",
+    DeliveryEventsStream: "write",
+    ...provider,
+    ...extra,
+  };
+}
+
+describe("least privilege, per function", () => {
+  it.each<[string, Record<string, Access>]>([
+    ["EmailWorker", worker("Email", { "ses:identity/notifications@example.com": "write", "ses:identity/example.com": "write" }, { UnsubscribeSecret: "read" })],
+    ["SmsWorker", worker("Sms", { "sms-voice:*": "write" })],
+    ["PushWorker", worker("Push", { "sns:endpoint/*": "write" })],
+    ["InAppWorker", worker("InApp", { TablesInbox: "write", "TablesInbox/index/*": "write" })],
+    [
+      "Ingest",
+      {
+        IngestLogs: "write",
+        NotificationsTopic: "write",
+        TablesPreferences: "read-write",
+        TablesDeliveries: "read-write",
+        TablesInbox: "read-write",
+        "TablesInbox/index/*": "read-write",
+        DeliveryEventsStream: "write",
+        UnsubscribeSecret: "read",
+      },
+    ],
+    ["DeliveryEventsProcessor", { DeliveryEventsProcessorLogs: "write", DeliveryEventsStream: "read", TablesDeliveries: "read-write", DeliveryEventsFailureQueue: "write" }],
+    ["DeferredDeliverySweeper", { DeferredDeliverySweeperLogs: "write", TablesDeferred: "read-write", NotificationsTopic: "write" }],
+  ])("%s reaches exactly what it needs", (functionId, expected) => {
+    expect(accessOf(functionId)).toEqual(expected);
+  });
+
+  it("lets workers report outcomes only through the stream: the events processor alone writes deliveries", () => {
+    for (const channel of ["Email", "Sms", "Push", "InApp"]) expect(accessOf(`${channel}Worker`)).not.toHaveProperty("TablesDeliveries");
+  });
+
+  it("gives every function a role of its own that only Lambda can assume, with no AWS managed policy", () => {
+    const roles = Object.entries(resourcesOfType(template, "AWS::IAM::Role"));
+    expect(roles.length).toBe(Object.keys(resourcesOfType(template, "AWS::Lambda::Function")).length);
+    for (const [id, role] of roles) {
+      expect(role.Properties.ManagedPolicyArns, id).toBeUndefined();
+      expect(role.Properties.AssumeRolePolicyDocument.Statement, id).toEqual([{ Action: "sts:AssumeRole", Effect: "Allow", Principal: { Service: "lambda.amazonaws.com" } }]);
+    }
+  });
+});
