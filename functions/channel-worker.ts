@@ -59,6 +59,7 @@ async function deliverRecord(record: SQSRecord): Promise<void> {
   let message: ChannelMessage | undefined;
   try {
     message = parseChannelMessage(record.body);
+    await retry.beforeAttempt(attempt, message);
     await deliverMessage(message, { attempt, messageId: record.messageId });
   } catch (error) {
     const next = await retry.afterFailure({ receiptHandle: record.receiptHandle, eventSourceARN: record.eventSourceARN, attempt }, message, error);

@@ -41,6 +41,19 @@ export class RecordRetry {
     this.options = options;
   }
 
+  /**
+   * On the last allowed receive, records `dead_lettered` before the attempt starts. A worker that
+   * dies during it (function timeout, crash) cannot record anything, yet SQS still moves the message
+   * to the DLQ; this record is then already there. Any outcome of the attempt replaces it.
+   */
+  async beforeAttempt(attempt: number, message: ChannelMessage): Promise<void> {
+    if (attempt < this.options.maxReceiveCount) return;
+    const reason = `the worker stopped during the last allowed receive (${attempt} of ${this.options.maxReceiveCount})`;
+    await this.events.publish([
+      deliveryEvent({ notificationId: message.notificationId, userId: message.userId, channel: this.options.channel, status: "dead_lettered", reason, attempt }, new Date(this.options.now())),
+    ]);
+  }
+
   async afterFailure(record: FailedRecord, message: ChannelMessage | undefined, error: unknown): Promise<"dead_lettered" | { retryInSeconds: number }> {
     if (record.attempt >= this.options.maxReceiveCount) {
       if (message) {

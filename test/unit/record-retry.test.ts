@@ -49,6 +49,16 @@ describe("RecordRetry", () => {
     expect(sqs.commandCalls(ChangeMessageVisibilityCommand)[0]?.args[0].input.VisibilityTimeout).toBe(0);
   });
 
+  it("records dead_lettered before the last allowed receive is attempted, and nothing before earlier ones", async () => {
+    const events: DeliveryEvent[] = [];
+    const retry = retryWith(events);
+    await retry.beforeAttempt(4, message);
+    expect(events).toEqual([]);
+    await retry.beforeAttempt(5, message);
+    expect(events).toEqual([expect.objectContaining({ status: "dead_lettered", attempt: 5, reason: "the worker stopped during the last allowed receive (5 of 5)" })]);
+    expect(sqs.commandCalls(ChangeMessageVisibilityCommand)).toEqual([]);
+  });
+
   it("backs off a message it could not even parse", async () => {
     expect(await retryWith([]).afterFailure(record(1), undefined, new SyntaxError("Unexpected token"))).toEqual({ retryInSeconds: 2 });
   });
