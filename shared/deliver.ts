@@ -59,8 +59,8 @@ async function unsubscribeLink(deps: DeliverDependencies, userId: string): Promi
 export async function deliver(message: ChannelMessage, { attempt, messageId }: Receipt, deps: DeliverDependencies): Promise<DeliveryResult> {
   const { channel } = deps;
   const key = { notificationId: message.notificationId, userId: message.userId, channel };
-  const outcome = (fields: Omit<DeliveryOutcome, "notificationId" | "userId" | "channel" | "attempt">): DeliveryEvent =>
-    deliveryEvent({ ...key, attempt, ...fields }, new Date(deps.now()));
+  const outcome = (fields: Omit<DeliveryOutcome, "notificationId" | "userId" | "channel" | "attempt" | "type">): DeliveryEvent =>
+    deliveryEvent({ ...key, type: message.type, attempt, ...fields }, new Date(deps.now()));
   const emit = async (result: Exclude<DeliveryResult, { kind: "redundant" }>): Promise<DeliveryResult> => {
     await deps.events.publish([result.event]);
     return result;
@@ -90,7 +90,7 @@ export async function deliver(message: ChannelMessage, { attempt, messageId }: R
 
   let result;
   try {
-    result = await deps.provider.send({ ...key, category: message.category, to: decision.to, content, attempt, publishedAt: message.publishedAt });
+    result = await deps.provider.send({ ...key, type: message.type, category: message.category, to: decision.to, content, attempt, publishedAt: message.publishedAt });
   } catch (error) {
     await deps.claims.release(key, claim.token);
     if (error instanceof TransientProviderError) throw error;

@@ -16,29 +16,44 @@ export const DELIVERY_STATUSES = [
 ] as const;
 export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
 
-/** One outcome on the delivery-events stream; partition key userId keeps a user's events in order. */
-export const deliveryEventSchema = z.object({
-  version: z.literal(1),
-  eventId: z.string(),
-  notificationId: z.string(),
-  userId: z.string(),
+export const DELIVERY_EVENT_VERSION = 2;
+
+const fields = {
+  eventId: z.string().regex(/^[0-9a-f]{32}$/),
+  notificationId: z.string().min(1),
+  userId: z.string().min(1),
   channel: z.enum(CHANNELS),
   status: z.enum(DELIVERY_STATUSES),
   reason: z.string().optional(),
   attempt: z.number().int().min(1),
   provider: z.string().optional(),
   providerMessageId: z.string().optional(),
-  at: z.string(),
-});
-export type DeliveryEvent = z.infer<typeof deliveryEventSchema>;
+  at: z.iso.datetime(),
+};
+
+/**
+ * One outcome on the delivery-events stream, partition key userId so a user's events stay in order.
+ * Version 2 adds `type`, the notification's template type.
+ */
+const versionTwo = z.object({ version: z.literal(2), type: z.string().min(1), ...fields });
+
+/** Version 1 (no `type`) may still be on the stream for its 24 h retention after an upgrade. */
+const versionOne = z.object({ version: z.literal(1), ...fields }).transform((event) => ({ ...event, version: 2 as const, type: "unknown" }));
+
+export const deliveryEventSchema = z.union([versionTwo, versionOne]);
+export type DeliveryEvent = z.infer<typeof versionTwo>;
 
 export type DeliveryOutcome = Omit<DeliveryEvent, "version" | "eventId" | "at">;
 
-/** The same outcome of the same attempt always gets the same eventId, so replays are recognisable. */
+/**
+ * The same outcome of the same attempt always gets the same eventId, so a replayed event is the
+ * same event; outcomes that differ only in their reason (the record written before a last attempt,
+ * and that attempt's failure) are different events.
+ */
 export function deliveryEvent(outcome: DeliveryOutcome, at: Date): DeliveryEvent {
   const eventId = createHash("sha256")
-    .update([outcome.notificationId, outcome.userId, outcome.channel, outcome.status, outcome.attempt].join("\n"))
+    .update([outcome.notificationId, outcome.userId, outcome.channel, outcome.status, outcome.attempt, outcome.reason ?? ""].join("\n"))
     .digest("hex")
     .slice(0, 32);
-  return { version: 1, eventId, ...outcome, at: at.toISOString() };
+  return { version: DELIVERY_EVENT_VERSION, eventId, ...outcome, at: at.toISOString() };
 }

@@ -50,7 +50,7 @@ export class RecordRetry {
     if (attempt < this.options.maxReceiveCount) return;
     const reason = `the worker stopped during the last allowed receive (${attempt} of ${this.options.maxReceiveCount})`;
     await this.events.publish([
-      deliveryEvent({ notificationId: message.notificationId, userId: message.userId, channel: this.options.channel, status: "dead_lettered", reason, attempt }, new Date(this.options.now())),
+      deliveryEvent({ notificationId: message.notificationId, type: message.type, userId: message.userId, channel: this.options.channel, status: "dead_lettered", reason, attempt }, new Date(this.options.now())),
     ]);
   }
 
@@ -59,7 +59,7 @@ export class RecordRetry {
       if (message) {
         const reason = `${(error as Error)?.name ?? "Error"}: ${(error as Error)?.message ?? String(error)}`.slice(0, 500);
         await this.events.publish([
-          deliveryEvent({ notificationId: message.notificationId, userId: message.userId, channel: this.options.channel, status: "dead_lettered", reason, attempt: record.attempt }, new Date(this.options.now())),
+          deliveryEvent({ notificationId: message.notificationId, type: message.type, userId: message.userId, channel: this.options.channel, status: "dead_lettered", reason, attempt: record.attempt }, new Date(this.options.now())),
         ]);
       }
       // Visible again at once: the next receive is past maxReceiveCount, so SQS moves it to the DLQ

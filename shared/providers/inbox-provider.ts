@@ -15,7 +15,7 @@ export class InboxProvider implements ChannelProvider {
   async send(request: SendRequest): Promise<SendResult> {
     if (request.channel !== "in_app" || !("title" in request.content)) return { ok: false, reason: `inbox cannot hold ${request.channel}` };
     const itemId = await this.inbox.add(
-      { userId: request.userId, notificationId: request.notificationId, title: request.content.title, body: request.content.body, publishedAt: request.publishedAt, attempt: request.attempt },
+      { userId: request.userId, notificationId: request.notificationId, type: request.type, title: request.content.title, body: request.content.body, publishedAt: request.publishedAt, attempt: request.attempt },
       new Date(this.now()).toISOString(),
     );
     return { ok: true, providerMessageId: itemId };

@@ -6,6 +6,8 @@ export interface SendRequest {
   notificationId: string;
   userId: string;
   channel: Channel;
+  /** The notification's template type, e.g. "order.shipped"; providers tag messages with it. */
+  type: string;
   category: Category;
   /** Addresses from the user's preferences: one email, one phone, several push endpoints, or the user id for in_app. */
   to: string[];

@@ -1,12 +1,17 @@
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
-import { PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient, type UpdateCommandInput } from "@aws-sdk/lib-dynamodb";
 import type { DeliveryEvent } from "#shared/delivery-event.ts";
+import { isAttemptOutcome, precedence } from "#shared/delivery-precedence.ts";
 import type { AcceptedNotification } from "#shared/notification-request.ts";
-
-const ENGAGEMENT: ReadonlySet<string> = new Set(["delivered", "opened", "clicked"]);
 
 /** The row that says a notification was accepted; it sorts apart from the per-delivery rows. */
 const HEADER_KEY = "#notification";
+/** History items sort after every row ('~' follows every character a user id may hold), by user, channel, then time. */
+const HISTORY_PREFIX = "~event#";
+
+function historyItem(event: DeliveryEvent): Record<string, unknown> {
+  return { notificationId: event.notificationId, deliveryKey: `${HISTORY_PREFIX}${event.userId}#${event.channel}#${event.at}#${event.eventId}`, event };
+}
 
 export interface DeliveryView {
   userId: string;
@@ -53,31 +58,35 @@ export class DeliveriesStore {
   }
 
   /**
-   * Applies one event; an event older than the row's last update is stale and leaves it alone, so a
-   * replayed or reordered batch cannot move a status backwards in time.
+   * Applies one event: keeps it in the delivery's history, and makes it the delivery's status if it
+   * outranks the current one (see delivery-precedence.ts). Idempotent, and independent of order: a
+   * replayed or reordered batch leaves the same rows.
    */
   async apply(event: DeliveryEvent): Promise<"applied" | "stale"> {
-    // Engagement (opened, clicked, delivered) says what the user did, not another send attempt.
-    const attempts = ENGAGEMENT.has(event.status) ? "" : ", attempts = :attempt";
+    const key = { notificationId: event.notificationId, deliveryKey: `${event.userId}#${event.channel}` };
+    await this.client.send(new PutCommand({ TableName: this.tableName, Item: historyItem(event) }));
+    // Attempts is the highest attempt seen, whichever event ends up as the status.
+    if (isAttemptOutcome(event.status)) await this.conditionally({ Key: key, UpdateExpression: "SET attempts = :attempt", ConditionExpression: "attribute_not_exists(attempts) OR attempts < :attempt", ExpressionAttributeValues: { ":attempt": event.attempt } });
+    return this.conditionally({
+      Key: key,
+      UpdateExpression: "SET userId = :userId, channel = :channel, #status = :status, reason = :reason, updatedAt = :at, lastEventId = :eventId, #precedence = :precedence",
+      ConditionExpression: "attribute_not_exists(#precedence) OR #precedence <= :precedence",
+      ExpressionAttributeNames: { "#status": "status", "#precedence": "precedence" },
+      ExpressionAttributeValues: {
+        ":userId": event.userId,
+        ":channel": event.channel,
+        ":status": event.status,
+        ":reason": event.reason ?? null,
+        ":at": event.at,
+        ":eventId": event.eventId,
+        ":precedence": precedence(event),
+      },
+    });
+  }
+
+  private async conditionally(update: Omit<UpdateCommandInput, "TableName">): Promise<"applied" | "stale"> {
     try {
-      await this.client.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { notificationId: event.notificationId, deliveryKey: `${event.userId}#${event.channel}` },
-          UpdateExpression: `SET userId = :userId, channel = :channel, #status = :status, reason = :reason${attempts}, updatedAt = :at, lastEventId = :eventId`,
-          ConditionExpression: "attribute_not_exists(updatedAt) OR updatedAt <= :at",
-          ExpressionAttributeNames: { "#status": "status" },
-          ExpressionAttributeValues: {
-            ":userId": event.userId,
-            ":channel": event.channel,
-            ":status": event.status,
-            ":reason": event.reason ?? null,
-            ...(attempts ? { ":attempt": event.attempt } : {}),
-            ":at": event.at,
-            ":eventId": event.eventId,
-          },
-        }),
-      );
+      await this.client.send(new UpdateCommand({ TableName: this.tableName, ...update }));
       return "applied";
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) return "stale";
@@ -85,23 +94,14 @@ export class DeliveriesStore {
     }
   }
 
-  async get(notificationId: string): Promise<NotificationView | undefined> {
-    const items: Record<string, unknown>[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.client.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: "notificationId = :id",
-          ExpressionAttributeValues: { ":id": notificationId },
-          ExclusiveStartKey: startKey,
-          ConsistentRead: true,
-        }),
-      );
-      items.push(...(page.Items ?? []));
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
+  /** Every event of a notification, per user and channel in the order they happened. */
+  async timeline(notificationId: string): Promise<DeliveryEvent[]> {
+    const items = await this.queryAll(notificationId, "begins_with(deliveryKey, :prefix)");
+    return items.map((item) => item.event as DeliveryEvent);
+  }
 
+  async get(notificationId: string): Promise<NotificationView | undefined> {
+    const items = await this.queryAll(notificationId, "deliveryKey < :prefix");
     const header = items.find((item) => item.deliveryKey === HEADER_KEY);
     if (!header) return undefined;
     return {
@@ -121,5 +121,25 @@ export class DeliveriesStore {
           updatedAt: item.updatedAt as string,
         })),
     };
+  }
+
+  /** All items of a notification on one side of the history prefix. */
+  private async queryAll(notificationId: string, deliveryKeyCondition: string): Promise<Record<string, unknown>[]> {
+    const items: Record<string, unknown>[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: `notificationId = :id AND ${deliveryKeyCondition}`,
+          ExpressionAttributeValues: { ":id": notificationId, ":prefix": HISTORY_PREFIX },
+          ExclusiveStartKey: startKey,
+          ConsistentRead: true,
+        }),
+      );
+      items.push(...(page.Items ?? []));
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return items;
   }
 }

@@ -6,6 +6,8 @@ export const UNREAD_INDEX = "unread";
 export interface InboxItem {
   itemId: string;
   notificationId: string;
+  /** The notification's template type. */
+  type: string;
   title: string;
   body: string;
   read: boolean;
@@ -16,6 +18,7 @@ export interface InboxItem {
 export interface NewInboxItem {
   userId: string;
   notificationId: string;
+  type: string;
   title: string;
   body: string;
   /** When the notification was published: orders the inbox and makes the item id repeatable. */
@@ -37,6 +40,8 @@ function toItem(raw: Record<string, unknown>): InboxItem {
   return {
     itemId: raw.itemId as string,
     notificationId: raw.notificationId as string,
+    // Items written before the type was kept have none.
+    type: (raw.type as string | undefined) ?? "unknown",
     title: raw.title as string,
     body: raw.body as string,
     read: raw.read as boolean,
@@ -65,7 +70,7 @@ export class InboxStore {
       await this.client.send(
         new PutCommand({
           TableName: this.tableName,
-          Item: { userId: item.userId, itemId, unreadKey: itemId, notificationId: item.notificationId, title: item.title, body: item.body, read: false, createdAt, attempt: item.attempt },
+          Item: { userId: item.userId, itemId, unreadKey: itemId, notificationId: item.notificationId, type: item.type, title: item.title, body: item.body, read: false, createdAt, attempt: item.attempt },
           ConditionExpression: "attribute_not_exists(itemId)",
         }),
       );

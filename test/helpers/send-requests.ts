@@ -5,6 +5,7 @@ export function emailRequest(overrides: Partial<SendRequest> = {}): SendRequest 
     notificationId: "n-1",
     userId: "u-1",
     channel: "email",
+    type: "order.shipped",
     category: "transactional",
     to: ["ada@example.com"],
     content: { subject: "Hi", html: "<p>Hi</p>", text: "Hi" },

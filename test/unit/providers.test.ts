@@ -140,7 +140,7 @@ describe("InboxProvider", () => {
     expect(result).toEqual({ ok: true, providerMessageId: "1795428000000-n-1" });
     expect(dynamo.commandCalls(PutCommand)[0]?.args[0].input).toEqual({
       TableName: "inbox",
-      Item: { userId: "u-1", itemId: "1795428000000-n-1", unreadKey: "1795428000000-n-1", notificationId: "n-1", title: "T", body: "B", read: false, createdAt: "2026-11-23T10:00:05.000Z", attempt: 1 },
+      Item: { userId: "u-1", itemId: "1795428000000-n-1", unreadKey: "1795428000000-n-1", notificationId: "n-1", type: "order.shipped", title: "T", body: "B", read: false, createdAt: "2026-11-23T10:00:05.000Z", attempt: 1 },
       ConditionExpression: "attribute_not_exists(itemId)",
     });
   });
