@@ -13,13 +13,17 @@ import { HttpApi } from "./constructs/http-api.ts";
 import { NotificationTopic } from "./constructs/notification-topic.ts";
 import { NotifyFunction } from "./constructs/notify-function.ts";
 import { OpsAlarms } from "./constructs/ops-alarms.ts";
+import { ProviderFeedback } from "./constructs/provider-feedback.ts";
 import { acknowledgeKeyGrants, acknowledgeTableIndexes, acknowledgeWildcard, arnAsNagRendersIt } from "./security/acknowledgements.ts";
 import { sesSendingResources } from "./security/ses-sending-resources.ts";
 
 export interface NotifyStackProps extends StackProps {
   /** Verified SES identity that email is sent from. @default "notifications@example.com" */
   readonly emailFromAddress?: string;
-  /** SES configuration set for sending events. @default none */
+  /**
+   * SES configuration set to send with, instead of the one the stack creates; add the stack's
+   * FeedbackTopicArn to it as an event destination, or bounces will not switch email off. @default the stack's own
+   */
   readonly sesConfigurationSet?: string;
   /** Which AWS service sends SMS: End User Messaging SMS, or SNS direct publish. @default "end-user-messaging" */
   readonly smsService?: "end-user-messaging" | "sns";
@@ -78,6 +82,8 @@ export class NotifyStack extends Stack {
     const tables = new DataTables(this, "Tables", { retainUserData: props.retainUserData, encryptionKey });
     const events = new DeliveryEvents(this, "DeliveryEvents", { deliveries: tables.deliveries, shardCount: props.deliveryEventShards, encryptionKey });
     const alarms = new OpsAlarms(this, "Alarms");
+    const feedback = new ProviderFeedback(this, "ProviderFeedback", { preferences: tables.preferences, stream: events.stream, encryptionKey });
+    const sesConfigurationSet = props.sesConfigurationSet ?? feedback.configurationSet.configurationSetName;
     const deferredDelivery = new DeferredDelivery(this, "DeferredDelivery", { deferred: tables.deferred, topic: topic.topic });
 
     // Keys the one-click unsubscribe tokens; replacing it invalidates every link already sent.
@@ -156,7 +162,7 @@ export class NotifyStack extends Stack {
           RETRY_MAX_SECONDS: String(props.retryMaxSeconds ?? 300),
           PROVIDER_TIMEOUT_MS: String(props.providerTimeoutMillis ?? 5000),
           DEDUP_RETENTION_SECONDS: String(DEDUP_RETENTION.toSeconds()),
-          ...this.providerEnvironment(channel, props, tables),
+          ...this.providerEnvironment(channel, props, tables, sesConfigurationSet),
           ...(channel === "email" ? { UNSUBSCRIBE_URL: api.unsubscribeUrl, UNSUBSCRIBE_SECRET_ARN: unsubscribeSecret.secretArn } : {}),
         },
       });
@@ -165,7 +171,7 @@ export class NotifyStack extends Stack {
       tables.deferred.grantWriteData(worker.function);
       for (const { lane } of lanes) lane.queue.grant(worker.function, "sqs:ChangeMessageVisibility", "sqs:GetQueueUrl");
       events.stream.grantWrite(worker.function);
-      this.grantProvider(channel, worker, tables, props);
+      this.grantProvider(channel, worker, tables, props, sesConfigurationSet);
       if (channel === "email") unsubscribeSecret.grantRead(worker.function);
       for (const { lane, id, window } of lanes) {
         worker.function.addEventSource(
@@ -190,6 +196,9 @@ export class NotifyStack extends Stack {
     alarms.functionErrors("DeferredSweeperErrors", deferredDelivery.sweeper.function);
     alarms.iteratorAge("DeliveryEventsIteratorAge", events.stream);
     alarms.deadLetterQueue("DeliveryEventsFailures", events.failureQueue);
+    alarms.functionErrors("ProviderFeedbackErrors", feedback.processor.function);
+    alarms.deadLetterQueue("ProviderFeedbackDeadLetters", feedback.deadLetterQueue);
+    alarms.queueAge("ProviderFeedbackQueueAge", feedback.queue);
 
     output("ApiId", api.api.apiId, "HTTP API id");
     output("NotificationsTopicArn", topic.topic.topicArn, "Topic that fans notifications out to the channel queues");
@@ -200,6 +209,10 @@ export class NotifyStack extends Stack {
     output("DeferredTableName", tables.deferred.tableName, "Notifications held for quiet hours");
     output("DeliveryEventsStreamName", events.stream.streamName, "Kinesis stream of delivery outcomes");
     output("DeliveryEventsFailureQueueUrl", events.failureQueue.queueUrl, "Delivery-event batches that exhausted their retries");
+    output("FeedbackTopicArn", feedback.topic.topicArn, "Provider feedback (SES events, SMS receipts); point an End User Messaging configuration set's event destination here");
+    output("FeedbackQueueUrl", feedback.queue.queueUrl, "Provider feedback waiting to be read");
+    output("FeedbackDeadLetterQueueUrl", feedback.deadLetterQueue.queueUrl, "Provider feedback that could not be read");
+    output("SesConfigurationSetName", sesConfigurationSet, "SES configuration set the email worker sends with");
     output("OpsTopicArn", alarms.topic.topicArn, "Alarm notifications; subscribe the on-call team");
   }
 
@@ -212,13 +225,13 @@ export class NotifyStack extends Stack {
     return new Key(this, "DataKey", { enableKeyRotation: true, description: "Encrypts the notification stack's topic, queues, tables and stream" });
   }
 
-  private providerEnvironment(channel: Channel, props: NotifyStackProps, tables: DataTables): Record<string, string> {
+  private providerEnvironment(channel: Channel, props: NotifyStackProps, tables: DataTables, sesConfigurationSet: string): Record<string, string> {
     switch (channel) {
       case "email":
         return {
           PROVIDER: "aws",
           EMAIL_FROM_ADDRESS: props.emailFromAddress ?? DEFAULT_EMAIL_FROM_ADDRESS,
-          ...(props.sesConfigurationSet ? { SES_CONFIGURATION_SET: props.sesConfigurationSet } : {}),
+          SES_CONFIGURATION_SET: sesConfigurationSet,
         };
       case "sms":
         return {
@@ -234,14 +247,14 @@ export class NotifyStack extends Stack {
   }
 
   /** Each worker may call its own provider and nothing else. */
-  private grantProvider(channel: Channel, worker: NotifyFunction, tables: DataTables, props: NotifyStackProps): void {
+  private grantProvider(channel: Channel, worker: NotifyFunction, tables: DataTables, props: NotifyStackProps, sesConfigurationSet: string): void {
     const { region, account } = this;
     switch (channel) {
       case "email":
         worker.function.addToRolePolicy(
           new PolicyStatement({
             actions: ["ses:SendEmail"],
-            resources: sesSendingResources(this, props.emailFromAddress ?? DEFAULT_EMAIL_FROM_ADDRESS, props.sesConfigurationSet),
+            resources: sesSendingResources(this, props.emailFromAddress ?? DEFAULT_EMAIL_FROM_ADDRESS, sesConfigurationSet),
           }),
         );
         return;

@@ -24,6 +24,13 @@ export const preferencesSchema = z.strictObject({
   categories: z.record(z.string().min(1).max(64), z.union([z.literal(false), channelSwitches])).optional(),
   quietHours: z.strictObject({ start: clockTime, end: clockTime }).optional(),
   unsubscribed: z.boolean().optional(),
+  /**
+   * Why a channel was switched off by provider feedback (a hard bounce or a complaint) and when.
+   * Written by the stack; accepted on PUT so what GET returns can be sent back unchanged.
+   */
+  channelSuppressions: z
+    .partialRecord(z.enum(CHANNELS), z.strictObject({ reason: z.enum(["hard_bounce", "complaint"]), at: z.iso.datetime() }))
+    .optional(),
 });
 export type Preferences = z.infer<typeof preferencesSchema>;
 

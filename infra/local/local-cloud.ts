@@ -5,7 +5,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { KinesisClient } from "@aws-sdk/client-kinesis";
 import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
-import { SNSClient } from "@aws-sdk/client-sns";
+import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { createNotifyApp } from "#infra/notify-app.ts";
@@ -145,7 +145,12 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     const keys = deliveryKeysOf(event, channel);
     if (keys.length) sink.crashes.push({ keys, at: new Date().toISOString(), reason });
   };
-  const gateway = new HttpGateway(localRoutes({ sink, outbox: () => outbox, clock, faults, crashWorker, settled }));
+  let feedbackTopicArn: string | undefined;
+  const publishFeedback = async (message: string) => {
+    if (!feedbackTopicArn) throw new Error("the stack is not deployed yet");
+    await clients.sns.send(new PublishCommand({ TopicArn: feedbackTopicArn, Message: message }));
+  };
+  const gateway = new HttpGateway(localRoutes({ sink, outbox: () => outbox, clock, faults, crashWorker, settled, publishFeedback }));
   try {
     await gateway.listen(options.port ?? 4000);
     const { template, stackName } = synthesize(join(stateDir, "cdk.out"), options.context ?? {});
@@ -158,6 +163,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       clients,
     });
 
+    feedbackTopicArn = stack.outputs.FeedbackTopicArn;
     outbox = new LocalOutbox(sink, DynamoDBDocumentClient.from(clients.dynamodb), stack.outputs.InboxTableName);
     for (const spec of stack.functions) {
       functions.set(spec.name, new LocalFunction(spec, functionEnvironment(spec, endpoints, `${gateway.url}/_local/sink`), join(logDir, `${spec.logicalId}.log`), clock, spec.environment.CHANNEL ? recordLost(spec.environment.CHANNEL) : undefined));

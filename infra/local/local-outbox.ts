@@ -54,6 +54,7 @@ export class LocalOutbox {
           notificationId: item.notificationId,
           userId: item.userId,
           channel: "in_app",
+          type: item.type ?? "unknown",
           to: item.userId,
           subject: item.title,
           body: item.body,

@@ -3,6 +3,7 @@ import type { ExtraHandler } from "./http-gateway.ts";
 import type { LocalClock } from "./local-clock.ts";
 import type { LocalOutbox } from "./local-outbox.ts";
 import type { FaultRule, ProviderFaults } from "./provider-faults.ts";
+import { FEEDBACK_KINDS, providerNotification, type FeedbackKind } from "./provider-notifications.ts";
 import type { RecordingSink } from "./recording-sink.ts";
 
 export interface LocalRoutesDependencies {
@@ -14,6 +15,8 @@ export interface LocalRoutesDependencies {
   /** Kills the channel worker's environment that is making this send. */
   crashWorker(channel: string, notificationId: string, userId: string): void;
   settled(timeoutMillis: number): Promise<void>;
+  /** Publishes a provider's notification to the stack's feedback topic, as SES or End User Messaging would. */
+  publishFeedback(message: string): Promise<void>;
 }
 
 async function readJson(request: IncomingMessage): Promise<unknown> {
@@ -80,6 +83,19 @@ export function localRoutes(deps: LocalRoutesDependencies): ExtraHandler {
       const query = url.searchParams;
       const filter = { notificationId: query.get("notificationId"), channel: query.get("channel"), userId: query.get("userId") };
       return json(response, 200, (await deps.outbox()?.list(filter)) ?? deps.sink.list(filter));
+    }
+    if (url.pathname === "/_local/feedback" && request.method === "POST") {
+      const body = (await readJson(request)) as { notificationId?: string; userId?: string; channel?: string; kind?: string } | null;
+      if (!FEEDBACK_KINDS.includes(body?.kind as FeedbackKind)) return json(response, 400, { message: `kind must be one of ${FEEDBACK_KINDS.join(", ")}` });
+      const outbox = (await deps.outbox()?.list({ notificationId: body?.notificationId, userId: body?.userId, channel: body?.channel })) ?? [];
+      const sent = outbox.at(-1);
+      if (!sent) return json(response, 404, { message: "nothing was sent to that notificationId, userId and channel" });
+      try {
+        await deps.publishFeedback(providerNotification(sent, body!.kind as FeedbackKind, new Date(deps.clock.now())));
+      } catch (error) {
+        return json(response, 400, { message: (error as Error).message });
+      }
+      return json(response, 202, { published: body!.kind, providerMessageId: sent.providerMessageId });
     }
     if (url.pathname === "/_local/clock") {
       if (request.method === "POST") {

@@ -4,6 +4,8 @@ export interface OutboxEntry {
   notificationId: string;
   userId: string;
   channel: string;
+  /** The notification's template type. */
+  type: string;
   to: string | string[];
   subject?: string;
   body: string;
@@ -21,6 +23,7 @@ interface SinkRequest {
   notificationId: string;
   userId: string;
   channel: string;
+  type: string;
   to: string[];
   content: { subject?: string; text?: string; html?: string; body?: string; title?: string; encoding?: string; segments?: number };
   headers?: { Name: string; Value: string }[];
@@ -49,6 +52,7 @@ export class RecordingSink {
       notificationId: request.notificationId,
       userId: request.userId,
       channel,
+      type: request.type,
       to: request.to.length === 1 ? request.to[0]! : request.to,
       ...(content.subject !== undefined ? { subject: content.subject } : {}),
       ...(content.title !== undefined ? { subject: content.title } : {}),

@@ -93,6 +93,8 @@ const NOT_EMULATED = new Set([
   "AWS::SQS::QueuePolicy",
   "AWS::SNS::TopicPolicy",
   "AWS::ApiGatewayV2::Stage",
+  "AWS::SES::ConfigurationSet",
+  "AWS::SES::ConfigurationSetEventDestination",
   "AWS::CDK::Metadata",
 ]);
 

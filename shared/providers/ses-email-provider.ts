@@ -1,6 +1,7 @@
 import { SendEmailCommand, type SESv2Client } from "@aws-sdk/client-sesv2";
 import { permanentReasonOrThrow } from "./aws-errors.ts";
 import { emailHeaders } from "./email-headers.ts";
+import { encodeDeliveryTags } from "./message-tags.ts";
 import type { ChannelProvider, SendRequest, SendResult } from "./provider.ts";
 
 export interface SesEmailOptions {
@@ -35,10 +36,7 @@ export class SesEmailProvider implements ChannelProvider {
               Headers: emailHeaders(request.content),
             },
           },
-          EmailTags: [
-            { Name: "notificationId", Value: request.notificationId.replace(/[^A-Za-z0-9_-]/g, "_") },
-            { Name: "channel", Value: "email" },
-          ],
+          EmailTags: encodeDeliveryTags(request),
         }),
       );
       return { ok: true, providerMessageId: response.MessageId ?? "" };

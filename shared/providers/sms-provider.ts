@@ -29,7 +29,8 @@ export class EndUserMessagingSmsProvider implements ChannelProvider {
           ConfigurationSetName: this.options.configurationSetName,
           MessageBody: request.content.body,
           MessageType: request.category === "marketing" ? "PROMOTIONAL" : "TRANSACTIONAL",
-          Context: { notificationId: request.notificationId },
+          // Echoed in delivery receipts, which is how a receipt finds its delivery.
+          Context: { notificationId: request.notificationId, userId: request.userId, type: request.type },
         }),
       );
       return { ok: true, providerMessageId: response.MessageId ?? "" };

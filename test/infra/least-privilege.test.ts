@@ -69,7 +69,10 @@ function worker(channel: string, provider: Record<string, Access>, extra: Record
 
 describe("least privilege, per function", () => {
   it.each<[string, Record<string, Access>]>([
-    ["EmailWorker", worker("Email", { "ses:identity/notifications@example.com": "write", "ses:identity/example.com": "write" }, { UnsubscribeSecret: "read" })],
+    [
+      "EmailWorker",
+      worker("Email", { "ses:identity/notifications@example.com": "write", "ses:identity/example.com": "write", ProviderFeedbackConfigurationSet: "write" }, { UnsubscribeSecret: "read" }),
+    ],
     ["SmsWorker", worker("Sms", { "sms-voice:*": "write" })],
     ["PushWorker", worker("Push", { "sns:endpoint/*": "write" })],
     ["InAppWorker", worker("InApp", { TablesInbox: "write", "TablesInbox/index/*": "write" })],
@@ -87,6 +90,7 @@ describe("least privilege, per function", () => {
       },
     ],
     ["DeliveryEventsProcessor", { DeliveryEventsProcessorLogs: "write", DeliveryEventsStream: "read", TablesDeliveries: "read-write", DeliveryEventsFailureQueue: "write" }],
+    ["ProviderFeedbackProcessor", { ProviderFeedbackProcessorLogs: "write", ProviderFeedbackQueue: "read-write", TablesPreferences: "write", DeliveryEventsStream: "write" }],
     ["DeferredDeliverySweeper", { DeferredDeliverySweeperLogs: "write", TablesDeferred: "read-write", NotificationsTopic: "write" }],
   ])("%s reaches exactly what it needs", (functionId, expected) => {
     expect(accessOf(functionId)).toEqual(expected);

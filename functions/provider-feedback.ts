@@ -1,0 +1,48 @@
+import { setTimeout as sleep } from "node:timers/promises";
+import { BatchProcessor, EventType, processPartialResponse } from "@aws-lambda-powertools/batch";
+import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
+import { MetricUnit } from "@aws-lambda-powertools/metrics";
+import { logMetrics } from "@aws-lambda-powertools/metrics/middleware";
+import middy from "@middy/core";
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
+import { DeliveryEventPublisher } from "#shared/delivery-event-publisher.ts";
+import { readProviderFeedback } from "#shared/provider-feedback.ts";
+import { PreferencesStore } from "#shared/stores/preferences-store.ts";
+import { documents, kinesis } from "./commons/clients.ts";
+import { requiredEnv } from "./commons/env.ts";
+import { logger, metrics } from "./commons/powertools.ts";
+
+const preferences = new PreferencesStore(documents, requiredEnv("PREFERENCES_TABLE_NAME"));
+const events = new DeliveryEventPublisher(kinesis, requiredEnv("DELIVERY_EVENTS_STREAM_NAME"), (millis) => sleep(millis));
+const processor = new BatchProcessor(EventType.SQS);
+
+/** The queue receives SNS notifications whole (not raw), so the provider's JSON is their Message. */
+async function handleFeedback(record: SQSRecord): Promise<void> {
+  const envelope = JSON.parse(record.body) as { Type?: string; Message?: string };
+  if (envelope.Type !== "Notification" || typeof envelope.Message !== "string") {
+    logger.info("not a provider notification", { type: envelope.Type });
+    return;
+  }
+  const feedback = readProviderFeedback(envelope.Message);
+  if ("ignored" in feedback) {
+    metrics.addMetric("feedbackIgnored", MetricUnit.Count, 1);
+    logger.debug("feedback ignored", { why: feedback.ignored });
+    return;
+  }
+  // The switch goes first: once the status says bounced, the next send already finds the channel off.
+  if (feedback.suppression) {
+    await preferences.suppressChannel(feedback.suppression);
+    metrics.addMetric(`channelSuppressed_${feedback.suppression.reason}`, MetricUnit.Count, 1);
+  }
+  await events.publish([feedback.event]);
+  metrics.addMetric(`feedback_${feedback.event.status}`, MetricUnit.Count, 1);
+  logger.info("provider feedback", { notificationId: feedback.event.notificationId, channel: feedback.event.channel, status: feedback.event.status, reason: feedback.event.reason });
+}
+
+async function handleBatch(event: SQSEvent, context: Context): Promise<SQSBatchResponse> {
+  return processPartialResponse(event, handleFeedback, processor, { context });
+}
+
+export const handler = middy(handleBatch)
+  .use(logMetrics(metrics, { throwOnEmptyMetrics: false }))
+  .use(injectLambdaContext(logger, { clearState: true }));

@@ -1,0 +1,26 @@
+/**
+ * Identifies a delivery inside a provider message so feedback about it (bounces, opens, receipts)
+ * finds its way back. SES tag values allow only letters, digits, '_' and '-', so ids travel as
+ * base64url, which uses nothing else and round-trips every id exactly.
+ */
+export interface DeliveryTags {
+  notificationId: string;
+  userId: string;
+  type: string;
+}
+
+const TAG_NAMES = { notificationId: "nid", userId: "uid", type: "type" } as const;
+
+export function encodeDeliveryTags(tags: DeliveryTags): Array<{ Name: string; Value: string }> {
+  return (Object.keys(TAG_NAMES) as (keyof DeliveryTags)[]).map((field) => ({ Name: TAG_NAMES[field], Value: Buffer.from(tags[field], "utf8").toString("base64url") }));
+}
+
+/** The delivery named by SES's `mail.tags` ({name: [value]}), or undefined for mail we did not tag. */
+export function decodeDeliveryTags(tags: Record<string, string[] | undefined> | undefined): DeliveryTags | undefined {
+  const value = (field: keyof DeliveryTags) => {
+    const encoded = tags?.[TAG_NAMES[field]]?.[0];
+    return encoded ? Buffer.from(encoded, "base64url").toString("utf8") : undefined;
+  };
+  const [notificationId, userId, type] = [value("notificationId"), value("userId"), value("type")];
+  return notificationId && userId ? { notificationId, userId, type: type ?? "unknown" } : undefined;
+}

@@ -1,0 +1,40 @@
+import { describe, expect, it } from "vitest";
+import { resourcesOfType, synthesizedTemplate } from "../helpers/synthesized-template.ts";
+
+const template = synthesizedTemplate();
+const configurationSetId = Object.keys(resourcesOfType(template, "AWS::SES::ConfigurationSet"))[0]!;
+const feedbackTopicId = Object.keys(resourcesOfType(template, "AWS::SNS::Topic")).find((id) => id.startsWith("ProviderFeedback"))!;
+
+describe("provider feedback", () => {
+  it("publishes SES deliveries, bounces, complaints, opens and clicks of the stack's configuration set to the feedback topic", () => {
+    const [destination] = Object.values(resourcesOfType(template, "AWS::SES::ConfigurationSetEventDestination"));
+    expect(destination!.Properties.ConfigurationSetName).toEqual({ Ref: configurationSetId });
+    expect(destination!.Properties.EventDestination).toMatchObject({ Enabled: true, SnsDestination: { TopicARN: { Ref: feedbackTopicId } } });
+    expect([...destination!.Properties.EventDestination.MatchingEventTypes].sort()).toEqual(["bounce", "click", "complaint", "delivery", "open"]);
+  });
+
+  it("sends email with that configuration set", () => {
+    const emailWorker = Object.entries(resourcesOfType(template, "AWS::Lambda::Function")).find(([id]) => id.startsWith("EmailWorker"))![1];
+    expect(emailWorker.Properties.Environment.Variables.SES_CONFIGURATION_SET).toEqual({ Ref: configurationSetId });
+  });
+
+  it("lets only SES and End User Messaging from this account publish feedback, with a key they may use", () => {
+    const policy = Object.values(resourcesOfType(template, "AWS::SNS::TopicPolicy")).find((candidate) => JSON.stringify(candidate.Properties.Topics).includes(feedbackTopicId))!;
+    const publishers = policy.Properties.PolicyDocument.Statement.filter((statement: { Effect: string; Action: string }) => statement.Effect === "Allow" && statement.Action === "sns:Publish");
+    expect(publishers.map((statement: { Principal: { Service: string } }) => statement.Principal.Service).sort()).toEqual(["ses.amazonaws.com", "sms-voice.amazonaws.com"]);
+    for (const statement of publishers) expect(JSON.stringify(statement.Condition)).toMatch(/SourceAccount/i);
+    const topicKey = resourcesOfType(template, "AWS::SNS::Topic")[feedbackTopicId]!.Properties.KmsMasterKeyId["Fn::GetAtt"][0];
+    const keyPolicy = JSON.stringify(resourcesOfType(template, "AWS::KMS::Key")[topicKey]!.Properties.KeyPolicy);
+    expect(keyPolicy).toContain("ses.amazonaws.com");
+    expect(keyPolicy).toContain("sms-voice.amazonaws.com");
+  });
+
+  it("reads feedback from a queue with a DLQ that alarms", () => {
+    const queues = resourcesOfType(template, "AWS::SQS::Queue");
+    const queue = Object.entries(queues).find(([id]) => /^ProviderFeedbackQueue[0-9A-F]{8}$/.test(id))![1];
+    expect(queue.Properties.RedrivePolicy.maxReceiveCount).toBe(5);
+    const deadLetterId = queue.Properties.RedrivePolicy.deadLetterTargetArn["Fn::GetAtt"][0];
+    const alarms = Object.values(resourcesOfType(template, "AWS::CloudWatch::Alarm"));
+    expect(alarms.some((alarm) => JSON.stringify(alarm.Properties.Dimensions).includes(deadLetterId))).toBe(true);
+  });
+});

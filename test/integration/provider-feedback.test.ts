@@ -1,0 +1,77 @@
+import { describe, expect, it } from "vitest";
+import { call, deliveries, eventually, outbox, reachableUser, settled, uniqueId } from "../helpers/local-api.ts";
+
+async function sentTo(channel: "email" | "sms", userId = uniqueId("user")): Promise<{ userId: string; notificationId: string }> {
+  if (!(await call("GET", `/v1/users/${userId}/preferences`)).body.email) await call("PUT", `/v1/users/${userId}/preferences`, reachableUser);
+  const notificationId = uniqueId("order");
+  await call("POST", "/v1/notifications", { notificationId, type: "order.shipped", recipients: [{ userId }], channels: [channel], data: { orderId: "F-1" } });
+  await eventually(`the ${channel} sent`, () => deliveries(notificationId), (rows) => rows[0]?.status === "sent");
+  return { userId, notificationId };
+}
+
+async function feedback(delivery: { userId: string; notificationId: string }, channel: string, kind: string): Promise<void> {
+  const response = await call("POST", "/_local/feedback", { ...delivery, channel, kind });
+  expect(response.status, JSON.stringify(response.body)).toBe(202);
+}
+
+const statusOf = (notificationId: string, status: string) => eventually(`status ${status}`, () => deliveries(notificationId), (rows) => rows[0]?.status === status);
+
+describe("provider feedback", () => {
+  it("turns email off after a hard bounce, so the next email to that user is suppressed", async () => {
+    const first = await sentTo("email");
+    await feedback(first, "email", "hard_bounce");
+    const [row] = await statusOf(first.notificationId, "bounced");
+    expect(row!.reason).toMatch(/^hard_bounce/);
+    const { body: preferences } = await call("GET", `/v1/users/${first.userId}/preferences`);
+    expect(preferences.channels.email).toBe(false);
+    expect(preferences.channelSuppressions.email).toMatchObject({ reason: "hard_bounce", at: expect.any(String) });
+    expect(preferences.email).toBe(reachableUser.email);
+
+    const next = uniqueId("order");
+    await call("POST", "/v1/notifications", { notificationId: next, type: "order.shipped", recipients: [{ userId: first.userId }], channels: ["email"], data: { orderId: "F-2" } });
+    const [suppressed] = await statusOf(next, "suppressed");
+    expect(suppressed!.reason).toBe("channel_disabled");
+    await settled();
+    expect(await outbox(next)).toEqual([]);
+  });
+
+  it("leaves email on after a soft bounce", async () => {
+    const first = await sentTo("email");
+    await feedback(first, "email", "soft_bounce");
+    const [row] = await statusOf(first.notificationId, "bounced");
+    expect(row!.reason).toMatch(/^soft_bounce/);
+    const { body: preferences } = await call("GET", `/v1/users/${first.userId}/preferences`);
+    expect(preferences.channels.email).toBe(true);
+    expect(preferences.channelSuppressions).toBeUndefined();
+    await sentTo("email", first.userId);
+  });
+
+  it("records deliveries, opens and clicks, and a complaint switches email off", async () => {
+    const sent = await sentTo("email");
+    await feedback(sent, "email", "open");
+    await statusOf(sent.notificationId, "opened");
+    // A delivery report that arrives after the open does not move the status back.
+    await feedback(sent, "email", "delivery");
+    await feedback(sent, "email", "click");
+    await statusOf(sent.notificationId, "clicked");
+    await feedback(sent, "email", "complaint");
+    await statusOf(sent.notificationId, "complained");
+    const { body: preferences } = await call("GET", `/v1/users/${sent.userId}/preferences`);
+    expect(preferences.channelSuppressions.email.reason).toBe("complaint");
+  });
+
+  it("turns SMS off when the carrier reports the number invalid", async () => {
+    const sent = await sentTo("sms");
+    await feedback(sent, "sms", "delivery");
+    await statusOf(sent.notificationId, "delivered");
+    await feedback(sent, "sms", "hard_bounce");
+    await statusOf(sent.notificationId, "bounced");
+    const { body: preferences } = await call("GET", `/v1/users/${sent.userId}/preferences`);
+    expect(preferences.channels).toMatchObject({ sms: false, email: true });
+  });
+
+  it("refuses feedback about a send that never happened", async () => {
+    const response = await call("POST", "/_local/feedback", { notificationId: uniqueId("none"), userId: "nobody", channel: "email", kind: "hard_bounce" });
+    expect(response.status).toBe(404);
+  });
+});
