@@ -11,13 +11,14 @@ import { parseChannelMessage, type ChannelMessage } from "#shared/channel-messag
 import { isChannel } from "#shared/channels.ts";
 import { deliver, type Receipt } from "#shared/deliver.ts";
 import { DeliveryEventPublisher } from "#shared/delivery-event-publisher.ts";
+import { NotificationPublisher } from "#shared/notification-publisher.ts";
 import { providerFromEnv } from "#shared/providers/provider-from-env.ts";
 import { RecordRetry } from "#shared/record-retry.ts";
 import { DedupClaims } from "#shared/stores/dedup-claims.ts";
 import { DeferredItems } from "#shared/stores/deferred-items.ts";
 import { PreferencesStore } from "#shared/stores/preferences-store.ts";
 import { UnsubscribeLinks } from "#shared/unsubscribe-links.ts";
-import { documents, kinesis } from "./commons/clients.ts";
+import { documents, kinesis, sns } from "./commons/clients.ts";
 import { requiredEnv } from "./commons/env.ts";
 import { logger, metrics } from "./commons/powertools.ts";
 import { secretString } from "./commons/secrets.ts";
@@ -46,6 +47,7 @@ const dependencies = {
     now,
   }),
   deferred: new DeferredItems(documents, requiredEnv("DEFERRED_TABLE_NAME")),
+  followUps: new NotificationPublisher(sns, requiredEnv("NOTIFICATIONS_TOPIC_ARN"), (millis) => sleep(millis)),
   provider: providerFromEnv(channel, process.env, documents, now),
   events,
   now,

@@ -7,17 +7,19 @@ import type { Context, ScheduledEvent } from "aws-lambda";
 import { NotificationPublisher } from "#shared/notification-publisher.ts";
 import { releaseDeferred } from "#shared/release-deferred.ts";
 import { DeferredItems } from "#shared/stores/deferred-items.ts";
+import { DeliveriesStore } from "#shared/stores/deliveries-store.ts";
 import { documents, sns } from "./commons/clients.ts";
 import { requiredEnv } from "./commons/env.ts";
 import { logger, metrics } from "./commons/powertools.ts";
 
 const deferred = new DeferredItems(documents, requiredEnv("DEFERRED_TABLE_NAME"));
+const deliveries = new DeliveriesStore(documents, requiredEnv("DELIVERIES_TABLE_NAME"));
 const publisher = new NotificationPublisher(sns, requiredEnv("NOTIFICATIONS_TOPIC_ARN"), (millis) => sleep(millis));
 /** Leaves room to finish the page in hand; what is left is due again on the next run. */
 const SAFETY_MARGIN_MILLIS = 10_000;
 
 async function sweep(_event: ScheduledEvent, context: Context): Promise<{ released: number }> {
-  const released = await releaseDeferred({ deferred, publisher, now: () => Date.now(), hasTime: () => context.getRemainingTimeInMillis() > SAFETY_MARGIN_MILLIS });
+  const released = await releaseDeferred({ deferred, statusOf: (...key) => deliveries.statusOf(...key), publisher, now: () => Date.now(), hasTime: () => context.getRemainingTimeInMillis() > SAFETY_MARGIN_MILLIS });
   metrics.addMetric("deferredReleased", MetricUnit.Count, released);
   if (released > 0) logger.info("released deferred notifications", { released });
   return { released };

@@ -84,7 +84,7 @@ export class NotifyStack extends Stack {
     const alarms = new OpsAlarms(this, "Alarms");
     const feedback = new ProviderFeedback(this, "ProviderFeedback", { preferences: tables.preferences, stream: events.stream, encryptionKey });
     const sesConfigurationSet = props.sesConfigurationSet ?? feedback.configurationSet.configurationSetName;
-    const deferredDelivery = new DeferredDelivery(this, "DeferredDelivery", { deferred: tables.deferred, topic: topic.topic });
+    const deferredDelivery = new DeferredDelivery(this, "DeferredDelivery", { deferred: tables.deferred, deliveries: tables.deliveries, topic: topic.topic });
 
     // Keys the one-click unsubscribe tokens; replacing it invalidates every link already sent.
     const unsubscribeSecret = new Secret(this, "UnsubscribeSecret", {
@@ -112,7 +112,7 @@ export class NotifyStack extends Stack {
     acknowledgeTableIndexes(ingest, tables.inbox);
     events.stream.grantWrite(ingest.function);
     topic.grantPublish(ingest.function);
-    topic.restrictPublishersTo([ingest.function.role!, deferredDelivery.sweeper.function.role!], props.publisherArns ?? []);
+    const publishers = [ingest.function.role!, deferredDelivery.sweeper.function.role!];
     unsubscribeSecret.grantRead(ingest.function);
     tables.deliveries.grantReadWriteData(ingest.function);
     tables.preferences.grantReadWriteData(ingest.function);
@@ -155,6 +155,7 @@ export class NotifyStack extends Stack {
           PREFERENCES_TABLE_NAME: tables.preferences.tableName,
           DEDUP_TABLE_NAME: tables.dedup.tableName,
           DEFERRED_TABLE_NAME: tables.deferred.tableName,
+          NOTIFICATIONS_TOPIC_ARN: topic.topic.topicArn,
           DELIVERY_EVENTS_STREAM_NAME: events.stream.streamName,
           CLAIM_LEASE_SECONDS: String(claimLease.toSeconds()),
           MAX_RECEIVE_COUNT: String(queue.maxReceiveCount),
@@ -171,6 +172,9 @@ export class NotifyStack extends Stack {
       tables.deferred.grantWriteData(worker.function);
       for (const { lane } of lanes) lane.queue.grant(worker.function, "sqs:ChangeMessageVisibility", "sqs:GetQueueUrl");
       events.stream.grantWrite(worker.function);
+      // Fallbacks and escalations are published again, to the follow-up channel's queue.
+      topic.grantPublish(worker.function);
+      publishers.push(worker.function.role!);
       this.grantProvider(channel, worker, tables, props, sesConfigurationSet);
       if (channel === "email") unsubscribeSecret.grantRead(worker.function);
       for (const { lane, id, window } of lanes) {
@@ -191,6 +195,7 @@ export class NotifyStack extends Stack {
       output(`${name}WorkerName`, worker.function.functionName, `${channel} worker function`);
     }
 
+    topic.restrictPublishersTo(publishers, props.publisherArns ?? []);
     alarms.functionErrors("IngestErrors", ingest.function);
     alarms.functionErrors("DeliveryEventsErrors", events.processor.function);
     alarms.functionErrors("DeferredSweeperErrors", deferredDelivery.sweeper.function);

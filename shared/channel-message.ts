@@ -20,6 +20,8 @@ export const channelMessageSchema = z.object({
   publishedAt: z.string(),
   /** Set when the message comes back from quiet hours: it is not held again. */
   releasedAt: z.string().optional(),
+  /** Set on a fallback or escalation: the channel whose outcome led to this message. */
+  followUpOf: z.enum(CHANNELS).optional(),
 });
 export type ChannelMessage = z.infer<typeof channelMessageSchema>;
 

@@ -1,6 +1,8 @@
 import type { Channel } from "./channels.ts";
 import type { ChannelMessage } from "./channel-message.ts";
 import { decideDelivery } from "./delivery-decision.ts";
+import { followUpsAfter } from "./follow-ups.ts";
+import type { NotificationPublisher } from "./notification-publisher.ts";
 import { deliveryEvent, type DeliveryEvent, type DeliveryOutcome } from "./delivery-event.ts";
 import type { DeliveryEventPublisher } from "./delivery-event-publisher.ts";
 import { withDefaults } from "./preferences.ts";
@@ -17,6 +19,8 @@ export interface DeliverDependencies {
   preferences: PreferencesStore;
   claims: DedupClaims;
   deferred: Pick<DeferredItems, "hold">;
+  /** Publishes fallbacks to the notifications topic. */
+  followUps: Pick<NotificationPublisher, "publish">;
   /** Needed by the email channel, whose marketing messages carry a one-click unsubscribe link. */
   unsubscribeLinks?: Pick<UnsubscribeLinks, "linkFor">;
   provider: ChannelProvider;
@@ -61,7 +65,14 @@ export async function deliver(message: ChannelMessage, { attempt, messageId }: R
   const key = { notificationId: message.notificationId, userId: message.userId, channel };
   const outcome = (fields: Omit<DeliveryOutcome, "notificationId" | "userId" | "channel" | "attempt" | "type">): DeliveryEvent =>
     deliveryEvent({ ...key, type: message.type, attempt, ...fields }, new Date(deps.now()));
+  // Follow-ups go out before the outcome is recorded: if they fail, the record is retried and they
+  // are tried again (a held escalation and a repeated fallback are both harmless to repeat).
   const emit = async (result: Exclude<DeliveryResult, { kind: "redundant" }>): Promise<DeliveryResult> => {
+    const template = findTemplate(message.type);
+    for (const action of template ? followUpsAfter(template, message, result.event, deps.now()) : []) {
+      if (action.send === "now") await deps.followUps.publish([action.message]);
+      else await deps.deferred.hold(action.message, action.channel, action.dueAt, action.unless);
+    }
     await deps.events.publish([result.event]);
     return result;
   };

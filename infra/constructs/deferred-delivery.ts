@@ -8,6 +8,8 @@ import { NotifyFunction } from "./notify-function.ts";
 
 export interface DeferredDeliveryProps {
   readonly deferred: ITableV2;
+  /** Read to drop an escalation whose original delivery was already opened. */
+  readonly deliveries: ITableV2;
   readonly topic: ITopic;
   /** How often due items are released; quiet hours end on the minute. @default Duration.minutes(1) */
   readonly interval?: Duration;
@@ -24,9 +26,10 @@ export class DeferredDelivery extends Construct {
       entry: "deferred-sweeper.ts",
       serviceName: "deferred-sweeper",
       timeout: Duration.seconds(55),
-      environment: { DEFERRED_TABLE_NAME: props.deferred.tableName, NOTIFICATIONS_TOPIC_ARN: props.topic.topicArn },
+      environment: { DEFERRED_TABLE_NAME: props.deferred.tableName, DELIVERIES_TABLE_NAME: props.deliveries.tableName, NOTIFICATIONS_TOPIC_ARN: props.topic.topicArn },
     });
     props.deferred.grantReadWriteData(this.sweeper.function);
+    props.deliveries.grant(this.sweeper.function, "dynamodb:GetItem");
     props.topic.grantPublish(this.sweeper.function);
     this.schedule = new Rule(this, "Schedule", {
       description: "Releases notifications held for quiet hours",

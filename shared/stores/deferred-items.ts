@@ -2,11 +2,18 @@ import { createHash } from "node:crypto";
 import { BatchWriteCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { ChannelMessage } from "#shared/channel-message.ts";
 import type { Channel } from "#shared/channels.ts";
+import type { DeliveryStatus } from "#shared/delivery-event.ts";
 
 /** Partitions the due-time index is spread over, so a night's backlog does not sit on one hot key. */
 export const DEFERRED_SHARDS = 16;
 const RETENTION_AFTER_DUE_SECONDS = 30 * 24 * 3600;
 const DELETE_BATCH = 25;
+
+/** An escalation's condition: it is dropped if the original delivery reached one of these statuses. */
+export interface HoldCondition {
+  channel: Channel;
+  statuses: readonly DeliveryStatus[];
+}
 
 export interface DeferredItem {
   shard: string;
@@ -14,6 +21,8 @@ export interface DeferredItem {
   channel: Channel;
   dueAt: number;
   message: ChannelMessage;
+  /** Present on an escalation; absent on a notification held for quiet hours. */
+  unless?: HoldCondition;
 }
 
 function shardOf(message: ChannelMessage, channel: Channel): string {
@@ -38,9 +47,10 @@ export class DeferredItems {
     this.tableName = tableName;
   }
 
-  /** Idempotent: the same (notification, user, channel) held twice is one item. */
-  async hold(message: ChannelMessage, channel: Channel, dueAt: number): Promise<void> {
+  /** Idempotent: the same (notification, user, channel) held twice for the same time is one item. */
+  async hold(message: ChannelMessage, channel: Channel, dueAt: number, unless?: HoldCondition): Promise<void> {
     const item: DeferredItem & { expiresAt: number } = {
+      ...(unless ? { unless } : {}),
       shard: shardOf(message, channel),
       dueKey: `${new Date(dueAt).toISOString()}#${message.notificationId}#${message.userId}#${channel}`,
       channel,

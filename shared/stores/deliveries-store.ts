@@ -1,6 +1,6 @@
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
-import { PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient, type UpdateCommandInput } from "@aws-sdk/lib-dynamodb";
-import type { DeliveryEvent } from "#shared/delivery-event.ts";
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient, type UpdateCommandInput } from "@aws-sdk/lib-dynamodb";
+import type { DeliveryEvent, DeliveryStatus } from "#shared/delivery-event.ts";
 import { isAttemptOutcome, precedence } from "#shared/delivery-precedence.ts";
 import type { AcceptedNotification } from "#shared/notification-request.ts";
 
@@ -92,6 +92,11 @@ export class DeliveriesStore {
       if (error instanceof ConditionalCheckFailedException) return "stale";
       throw error;
     }
+  }
+
+  async statusOf(notificationId: string, userId: string, channel: string): Promise<DeliveryStatus | undefined> {
+    const result = await this.client.send(new GetCommand({ TableName: this.tableName, Key: { notificationId, deliveryKey: `${userId}#${channel}` }, ConsistentRead: true }));
+    return result.Item?.status as DeliveryStatus | undefined;
   }
 
   /** Every event of a notification, per user and channel in the order they happened. */

@@ -1,6 +1,7 @@
 import type { z } from "zod";
 import type { Category } from "#shared/categories.ts";
 import type { Channel } from "#shared/channels.ts";
+import type { FollowUp } from "#shared/follow-ups.ts";
 
 /** Handlebars sources of each channel's parts. Email HTML is escaped; every other part is plain text. */
 export interface ChannelContentSources {
@@ -26,6 +27,8 @@ export interface TemplateDefinition<Data extends z.ZodType = z.ZodType> {
   readonly sampleData: z.input<Data>;
   /** Content by locale ("en", "pt", "pt-BR"); a locale may leave channels to its fallback. */
   readonly locales: Readonly<Record<string, LocalizedContent>>;
+  /** Fallbacks and escalations to other channels. @default none */
+  readonly followUps?: readonly FollowUp[];
 }
 
 export function defineTemplate<Data extends z.ZodType>(definition: TemplateDefinition<Data>): TemplateDefinition<Data> {
@@ -33,6 +36,13 @@ export function defineTemplate<Data extends z.ZodType>(definition: TemplateDefin
   if (!fallback) throw new Error(`template ${definition.type} has no ${DEFAULT_LOCALE} content`);
   for (const channel of definition.channels) {
     if (!fallback[channel]) throw new Error(`template ${definition.type} lists channel ${channel} but has no ${DEFAULT_LOCALE} content for it`);
+  }
+  for (const followUp of definition.followUps ?? []) {
+    if (followUp.from === followUp.to) throw new Error(`template ${definition.type} follows ${followUp.from} up on itself`);
+    if (!fallback[followUp.to]) throw new Error(`template ${definition.type} follows up on ${followUp.to} but has no ${DEFAULT_LOCALE} content for it`);
+    if (followUp.kind === "escalation" && !(Number.isInteger(followUp.afterMinutes) && followUp.afterMinutes >= 1 && followUp.afterMinutes <= 7 * 24 * 60)) {
+      throw new Error(`template ${definition.type} escalates after ${followUp.afterMinutes} minutes; use whole minutes from 1 to a week`);
+    }
   }
   if (definition.category === "marketing") {
     for (const [locale, content] of Object.entries(definition.locales)) {

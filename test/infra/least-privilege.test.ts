@@ -62,6 +62,8 @@ function worker(channel: string, provider: Record<string, Access>, extra: Record
     TablesDeferred: "write",
     [`${channel}ChannelQueue`]: "read-write",
     DeliveryEventsStream: "write",
+    // Fallbacks and escalations are published as new messages for the follow-up channel.
+    NotificationsTopic: "write",
     ...provider,
     ...extra,
   };
@@ -91,7 +93,7 @@ describe("least privilege, per function", () => {
     ],
     ["DeliveryEventsProcessor", { DeliveryEventsProcessorLogs: "write", DeliveryEventsStream: "read", TablesDeliveries: "read-write", DeliveryEventsFailureQueue: "write" }],
     ["ProviderFeedbackProcessor", { ProviderFeedbackProcessorLogs: "write", ProviderFeedbackQueue: "read-write", TablesPreferences: "write", DeliveryEventsStream: "write" }],
-    ["DeferredDeliverySweeper", { DeferredDeliverySweeperLogs: "write", TablesDeferred: "read-write", NotificationsTopic: "write" }],
+    ["DeferredDeliverySweeper", { DeferredDeliverySweeperLogs: "write", TablesDeferred: "read-write", TablesDeliveries: "read", NotificationsTopic: "write" }],
   ])("%s reaches exactly what it needs", (functionId, expected) => {
     expect(accessOf(functionId)).toEqual(expected);
   });

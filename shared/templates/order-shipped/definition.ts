@@ -15,4 +15,9 @@ export const orderShipped = defineTemplate({
   }),
   sampleData: { orderId: "A-1042", carrier: "UPS", trackingUrl: "https://track.example/A-1042" },
   locales: { en, pt, es },
+  // Asked for on push alone: email instead when push cannot go, or when it went unopened for 30 minutes.
+  followUps: [
+    { kind: "fallback", from: "push", to: "email", when: ["no_address", "channel_disabled", "failed"] },
+    { kind: "escalation", from: "push", to: "email", afterMinutes: 30, unless: ["opened", "clicked"] },
+  ],
 });
