@@ -25,7 +25,8 @@ export interface DeliveryView {
 export interface NotificationView {
   notificationId: string;
   type: string;
-  acceptedAt: string;
+  /** When ingest accepted it; absent for a notification published straight to the topic. */
+  acceptedAt?: string;
   recipients: number;
   channels: string[];
   deliveries: DeliveryView[];
@@ -69,12 +70,13 @@ export class DeliveriesStore {
     if (isAttemptOutcome(event.status)) await this.conditionally({ Key: key, UpdateExpression: "SET attempts = :attempt", ConditionExpression: "attribute_not_exists(attempts) OR attempts < :attempt", ExpressionAttributeValues: { ":attempt": event.attempt } });
     return this.conditionally({
       Key: key,
-      UpdateExpression: "SET userId = :userId, channel = :channel, #status = :status, reason = :reason, updatedAt = :at, lastEventId = :eventId, #precedence = :precedence",
+      UpdateExpression: "SET userId = :userId, channel = :channel, #type = :type, #status = :status, reason = :reason, updatedAt = :at, lastEventId = :eventId, #precedence = :precedence",
       ConditionExpression: "attribute_not_exists(#precedence) OR #precedence <= :precedence",
-      ExpressionAttributeNames: { "#status": "status", "#precedence": "precedence" },
+      ExpressionAttributeNames: { "#status": "status", "#type": "type", "#precedence": "precedence" },
       ExpressionAttributeValues: {
         ":userId": event.userId,
         ":channel": event.channel,
+        ":type": event.type,
         ":status": event.status,
         ":reason": event.reason ?? null,
         ":at": event.at,
@@ -108,15 +110,16 @@ export class DeliveriesStore {
   async get(notificationId: string): Promise<NotificationView | undefined> {
     const items = await this.queryAll(notificationId, "deliveryKey < :prefix");
     const header = items.find((item) => item.deliveryKey === HEADER_KEY);
-    if (!header) return undefined;
+    const rows = items.filter((item) => item.deliveryKey !== HEADER_KEY);
+    if (!header && rows.length === 0) return undefined;
+    // Published straight to the topic (NotifyClient), a notification has no header; its rows say enough.
     return {
       notificationId,
-      type: header.type as string,
-      acceptedAt: header.acceptedAt as string,
-      recipients: header.recipients as number,
-      channels: header.channels as string[],
-      deliveries: items
-        .filter((item) => item.deliveryKey !== HEADER_KEY)
+      type: (header?.type ?? rows[0]!.type ?? "unknown") as string,
+      ...(header ? { acceptedAt: header.acceptedAt as string } : {}),
+      recipients: (header?.recipients as number | undefined) ?? new Set(rows.map((row) => row.userId)).size,
+      channels: (header?.channels as string[] | undefined) ?? [...new Set(rows.map((row) => row.channel as string))].sort(),
+      deliveries: rows
         .map((item) => ({
           userId: item.userId as string,
           channel: item.channel as string,

@@ -1,0 +1,57 @@
+import { SNSClient } from "@aws-sdk/client-sns";
+import { describe, expect, inject, it } from "vitest";
+import { NotifyClient, RequestError } from "../../client/index.ts";
+import { call, deliveries, eventually, outbox, reachableUser, settled, uniqueId } from "../helpers/local-api.ts";
+
+const credentials = { accessKeyId: "local", secretAccessKey: "local" };
+const sns = new SNSClient({ region: "us-east-1", endpoint: inject("localCloudEndpoints").sns, credentials });
+
+async function reachable(): Promise<string> {
+  const userId = uniqueId("user");
+  await call("PUT", `/v1/users/${userId}/preferences`, reachableUser);
+  return userId;
+}
+
+describe("NotifyClient", () => {
+  it("publishes straight to the topic, one message per recipient, and the deliveries show up", async () => {
+    const client = NotifyClient.forTopic(inject("localCloudOutputs").NotificationsTopicArn!, sns);
+    const users = [await reachable(), await reachable()];
+    const result = await client.publish({ type: "order.shipped", recipients: users.map((userId) => ({ userId })), channels: ["email", "sms"], data: { orderId: "NC-1" } });
+    expect(result).toEqual({ notificationId: expect.any(String), recipients: 2, channels: ["email", "sms"] });
+
+    const rows = await eventually("four deliveries sent", () => deliveries(result.notificationId), (rows) => rows.filter((row) => row.status === "sent").length === 4);
+    expect(rows.map((row) => `${row.userId} ${row.channel}`).sort()).toEqual(users.flatMap((userId) => [`${userId} email`, `${userId} sms`]).sort());
+    const { status, body } = await call("GET", `/v1/notifications/${result.notificationId}`);
+    expect(status).toBe(200);
+    expect(body).toMatchObject({ type: "order.shipped", recipients: 2, channels: ["email", "sms"] });
+  });
+
+  it("refuses bad input with the same named errors as the API and publishes nothing", async () => {
+    const client = NotifyClient.forTopic(inject("localCloudOutputs").NotificationsTopicArn!, sns);
+    const notificationId = uniqueId("bad");
+    const attempt = client.publish({ notificationId, type: "order.shipped", recipients: [{ userId: await reachable() }], data: {} });
+    await expect(attempt).rejects.toBeInstanceOf(RequestError);
+    await expect(attempt).rejects.toMatchObject({ code: "invalid_request", issues: [expect.objectContaining({ path: "data.orderId" })] });
+    await settled();
+    expect(await outbox(notificationId)).toEqual([]);
+  });
+
+  it("publishes through the HTTP API with a SigV4-signed request and returns what the API accepted", async () => {
+    const seen: Headers[] = [];
+    const recordingFetch: typeof fetch = (input, init) => {
+      seen.push(new Headers(init?.headers));
+      return fetch(input, init);
+    };
+    const client = NotifyClient.forHttpApi(inject("apiUrl"), { region: "us-east-1", credentials, fetch: recordingFetch });
+    const notificationId = uniqueId("signed");
+    const result = await client.publish({ notificationId, type: "order.shipped", recipients: [{ userId: await reachable() }], channels: ["in_app"], data: { orderId: "NC-2" } });
+    expect(result).toEqual({ notificationId, recipients: 1, channels: ["in_app"] });
+    expect(seen[0]!.get("authorization")).toMatch(/^AWS4-HMAC-SHA256 Credential=local\/\d{8}\/us-east-1\/execute-api\/aws4_request, SignedHeaders=content-type;host;x-amz-content-sha256;x-amz-date, Signature=[0-9a-f]{64}$/);
+    await eventually("the in-app item sent", () => deliveries(notificationId), (rows) => rows[0]?.status === "sent");
+  });
+
+  it("refuses an unknown type before calling the API, as a RequestError naming the field", async () => {
+    const client = NotifyClient.forHttpApi(inject("apiUrl"), { region: "us-east-1", credentials });
+    await expect(client.publish({ type: "no.such_type", recipients: [{ userId: "ada" }] })).rejects.toMatchObject({ name: "RequestError", code: "unknown_type", issues: [expect.objectContaining({ path: "type" })] });
+  });
+});
