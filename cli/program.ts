@@ -1,0 +1,140 @@
+import { GetQueueAttributesCommand } from "@aws-sdk/client-sqs";
+import { SingleBar } from "cli-progress";
+import { Command, CommanderError, Option } from "commander";
+import { NotifyClient } from "../client/index.ts";
+import { formatDeadLetters, lanesOf, listDeadLetters, redriveChannel } from "./commands/dead-letters.ts";
+import { getPreferences, setPreferences } from "./commands/preferences.ts";
+import { formatStatus, stackStatus } from "./commands/status.ts";
+import { formatTrace, trace } from "./commands/trace.ts";
+import { resolveTarget, type Target, type TargetOptions } from "./target.ts";
+
+export interface CliIo {
+  out: (text: string) => void;
+  err: (text: string) => void;
+  /** Where the progress bar draws; it is left out when this is not a terminal or --json is set. */
+  progressStream?: NodeJS.WritableStream & { isTTY?: boolean };
+}
+
+function parseJson(text: string, what: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new CommanderError(2, "notify.invalidJson", `${what} must be JSON, e.g. '{"channels":{"sms":false}}'`);
+  }
+}
+
+/**
+ * The `notify` CLI as a function of its arguments, so tests run it in-process. Every command acts
+ * on one target: the local cloud (default), LocalStack, or a deployed stack found by its name.
+ */
+export function notifyProgram(io: CliIo): Command {
+  const program = new Command("notify")
+    .description("Operate a notify-fanout stack: publish, preferences, status, traces, dead letters")
+    .addOption(new Option("--target <target>", "where the stack runs").choices(["local", "localstack", "aws"]).default("local"))
+    .option("--stack <name>", "stack name (CloudFormation on AWS, outputs key on LocalStack)", "Notify")
+    .option("--region <region>", "AWS region; defaults to the SDK's configuration")
+    .option("--local-config <file>", "the local cloud's description", ".notify/local.json")
+    .option("--localstack-outputs <file>", "stack outputs written by npm run deploy:localstack", ".notify/localstack-outputs.json")
+    .option("--localstack-endpoint <url>", "LocalStack's edge endpoint", process.env.LOCALSTACK_ENDPOINT ?? "http://localhost:4566")
+    .option("--json", "print JSON instead of text")
+    .configureOutput({ writeOut: io.out, writeErr: io.err })
+    .exitOverride()
+    .showHelpAfterError();
+
+  const globals = () => program.opts<TargetOptions & { json?: boolean }>();
+  const target = (): Promise<Target> => resolveTarget(globals());
+  const print = (value: unknown, text: (value: any) => string) => io.out(globals().json ? JSON.stringify(value, null, 2) : text(value));
+
+  program
+    .command("status")
+    .description("every queue's depth, every DLQ's depth, the delivery-events stream and, on AWS, queue ages, iterator age and alarms")
+    .action(async () => print(await stackStatus(await target()), formatStatus));
+
+  program
+    .command("trace")
+    .description("the timeline of one notification, per user and channel")
+    .argument("<notificationId>")
+    .action(async (notificationId: string) => print(await trace(await target(), notificationId), formatTrace));
+
+  program
+    .command("publish")
+    .description("publish a notification through the HTTP API")
+    .requiredOption("--type <type>", "template type, e.g. order.shipped")
+    .requiredOption("--user <userId...>", "recipients")
+    .option("--channel <channel...>", "narrow the template's channels")
+    .option("--data <json>", "template parameters as JSON", "{}")
+    .option("--id <notificationId>", "idempotency key; generated when absent")
+    .addOption(new Option("--priority <priority>").choices(["high", "normal", "low"]))
+    .action(async (options: { type: string; user: string[]; channel?: string[]; data: string; id?: string; priority?: "high" | "normal" | "low" }) => {
+      const resolved = await target();
+      const client = NotifyClient.forHttpApi(resolved.outputs.ApiUrl!, { region: resolved.region, ...(resolved.kind === "aws" ? {} : { credentials: { accessKeyId: "local", secretAccessKey: "local" } }) });
+      const result = await client.publish({
+        ...(options.id ? { notificationId: options.id } : {}),
+        type: options.type,
+        recipients: options.user.map((userId) => ({ userId })),
+        ...(options.channel ? { channels: options.channel as never } : {}),
+        data: parseJson(options.data, "--data") as Record<string, unknown>,
+        ...(options.priority ? { priority: options.priority } : {}),
+      });
+      print(result, (value) => `accepted ${value.notificationId}: ${value.recipients} recipient(s) on ${value.channels.join(", ")}`);
+    });
+
+  const prefs = program.command("prefs").description("read or change a user's preferences");
+  prefs
+    .command("get")
+    .argument("<userId>")
+    .description("the user's preferences with defaults filled in")
+    .action(async (userId: string) => print(await getPreferences(await target(), userId), (value) => JSON.stringify(value, null, 2)));
+  prefs
+    .command("set")
+    .argument("<userId>")
+    .argument("<patch>", "JSON Merge Patch, e.g. '{\"channels\":{\"sms\":false}}'")
+    .description("merge a change into the user's preferences (null removes a key)")
+    .action(async (userId: string, patch: string) => print(await setPreferences(await target(), userId, parseJson(patch, "the patch")), (value) => JSON.stringify(value, null, 2)));
+
+  const dlq = program.command("dlq").description("a channel's dead-letter queue");
+  dlq
+    .command("list")
+    .argument("<channel>", "email, sms, push or in_app")
+    .option("--limit <n>", "show at most this many", (value) => Number(value), 50)
+    .description("messages in the channel's DLQ, left in place")
+    .action(async (channel: string, options: { limit: number }) => print(await listDeadLetters(await target(), channel, options.limit), (letters) => formatDeadLetters(channel, letters)));
+  dlq
+    .command("redrive")
+    .argument("<channel>", "email, sms, push or in_app")
+    .option("--limit <n>", "move at most this many", (value) => Number(value))
+    .description("move the channel's dead letters back to its queue once the cause is fixed; dedup keeps sent ones from going twice")
+    .action(async (channel: string, options: { limit?: number }) => {
+      const resolved = await target();
+      const waiting = await Promise.all(
+        lanesOf(resolved, channel).map(async ({ deadLetterQueueUrl }) => {
+          const { Attributes = {} } = await resolved.sqs.send(new GetQueueAttributesCommand({ QueueUrl: deadLetterQueueUrl, AttributeNames: ["ApproximateNumberOfMessages"] }));
+          return Number(Attributes.ApproximateNumberOfMessages ?? 0);
+        }),
+      );
+      const total = Math.min(options.limit ?? Infinity, waiting.reduce((sum, count) => sum + count, 0));
+      const bar = io.progressStream?.isTTY && !globals().json ? new SingleBar({ stream: io.progressStream, format: "redrive {bar} {value}/{total} messages" }) : undefined;
+      bar?.start(total, 0);
+      const result = await redriveChannel(resolved, channel, (moved) => bar?.update(Math.min(moved, total)), options.limit);
+      bar?.stop();
+      print({ channel, ...result }, (value) => `moved ${value.moved} message(s) from the ${channel} DLQ back to its queue${value.failed ? `; ${value.failed} refused, still in the DLQ` : ""}`);
+    });
+
+  return program;
+}
+
+/** Runs one command line; returns the exit code instead of exiting, and reports errors on stderr. */
+export async function runNotifyCli(argv: string[], io: CliIo): Promise<number> {
+  try {
+    await notifyProgram(io).parseAsync(argv, { from: "user" });
+    return 0;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Commander has printed its own errors and help; ours are printed here.
+      if (error.code.startsWith("notify.")) io.err(`notify: ${error.message}\n`);
+      return error.exitCode;
+    }
+    io.err(`notify: ${(error as Error).message}\n`);
+    return 1;
+  }
+}

@@ -1,0 +1,91 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
+import { describe, expect, inject, it } from "vitest";
+import { runNotifyCli } from "../../cli/program.ts";
+import { routingAttributes, type ChannelMessage } from "#shared/channel-message.ts";
+import { deliveries, eventually, outbox, reachableUser, settled, uniqueId } from "../helpers/local-api.ts";
+
+const localConfig = join(mkdtempSync(join(tmpdir(), "notify-cli-")), "local.json");
+writeFileSync(localConfig, JSON.stringify({ apiUrl: inject("apiUrl"), region: "us-east-1", endpoints: inject("localCloudEndpoints"), outputs: inject("localCloudOutputs") }));
+
+async function notify(...args: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = "";
+  let err = "";
+  const code = await runNotifyCli(["--local-config", localConfig, ...args], { out: (text) => (out += text), err: (text) => (err += text) });
+  return { code, out, err };
+}
+
+const json = async (...args: string[]) => {
+  const result = await notify("--json", ...args);
+  expect(result.code, result.err).toBe(0);
+  return JSON.parse(result.out);
+};
+
+describe("the notify CLI on the local cloud", () => {
+  it("shows every queue's and DLQ's depth and the stream", async () => {
+    const status = await json("status");
+    expect(status.queues.map((queue: { name: string }) => queue.name)).toEqual(expect.arrayContaining(["Notify-email", "Notify-sms", "Notify-push", "Notify-in-app", "Notify-provider-feedback"]));
+    expect(status.deadLetterQueues.map((queue: { name: string }) => queue.name)).toEqual(expect.arrayContaining(["Notify-email-dlq", "Notify-delivery-events-failures"]));
+    for (const queue of [...status.queues, ...status.deadLetterQueues]) expect(queue).toEqual(expect.objectContaining({ visible: expect.any(Number), inFlight: expect.any(Number), delayed: expect.any(Number) }));
+    expect(status.stream).toMatchObject({ name: "Notify-delivery-events", status: "ACTIVE", shards: 1 });
+    expect((await notify("status")).out).toContain("dead-letter queues");
+  });
+
+  it("sets preferences, publishes, and traces the notification per user and channel", async () => {
+    const userId = uniqueId("cli-user");
+    expect((await json("prefs", "set", userId, JSON.stringify(reachableUser))).email).toBe(reachableUser.email);
+    expect((await json("prefs", "set", userId, '{"channels":{"sms":false}}')).channels).toMatchObject({ sms: false, email: true });
+    expect((await json("prefs", "get", userId)).phone).toBe(reachableUser.phone);
+
+    const notificationId = uniqueId("cli-order");
+    const published = await json("publish", "--type", "order.shipped", "--user", userId, "--channel", "email", "sms", "--data", '{"orderId":"CLI-1"}', "--id", notificationId);
+    expect(published).toEqual({ notificationId, recipients: 1, channels: ["email", "sms"] });
+    await eventually("both outcomes", () => deliveries(notificationId), (rows) => rows.length === 2 && rows.every((row) => row.status !== "deferred"));
+
+    const traced = await json("trace", notificationId);
+    expect(traced.deliveries).toEqual(
+      expect.arrayContaining([
+        { userId, channel: "email", events: [expect.objectContaining({ status: "sent", attempt: 1 })] },
+        { userId, channel: "sms", events: [expect.objectContaining({ status: "suppressed", reason: "channel_disabled" })] },
+      ]),
+    );
+    expect((await notify("trace", notificationId)).out).toMatch(new RegExp(`${userId} / email\\n  \\S+  sent`));
+  });
+
+  it("lists a seeded DLQ and redrives it, after which each message is sent once", async () => {
+    const userId = uniqueId("cli-dlq");
+    await json("prefs", "set", userId, JSON.stringify(reachableUser));
+    const sqs = new SQSClient({ region: "us-east-1", endpoint: inject("localCloudEndpoints").sqs, credentials: { accessKeyId: "local", secretAccessKey: "local" } });
+    const seeded = ["a", "b", "c"].map((suffix): ChannelMessage => ({
+      version: 1, notificationId: uniqueId(`cli-dead-${suffix}`), type: "order.shipped", category: "transactional", userId, channels: ["email"], data: { orderId: "D-1" }, priority: "normal", publishedAt: new Date().toISOString(),
+    }));
+    for (const message of seeded) {
+      await sqs.send(new SendMessageCommand({ QueueUrl: inject("localCloudOutputs").EmailDeadLetterQueueUrl!, MessageBody: JSON.stringify(message), MessageAttributes: routingAttributes(message) }));
+    }
+
+    const listed = await json("dlq", "list", "email");
+    expect(listed.map((letter: { notificationId: string }) => letter.notificationId).sort()).toEqual(seeded.map((message) => message.notificationId).sort());
+    expect((await json("dlq", "list", "email")).length).toBe(3);
+
+    expect(await json("dlq", "redrive", "email")).toEqual({ channel: "email", moved: 3, failed: 0 });
+    for (const { notificationId } of seeded) await eventually("the redriven email sent", () => deliveries(notificationId), (rows) => rows[0]?.status === "sent");
+    await settled();
+    for (const { notificationId } of seeded) expect(await outbox(notificationId)).toHaveLength(1);
+    expect(await json("dlq", "list", "email")).toEqual([]);
+  });
+
+  it("names what is wrong with bad arguments and exits non-zero", async () => {
+    expect(await notify("prefs", "set", "ada", "not json")).toMatchObject({ code: 2, err: expect.stringContaining("the patch must be JSON") });
+    expect(await notify("dlq", "list", "fax")).toMatchObject({ code: 1, err: expect.stringContaining("unknown channel \"fax\"") });
+    expect(await notify("publish", "--type", "no.such_type", "--user", "ada")).toMatchObject({ code: 1, err: expect.stringContaining("unknown notification type") });
+    expect((await notify("--local-config", "/nonexistent/local.json", "status")).err).toContain("npm start");
+  });
+
+  it.each([["status"], ["trace"], ["publish"], ["prefs", "get"], ["prefs", "set"], ["dlq", "list"], ["dlq", "redrive"]])("has --help for %s", async (...command) => {
+    const result = await notify(...command, "--help");
+    expect(result.code).toBe(0);
+    expect(result.out).toMatch(/^Usage: notify /);
+  });
+});
