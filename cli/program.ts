@@ -3,6 +3,7 @@ import { SingleBar } from "cli-progress";
 import { Command, CommanderError, Option } from "commander";
 import { NotifyClient } from "../client/index.ts";
 import { formatDeadLetters, lanesOf, listDeadLetters, redriveChannel } from "./commands/dead-letters.ts";
+import { formatEvent, tailEvents } from "./commands/events-tail.ts";
 import { getPreferences, setPreferences } from "./commands/preferences.ts";
 import { formatStatus, stackStatus } from "./commands/status.ts";
 import { formatTrace, trace } from "./commands/trace.ts";
@@ -77,6 +78,23 @@ export function notifyProgram(io: CliIo): Command {
         ...(options.priority ? { priority: options.priority } : {}),
       });
       print(result, (value) => `accepted ${value.notificationId}: ${value.recipients} recipient(s) on ${value.channels.join(", ")}`);
+    });
+
+  program
+    .command("events")
+    .description("the delivery-events stream")
+    .command("tail")
+    .description("print delivery events as they arrive (one JSON object per line with --json)")
+    .option("--from-start", "read the stream's whole retention (24 h), not only new events")
+    .option("--notification <notificationId>", "only this notification's events")
+    .option("--limit <n>", "stop after this many events", (value) => Number(value))
+    .option("--timeout <seconds>", "stop after this many seconds", (value) => Number(value))
+    .action(async (options: { fromStart?: boolean; notification?: string; limit?: number; timeout?: number }) => {
+      await tailEvents(
+        await target(),
+        { fromStart: options.fromStart ?? false, notificationId: options.notification, limit: options.limit, timeoutMillis: options.timeout === undefined ? undefined : options.timeout * 1000 },
+        (event) => io.out(globals().json ? `${JSON.stringify(event)}\n` : `${formatEvent(event)}\n`),
+      );
     });
 
   const prefs = program.command("prefs").description("read or change a user's preferences");

@@ -76,6 +76,18 @@ describe("the notify CLI on the local cloud", () => {
     expect(await json("dlq", "list", "email")).toEqual([]);
   });
 
+  it("tails the delivery events of one notification", async () => {
+    const userId = uniqueId("cli-tail");
+    await json("prefs", "set", userId, JSON.stringify(reachableUser));
+    const notificationId = uniqueId("cli-tail");
+    await json("publish", "--type", "order.shipped", "--user", userId, "--channel", "email", "in_app", "--data", '{"orderId":"T-1"}', "--id", notificationId);
+    const result = await notify("--json", "events", "tail", "--from-start", "--notification", notificationId, "--limit", "2", "--timeout", "30");
+    expect(result.code, result.err).toBe(0);
+    const events = result.out.trim().split("\n").map((line) => JSON.parse(line));
+    expect(events.map((event: { channel: string; status: string }) => `${event.channel} ${event.status}`).sort()).toEqual(["email sent", "in_app sent"]);
+    expect(events[0]).toMatchObject({ version: 2, notificationId, userId, type: "order.shipped", eventId: expect.stringMatching(/^[0-9a-f]{32}$/) });
+  });
+
   it("names what is wrong with bad arguments and exits non-zero", async () => {
     expect(await notify("prefs", "set", "ada", "not json")).toMatchObject({ code: 2, err: expect.stringContaining("the patch must be JSON") });
     expect(await notify("dlq", "list", "fax")).toMatchObject({ code: 1, err: expect.stringContaining("unknown channel \"fax\"") });
@@ -83,7 +95,7 @@ describe("the notify CLI on the local cloud", () => {
     expect((await notify("--local-config", "/nonexistent/local.json", "status")).err).toContain("npm start");
   });
 
-  it.each([["status"], ["trace"], ["publish"], ["prefs", "get"], ["prefs", "set"], ["dlq", "list"], ["dlq", "redrive"]])("has --help for %s", async (...command) => {
+  it.each([["status"], ["trace"], ["publish"], ["prefs", "get"], ["prefs", "set"], ["dlq", "list"], ["dlq", "redrive"], ["events", "tail"]])("has --help for %s", async (...command) => {
     const result = await notify(...command, "--help");
     expect(result.code).toBe(0);
     expect(result.out).toMatch(/^Usage: notify /);
