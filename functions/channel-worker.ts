@@ -18,6 +18,7 @@ import { DedupClaims } from "#shared/stores/dedup-claims.ts";
 import { DeferredItems } from "#shared/stores/deferred-items.ts";
 import { PreferencesStore } from "#shared/stores/preferences-store.ts";
 import { UnsubscribeLinks } from "#shared/unsubscribe-links.ts";
+import { WORKER_METRICS } from "#shared/worker-metrics.ts";
 import { documents, kinesis, sns } from "./commons/clients.ts";
 import { requiredEnv } from "./commons/env.ts";
 import { logger, metrics } from "./commons/powertools.ts";
@@ -27,6 +28,7 @@ const channel = requiredEnv("CHANNEL");
 if (!isChannel(channel)) throw new Error(`CHANNEL must be a channel, not ${channel}`);
 
 const now = () => Date.now();
+metrics.setDefaultDimensions({ channel });
 const unsubscribeUrl = process.env.UNSUBSCRIBE_URL;
 const unsubscribeSecretArn = process.env.UNSUBSCRIBE_SECRET_ARN;
 const events = new DeliveryEventPublisher(kinesis, requiredEnv("DELIVERY_EVENTS_STREAM_NAME"), (millis) => sleep(millis));
@@ -68,23 +70,27 @@ async function deliverRecord(record: SQSRecord): Promise<void> {
     if (next === "dead_lettered" && message) {
       await dependencies.claims.markDeadLettered({ notificationId: message.notificationId, userId: message.userId, channel: dependencies.channel }, record.messageId);
     }
-    metrics.addMetric(next === "dead_lettered" ? "deadLettered" : "retried", MetricUnit.Count, 1);
+    metrics.addMetric(next === "dead_lettered" ? WORKER_METRICS.deadLettered : WORKER_METRICS.retried, MetricUnit.Count, 1);
     logger.warn("delivery will be retried", { notificationId: message?.notificationId, channel, attempt, next, error: (error as Error).message });
     throw error;
   }
 }
 
 async function deliverMessage(message: ChannelMessage, receipt: Receipt): Promise<void> {
-  const started = now();
   const result = await deliver(message, receipt, dependencies);
   if (result.kind === "redundant") {
-    metrics.addMetric("redundant", MetricUnit.Count, 1);
+    metrics.addMetric(WORKER_METRICS.redundant, MetricUnit.Count, 1);
     logger.info("another message owns this delivery", { notificationId: message.notificationId, channel });
     return;
   }
   const { status, reason } = result.event;
-  metrics.addMetric(result.kind === "duplicate" ? "deduplicated" : status, MetricUnit.Count, 1);
-  if (status === "sent" && result.kind === "outcome") metrics.addMetric("deliveryLatency", MetricUnit.Milliseconds, now() - started);
+  if (result.kind === "duplicate") metrics.addMetric(WORKER_METRICS.deduplicated, MetricUnit.Count, 1);
+  else if (status === "suppressed") {
+    const byReason = metrics.singleMetric();
+    byReason.addDimensions({ channel, reason: reason ?? "unknown" });
+    byReason.addMetric(WORKER_METRICS.suppressed, MetricUnit.Count, 1);
+  } else if (status === "sent" || status === "failed" || status === "deferred") metrics.addMetric(WORKER_METRICS[status], MetricUnit.Count, 1);
+  if (result.kind === "outcome" && result.providerMillis !== undefined) metrics.addMetric(WORKER_METRICS.providerLatency, MetricUnit.Milliseconds, result.providerMillis);
   logger.info("delivery outcome", { notificationId: message.notificationId, channel, status, reason, attempt: receipt.attempt, duplicate: result.kind === "duplicate" });
 }
 

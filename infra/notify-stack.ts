@@ -1,6 +1,7 @@
 import { CfnOutput, Duration, Stack, Token, Validations, type StackProps } from "aws-cdk-lib";
 import { PolicyStatement } from "aws-cdk-lib/aws-iam";
 import { Key } from "aws-cdk-lib/aws-kms";
+import type { IFunction } from "aws-cdk-lib/aws-lambda";
 import { SqsEventSource } from "aws-cdk-lib/aws-lambda-event-sources";
 import { Secret } from "aws-cdk-lib/aws-secretsmanager";
 import type { Construct } from "constructs";
@@ -12,8 +13,10 @@ import { DeliveryEvents } from "./constructs/delivery-events.ts";
 import { HttpApi } from "./constructs/http-api.ts";
 import { NotificationTopic } from "./constructs/notification-topic.ts";
 import { NotifyFunction } from "./constructs/notify-function.ts";
+import { OperationsDashboard, type DashboardLane } from "./constructs/operations-dashboard.ts";
 import { OpsAlarms } from "./constructs/ops-alarms.ts";
 import { ProviderFeedback } from "./constructs/provider-feedback.ts";
+import { workerServiceName } from "#shared/worker-metrics.ts";
 import { acknowledgeKeyGrants, acknowledgeTableIndexes, acknowledgeWildcard, arnAsNagRendersIt } from "./security/acknowledgements.ts";
 import { sesSendingResources } from "./security/ses-sending-resources.ts";
 
@@ -118,6 +121,8 @@ export class NotifyStack extends Stack {
     tables.preferences.grantReadWriteData(ingest.function);
     const api = new HttpApi(this, "Http", { handler: ingest.function });
 
+    const dashboardLanes: DashboardLane[] = [];
+    const functions: IFunction[] = [];
     const batchingWindow = props.workerBatchingWindow ?? Duration.seconds(0);
     const workerTimeout = Duration.seconds(props.workerTimeoutSeconds ?? 30);
     // A claim outlives the longest invocation, so only a crashed attempt's claim can expire.
@@ -148,7 +153,7 @@ export class NotifyStack extends Stack {
       }
       const worker = new NotifyFunction(this, `${name}Worker`, {
         entry: "channel-worker.ts",
-        serviceName: `${channel}-worker`,
+        serviceName: workerServiceName(channel),
         timeout: workerTimeout,
         environment: {
           CHANNEL: channel,
@@ -186,12 +191,14 @@ export class NotifyStack extends Stack {
             maxConcurrency: props.workerMaxConcurrency ?? 10,
           }),
         );
+        dashboardLanes.push({ channel, queue: lane.queue, deadLetterQueue: lane.deadLetterQueue });
         alarms.deadLetterQueue(`${id}DeadLetters`, lane.deadLetterQueue);
         alarms.queueAge(`${id}QueueAge`, lane.queue);
         output(`${id}QueueUrl`, lane.queue.queueUrl, `${channel} channel queue${id.endsWith("Express") ? " (priority high)" : ""}`);
         output(`${id}DeadLetterQueueUrl`, lane.deadLetterQueue.queueUrl, `${channel} channel dead-letter queue${id.endsWith("Express") ? " (priority high)" : ""}`);
       }
       alarms.functionErrors(`${name}WorkerErrors`, worker.function);
+      functions.push(worker.function);
       output(`${name}WorkerName`, worker.function.functionName, `${channel} worker function`);
     }
 
@@ -204,6 +211,13 @@ export class NotifyStack extends Stack {
     alarms.functionErrors("ProviderFeedbackErrors", feedback.processor.function);
     alarms.deadLetterQueue("ProviderFeedbackDeadLetters", feedback.deadLetterQueue);
     alarms.queueAge("ProviderFeedbackQueueAge", feedback.queue);
+    const dashboard = new OperationsDashboard(this, "Operations", {
+      topic: topic.topic,
+      lanes: dashboardLanes,
+      functions: [ingest.function, ...functions, events.processor.function, feedback.processor.function, deferredDelivery.sweeper.function],
+      stream: events.stream,
+      alarms: alarms.alarms,
+    });
 
     output("ApiId", api.api.apiId, "HTTP API id");
     output("NotificationsTopicArn", topic.topic.topicArn, "Topic that fans notifications out to the channel queues");
@@ -218,6 +232,7 @@ export class NotifyStack extends Stack {
     output("FeedbackQueueUrl", feedback.queue.queueUrl, "Provider feedback waiting to be read");
     output("FeedbackDeadLetterQueueUrl", feedback.deadLetterQueue.queueUrl, "Provider feedback that could not be read");
     output("SesConfigurationSetName", sesConfigurationSet, "SES configuration set the email worker sends with");
+    output("DashboardName", dashboard.dashboard.dashboardName, "CloudWatch dashboard of the pipeline, from publish to outcome");
     output("OpsTopicArn", alarms.topic.topicArn, "Alarm notifications; subscribe the on-call team");
   }
 

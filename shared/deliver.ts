@@ -33,7 +33,10 @@ export interface DeliverDependencies {
  * What happened to one (notification, user, channel): an outcome; "duplicate" when an earlier
  * attempt already finished it; "redundant" when another message for it is in flight and owns it.
  */
-export type DeliveryResult = { kind: "outcome"; event: DeliveryEvent } | { kind: "duplicate"; event: DeliveryEvent } | { kind: "redundant" };
+export type DeliveryResult =
+  | { kind: "outcome"; event: DeliveryEvent; /** How long the provider took, when it was called. */ providerMillis?: number }
+  | { kind: "duplicate"; event: DeliveryEvent }
+  | { kind: "redundant" };
 
 export interface Receipt {
   /** ApproximateReceiveCount: 1 on the first delivery. */
@@ -100,6 +103,7 @@ export async function deliver(message: ChannelMessage, { attempt, messageId }: R
   }
 
   let result;
+  const sendStarted = deps.now();
   try {
     result = await deps.provider.send({ ...key, type: message.type, category: message.category, to: decision.to, content, attempt, publishedAt: message.publishedAt });
   } catch (error) {
@@ -108,10 +112,11 @@ export async function deliver(message: ChannelMessage, { attempt, messageId }: R
     throw new TransientProviderError(`${deps.provider.name} threw unexpectedly: ${(error as Error).message}`, { cause: error });
   }
 
+  const providerMillis = deps.now() - sendStarted;
   if (result.ok) {
     await deps.claims.complete(key, claim.token, "sent", result.providerMessageId);
-    return emit({ kind: "outcome", event: outcome({ status: "sent", provider: deps.provider.name, providerMessageId: result.providerMessageId }) });
+    return emit({ kind: "outcome", event: outcome({ status: "sent", provider: deps.provider.name, providerMessageId: result.providerMessageId }), providerMillis });
   }
   await deps.claims.complete(key, claim.token, "failed");
-  return emit({ kind: "outcome", event: outcome({ status: "failed", reason: result.reason, provider: deps.provider.name }) });
+  return emit({ kind: "outcome", event: outcome({ status: "failed", reason: result.reason, provider: deps.provider.name }), providerMillis });
 }

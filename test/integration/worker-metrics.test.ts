@@ -1,0 +1,43 @@
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, inject, it } from "vitest";
+import { call, deliveries, eventually, reachableUser, settled, uniqueId } from "../helpers/local-api.ts";
+
+interface EmfRecord {
+  _aws: { CloudWatchMetrics: Array<{ Namespace: string; Dimensions: string[][]; Metrics: Array<{ Name: string }> }> };
+  [field: string]: unknown;
+}
+
+/** Every CloudWatch embedded-metric record the functions have logged so far. */
+function emfRecords(): EmfRecord[] {
+  const logs = inject("localCloudLogs");
+  return readdirSync(logs).flatMap((file) =>
+    readFileSync(join(logs, file), "utf8")
+      .split("\n")
+      .filter((line) => line.includes('"_aws"'))
+      .map((line) => JSON.parse(line.slice(line.indexOf("{"))) as EmfRecord),
+  );
+}
+
+const emitted = (records: EmfRecord[], metric: string, dimensions: Record<string, string>) =>
+  records.some(
+    (record) =>
+      record._aws.CloudWatchMetrics.some((set) => set.Namespace === "Notify" && set.Metrics.some((m) => m.Name === metric) && set.Dimensions.some((names) => [...names].sort().join() === Object.keys(dimensions).sort().join())) &&
+      Object.entries(dimensions).every(([name, value]) => record[name] === value),
+  );
+
+describe("worker metrics, as the dashboard reads them", () => {
+  it("emits sent and provider latency per channel, and suppressed per channel and reason", async () => {
+    const userId = uniqueId("metrics");
+    await call("PUT", `/v1/users/${userId}/preferences`, { email: reachableUser.email });
+    const notificationId = uniqueId("order");
+    await call("POST", "/v1/notifications", { notificationId, type: "order.shipped", recipients: [{ userId }], channels: ["email", "sms"], data: { orderId: "M-1" } });
+    await eventually("both outcomes", () => deliveries(notificationId), (rows) => rows.length === 2);
+    await settled();
+
+    const records = emfRecords();
+    expect(emitted(records, "sent", { service: "email-worker", channel: "email" })).toBe(true);
+    expect(emitted(records, "providerLatency", { service: "email-worker", channel: "email" })).toBe(true);
+    expect(emitted(records, "suppressed", { service: "sms-worker", channel: "sms", reason: "no_address" })).toBe(true);
+  });
+});
