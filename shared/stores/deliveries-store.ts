@@ -66,11 +66,12 @@ export class DeliveriesStore {
   async apply(event: DeliveryEvent): Promise<"applied" | "stale"> {
     const key = { notificationId: event.notificationId, deliveryKey: `${event.userId}#${event.channel}` };
     await this.client.send(new PutCommand({ TableName: this.tableName, Item: historyItem(event) }));
-    // Attempts is the highest attempt seen, whichever event ends up as the status.
-    if (isAttemptOutcome(event.status)) await this.conditionally({ Key: key, UpdateExpression: "SET attempts = :attempt", ConditionExpression: "attribute_not_exists(attempts) OR attempts < :attempt", ExpressionAttributeValues: { ":attempt": event.attempt } });
-    return this.conditionally({
+    const attemptOutcome = isAttemptOutcome(event.status);
+    // The status goes first, so no reader ever sees a row without one; an attempt outcome also
+    // starts the attempts count if the row is new.
+    const applied = await this.conditionally({
       Key: key,
-      UpdateExpression: "SET userId = :userId, channel = :channel, #type = :type, #status = :status, reason = :reason, updatedAt = :at, lastEventId = :eventId, #precedence = :precedence",
+      UpdateExpression: `SET userId = :userId, channel = :channel, #type = :type, #status = :status, reason = :reason, updatedAt = :at, lastEventId = :eventId, #precedence = :precedence${attemptOutcome ? ", attempts = if_not_exists(attempts, :attempt)" : ""}`,
       ConditionExpression: "attribute_not_exists(#precedence) OR #precedence <= :precedence",
       ExpressionAttributeNames: { "#status": "status", "#type": "type", "#precedence": "precedence" },
       ExpressionAttributeValues: {
@@ -82,8 +83,12 @@ export class DeliveriesStore {
         ":at": event.at,
         ":eventId": event.eventId,
         ":precedence": precedence(event),
+        ...(attemptOutcome ? { ":attempt": event.attempt } : {}),
       },
     });
+    // Attempts is the highest attempt seen, whichever event ends up as the status.
+    if (attemptOutcome) await this.conditionally({ Key: key, UpdateExpression: "SET attempts = :attempt", ConditionExpression: "attribute_not_exists(attempts) OR attempts < :attempt", ExpressionAttributeValues: { ":attempt": event.attempt } });
+    return applied;
   }
 
   private async conditionally(update: Omit<UpdateCommandInput, "TableName">): Promise<"applied" | "stale"> {
@@ -125,7 +130,8 @@ export class DeliveriesStore {
           channel: item.channel as string,
           status: item.status as string,
           ...(item.reason ? { reason: item.reason as string } : {}),
-          attempts: item.attempts as number,
+          // A delivery known only from what happened after its send (events out of order) has no attempt recorded yet.
+          attempts: (item.attempts as number | undefined) ?? 0,
           updatedAt: item.updatedAt as string,
         })),
     };

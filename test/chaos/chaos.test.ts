@@ -49,7 +49,8 @@ async function deliveryRows(): Promise<Map<string, { status: string; reason?: st
   do {
     const page = await documents.send(new ScanCommand({ TableName: cloud.outputs.DeliveriesTableName, ExclusiveStartKey: startKey }));
     for (const item of page.Items ?? []) {
-      if (item.deliveryKey === "#notification" || !String(item.notificationId).startsWith("chaos-")) continue;
+      // Skip the ingest record and the per-delivery history; keep the status rows.
+      if (item.deliveryKey === "#notification" || String(item.deliveryKey).startsWith("~event#") || !String(item.notificationId).startsWith("chaos-")) continue;
       rows.set(`${item.notificationId}#${item.userId}#${item.channel}`, { status: item.status, reason: item.reason ?? undefined });
     }
     startKey = page.LastEvaluatedKey;
