@@ -68,7 +68,10 @@ export function notifyProgram(io: CliIo): Command {
     .addOption(new Option("--priority <priority>").choices(["high", "normal", "low"]))
     .action(async (options: { type: string; user: string[]; channel?: string[]; data: string; id?: string; priority?: "high" | "normal" | "low" }) => {
       const resolved = await target();
-      const client = NotifyClient.forHttpApi(resolved.outputs.ApiUrl!, { region: resolved.region, ...(resolved.kind === "aws" ? {} : { credentials: { accessKeyId: "local", secretAccessKey: "local" } }) });
+      // A stack deployed without the HTTP API (notify:httpApi=false) is published to on its topic.
+      const client = resolved.outputs.ApiUrl
+        ? NotifyClient.forHttpApi(resolved.outputs.ApiUrl, { region: resolved.region, ...(resolved.kind === "aws" ? {} : { credentials: { accessKeyId: "local", secretAccessKey: "local" } }) })
+        : NotifyClient.forTopic(resolved.outputs.NotificationsTopicArn!, resolved.sns);
       const result = await client.publish({
         ...(options.id ? { notificationId: options.id } : {}),
         type: options.type,

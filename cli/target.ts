@@ -3,6 +3,7 @@ import { CloudFormationClient, DescribeStacksCommand } from "@aws-sdk/client-clo
 import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { KinesisClient } from "@aws-sdk/client-kinesis";
+import { SNSClient } from "@aws-sdk/client-sns";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { signedCall, type SignedCall } from "../client/signed-call.ts";
@@ -27,6 +28,7 @@ export interface Target {
   region: string;
   outputs: Record<string, string>;
   sqs: SQSClient;
+  sns: SNSClient;
   documents: DynamoDBDocumentClient;
   kinesis: KinesisClient;
   /** Only a deployed stack has alarms and CloudWatch metrics. */
@@ -55,6 +57,7 @@ export async function resolveTarget(options: TargetOptions): Promise<Target> {
       region,
       outputs: local.outputs,
       sqs: client(SQSClient, local.endpoints.sqs),
+      sns: client(SNSClient, local.endpoints.sns),
       documents: DynamoDBDocumentClient.from(client(DynamoDBClient, local.endpoints.dynamodb)),
       kinesis: client(KinesisClient, local.endpoints.kinesis),
       api: signedCall(local.apiUrl, { region, credentials: LOCAL_CREDENTIALS }),
@@ -71,10 +74,11 @@ export async function resolveTarget(options: TargetOptions): Promise<Target> {
       region,
       outputs,
       sqs: client(SQSClient),
+      sns: client(SNSClient),
       documents: DynamoDBDocumentClient.from(client(DynamoDBClient)),
       kinesis: client(KinesisClient),
       cloudwatch: client(CloudWatchClient),
-      api: signedCall(outputs.ApiUrl, { region, credentials: { accessKeyId: "test", secretAccessKey: "test" } }),
+      api: signedCall(outputs.ApiUrl ?? "http://no-http-api.invalid", { region, credentials: { accessKeyId: "test", secretAccessKey: "test" } }),
     };
   }
   const region = options.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
@@ -88,9 +92,10 @@ export async function resolveTarget(options: TargetOptions): Promise<Target> {
     region: resolvedRegion,
     outputs,
     sqs: new SQSClient({ region: resolvedRegion }),
+    sns: new SNSClient({ region: resolvedRegion }),
     documents: DynamoDBDocumentClient.from(new DynamoDBClient({ region: resolvedRegion })),
     kinesis: new KinesisClient({ region: resolvedRegion }),
     cloudwatch: new CloudWatchClient({ region: resolvedRegion }),
-    api: signedCall(outputs.ApiUrl!, { region: resolvedRegion }),
+    api: signedCall(outputs.ApiUrl ?? "http://no-http-api.invalid", { region: resolvedRegion }),
   };
 }

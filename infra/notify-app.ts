@@ -36,6 +36,7 @@ export function createNotifyApp(options: NotifyAppOptions = {}): { app: App; sta
     publisherArns: context("publisherArns") ? String(context("publisherArns")).split(",").filter(Boolean) : undefined,
     retainUserData: context("retainUserData") === undefined ? undefined : String(context("retainUserData")) !== "false",
     customerManagedKey: String(context("customerManagedKey") ?? "false") === "true",
+    httpApi: String(context("httpApi") ?? "true") !== "false",
   });
   // Every synth, deploy and local start fails on an AwsSolutions finding nobody has acknowledged with a reason.
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));

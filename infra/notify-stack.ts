@@ -63,6 +63,12 @@ export interface NotifyStackProps extends StackProps {
    * @default false
    */
   readonly customerManagedKey?: boolean;
+  /**
+   * Create the HTTP API and its ingest function. Without them, services publish with NotifyClient
+   * straight to the topic and marketing email fails (it has no unsubscribe link); for LocalStack
+   * plans without API Gateway v2. @default true
+   */
+  readonly httpApi?: boolean;
 }
 
 
@@ -99,27 +105,8 @@ export class NotifyStack extends Stack {
       reason: "Rotating this key would break every unsubscribe link in mail already delivered (links live 90 days); rotate it by hand when it is exposed.",
     });
 
-    const ingest = new NotifyFunction(this, "Ingest", {
-      entry: "ingest/handler.ts",
-      serviceName: "ingest",
-      environment: {
-        NOTIFICATIONS_TOPIC_ARN: topic.topic.topicArn,
-        DELIVERIES_TABLE_NAME: tables.deliveries.tableName,
-        PREFERENCES_TABLE_NAME: tables.preferences.tableName,
-        UNSUBSCRIBE_SECRET_ARN: unsubscribeSecret.secretArn,
-        INBOX_TABLE_NAME: tables.inbox.tableName,
-        DELIVERY_EVENTS_STREAM_NAME: events.stream.streamName,
-      },
-    });
-    tables.inbox.grantReadWriteData(ingest.function);
-    acknowledgeTableIndexes(ingest, tables.inbox);
-    events.stream.grantWrite(ingest.function);
-    topic.grantPublish(ingest.function);
-    const publishers = [ingest.function.role!, deferredDelivery.sweeper.function.role!];
-    unsubscribeSecret.grantRead(ingest.function);
-    tables.deliveries.grantReadWriteData(ingest.function);
-    tables.preferences.grantReadWriteData(ingest.function);
-    const api = new HttpApi(this, "Http", { handler: ingest.function });
+    const edge = props.httpApi === false ? undefined : this.createHttpApi(topic, tables, events, unsubscribeSecret);
+    const publishers = [...(edge ? [edge.ingest.function.role!] : []), deferredDelivery.sweeper.function.role!];
 
     const dashboardLanes: DashboardLane[] = [];
     const functions: IFunction[] = [];
@@ -169,7 +156,7 @@ export class NotifyStack extends Stack {
           PROVIDER_TIMEOUT_MS: String(props.providerTimeoutMillis ?? 5000),
           DEDUP_RETENTION_SECONDS: String(DEDUP_RETENTION.toSeconds()),
           ...this.providerEnvironment(channel, props, tables, sesConfigurationSet),
-          ...(channel === "email" ? { UNSUBSCRIBE_URL: api.unsubscribeUrl, UNSUBSCRIBE_SECRET_ARN: unsubscribeSecret.secretArn } : {}),
+          ...(channel === "email" && edge ? { UNSUBSCRIBE_URL: edge.api.unsubscribeUrl, UNSUBSCRIBE_SECRET_ARN: unsubscribeSecret.secretArn } : {}),
         },
       });
       tables.preferences.grantReadData(worker.function);
@@ -203,7 +190,7 @@ export class NotifyStack extends Stack {
     }
 
     topic.restrictPublishersTo(publishers, props.publisherArns ?? []);
-    alarms.functionErrors("IngestErrors", ingest.function);
+    if (edge) alarms.functionErrors("IngestErrors", edge.ingest.function);
     alarms.functionErrors("DeliveryEventsErrors", events.processor.function);
     alarms.functionErrors("DeferredSweeperErrors", deferredDelivery.sweeper.function);
     alarms.iteratorAge("DeliveryEventsIteratorAge", events.stream);
@@ -214,12 +201,12 @@ export class NotifyStack extends Stack {
     const dashboard = new OperationsDashboard(this, "Operations", {
       topic: topic.topic,
       lanes: dashboardLanes,
-      functions: [ingest.function, ...functions, events.processor.function, feedback.processor.function, deferredDelivery.sweeper.function],
+      functions: [...(edge ? [edge.ingest.function] : []), ...functions, events.processor.function, feedback.processor.function, deferredDelivery.sweeper.function],
       stream: events.stream,
       alarms: alarms.alarms,
     });
 
-    output("ApiId", api.api.apiId, "HTTP API id");
+    if (edge) output("ApiId", edge.api.api.apiId, "HTTP API id");
     output("NotificationsTopicArn", topic.topic.topicArn, "Topic that fans notifications out to the channel queues");
     output("PreferencesTableName", tables.preferences.tableName, "User preferences");
     output("DedupTableName", tables.dedup.tableName, "Send claims per notification, user and channel");
@@ -234,6 +221,30 @@ export class NotifyStack extends Stack {
     output("SesConfigurationSetName", sesConfigurationSet, "SES configuration set the email worker sends with");
     output("DashboardName", dashboard.dashboard.dashboardName, "CloudWatch dashboard of the pipeline, from publish to outcome");
     output("OpsTopicArn", alarms.topic.topicArn, "Alarm notifications; subscribe the on-call team");
+  }
+
+  /** The HTTP API and the ingest function behind it. */
+  private createHttpApi(topic: NotificationTopic, tables: DataTables, events: DeliveryEvents, unsubscribeSecret: Secret): { ingest: NotifyFunction; api: HttpApi } {
+    const ingest = new NotifyFunction(this, "Ingest", {
+      entry: "ingest/handler.ts",
+      serviceName: "ingest",
+      environment: {
+        NOTIFICATIONS_TOPIC_ARN: topic.topic.topicArn,
+        DELIVERIES_TABLE_NAME: tables.deliveries.tableName,
+        PREFERENCES_TABLE_NAME: tables.preferences.tableName,
+        UNSUBSCRIBE_SECRET_ARN: unsubscribeSecret.secretArn,
+        INBOX_TABLE_NAME: tables.inbox.tableName,
+        DELIVERY_EVENTS_STREAM_NAME: events.stream.streamName,
+      },
+    });
+    tables.inbox.grantReadWriteData(ingest.function);
+    acknowledgeTableIndexes(ingest, tables.inbox);
+    events.stream.grantWrite(ingest.function);
+    topic.grantPublish(ingest.function);
+    unsubscribeSecret.grantRead(ingest.function);
+    tables.deliveries.grantReadWriteData(ingest.function);
+    tables.preferences.grantReadWriteData(ingest.function);
+    return { ingest, api: new HttpApi(this, "Http", { handler: ingest.function }) };
   }
 
   private createEncryptionKey(): Key {

@@ -53,11 +53,6 @@ export class ClaimBusyError extends Error {
   }
 }
 
-async function unsubscribeLink(deps: DeliverDependencies, userId: string): Promise<string> {
-  if (!deps.unsubscribeLinks) throw new Error("marketing email needs unsubscribe links; set UNSUBSCRIBE_URL and UNSUBSCRIBE_SECRET_ARN");
-  return deps.unsubscribeLinks.linkFor(userId, "marketing");
-}
-
 /**
  * One channel's delivery of one message: preferences, then the dedup claim, render, send, mark,
  * and the outcome on the stream. Throws only for what a retry can fix; every other path ends in an
@@ -91,7 +86,10 @@ export async function deliver(message: ChannelMessage, { attempt, messageId }: R
   const template = findTemplate(message.type);
   if (!template) return emit({ kind: "outcome", event: outcome({ status: "failed", reason: `unknown_type: ${message.type}` }) });
   const marketing = message.category === "marketing" || template.category === "marketing";
-  const unsubscribeUrl = channel === "email" && marketing ? await unsubscribeLink(deps, message.userId) : undefined;
+  const needsUnsubscribeLink = channel === "email" && marketing;
+  // Marketing email without a one-click unsubscribe link must not go out (RFC 8058, bulk-sender rules); a stack without the HTTP API has none.
+  if (needsUnsubscribeLink && !deps.unsubscribeLinks) return emit({ kind: "outcome", event: outcome({ status: "failed", reason: "no_unsubscribe_link: marketing email needs the HTTP API's unsubscribe route" }) });
+  const unsubscribeUrl = needsUnsubscribeLink ? await deps.unsubscribeLinks!.linkFor(message.userId, "marketing") : undefined;
   const content = renderContent(template, channel, message.data, { locale: preferences.locale, unsubscribeUrl });
 
   const claim = await deps.claims.claim(key, deps.newToken(), messageId);

@@ -88,6 +88,20 @@ describe("the notify CLI on the local cloud", () => {
     expect(events[0]).toMatchObject({ version: 2, notificationId, userId, type: "order.shipped", eventId: expect.stringMatching(/^[0-9a-f]{32}$/) });
   });
 
+  it("publishes on the topic when the stack has no HTTP API, as on LocalStack's free plan", async () => {
+    const { ApiUrl: _apiUrl, ApiId: _apiId, ...outputs } = inject("localCloudOutputs");
+    const withoutApi = join(mkdtempSync(join(tmpdir(), "notify-cli-")), "local.json");
+    writeFileSync(withoutApi, JSON.stringify({ apiUrl: inject("apiUrl"), region: "us-east-1", endpoints: inject("localCloudEndpoints"), outputs }));
+    const userId = uniqueId("cli-topic");
+    await json("prefs", "set", userId, JSON.stringify(reachableUser));
+    const notificationId = uniqueId("cli-topic");
+
+    const published = await notify("--local-config", withoutApi, "--json", "publish", "--type", "order.shipped", "--user", userId, "--channel", "sms", "--data", '{"orderId":"T-2"}', "--id", notificationId);
+    expect(published.code, published.err).toBe(0);
+    await eventually("the sms sent", () => deliveries(notificationId), (rows) => rows[0]?.status === "sent");
+    expect(await notify("--local-config", withoutApi, "prefs", "get", userId)).toMatchObject({ code: 1, err: expect.stringContaining("deployed without the HTTP API") });
+  });
+
   it("names what is wrong with bad arguments and exits non-zero", async () => {
     expect(await notify("prefs", "set", "ada", "not json")).toMatchObject({ code: 2, err: expect.stringContaining("the patch must be JSON") });
     expect(await notify("dlq", "list", "fax")).toMatchObject({ code: 1, err: expect.stringContaining("unknown channel \"fax\"") });
