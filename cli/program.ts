@@ -1,7 +1,6 @@
 import { GetQueueAttributesCommand } from "@aws-sdk/client-sqs";
 import { SingleBar } from "cli-progress";
 import { Command, CommanderError, Option } from "commander";
-import { NotifyClient } from "../client/index.ts";
 import { formatDeadLetters, lanesOf, listDeadLetters, redriveChannel } from "./commands/dead-letters.ts";
 import { formatEvent, tailEvents } from "./commands/events-tail.ts";
 import { getPreferences, setPreferences } from "./commands/preferences.ts";
@@ -59,7 +58,7 @@ export function notifyProgram(io: CliIo): Command {
 
   program
     .command("publish")
-    .description("publish a notification through the HTTP API")
+    .description("publish a notification through the HTTP API, or on the topic when the stack has none")
     .requiredOption("--type <type>", "template type, e.g. order.shipped")
     .requiredOption("--user <userId...>", "recipients")
     .option("--channel <channel...>", "narrow the template's channels")
@@ -67,12 +66,8 @@ export function notifyProgram(io: CliIo): Command {
     .option("--id <notificationId>", "idempotency key; generated when absent")
     .addOption(new Option("--priority <priority>").choices(["high", "normal", "low"]))
     .action(async (options: { type: string; user: string[]; channel?: string[]; data: string; id?: string; priority?: "high" | "normal" | "low" }) => {
-      const resolved = await target();
-      // A stack deployed without the HTTP API (notify:httpApi=false) is published to on its topic.
-      const client = resolved.outputs.ApiUrl
-        ? NotifyClient.forHttpApi(resolved.outputs.ApiUrl, { region: resolved.region, ...(resolved.kind === "aws" ? {} : { credentials: { accessKeyId: "local", secretAccessKey: "local" } }) })
-        : NotifyClient.forTopic(resolved.outputs.NotificationsTopicArn!, resolved.sns);
-      const result = await client.publish({
+      const { publisher } = await target();
+      const result = await publisher.publish({
         ...(options.id ? { notificationId: options.id } : {}),
         type: options.type,
         recipients: options.user.map((userId) => ({ userId })),

@@ -6,6 +6,8 @@ import { KinesisClient } from "@aws-sdk/client-kinesis";
 import { SNSClient } from "@aws-sdk/client-sns";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import type { AwsCredentialIdentity } from "@smithy/types";
+import { NotifyClient } from "../client/index.ts";
 import { signedCall, type SignedCall } from "../client/signed-call.ts";
 
 export type TargetKind = "local" | "localstack" | "aws";
@@ -33,10 +35,39 @@ export interface Target {
   kinesis: KinesisClient;
   /** Only a deployed stack has alarms and CloudWatch metrics. */
   cloudwatch?: CloudWatchClient;
-  api: SignedCall;
+  /** Absent when the stack was deployed without the HTTP API (notify:httpApi=false). */
+  api?: SignedCall;
+  /** Publishes through the HTTP API, or on the topic when the stack has none. */
+  publisher: NotifyClient;
 }
 
-const LOCAL_CREDENTIALS = { accessKeyId: "local", secretAccessKey: "local" };
+interface Connection {
+  region: string;
+  /** The endpoint of a service (sqs, sns, dynamodb, kinesis, cloudwatch); the SDK's default when absent. */
+  endpoint: (service: string) => string | undefined;
+  credentials?: AwsCredentialIdentity;
+  withCloudWatch: boolean;
+}
+
+function connect(kind: TargetKind, stackName: string, outputs: Record<string, string>, connection: Connection): Target {
+  const { region, credentials } = connection;
+  const config = (service: string) => ({ region, ...(connection.endpoint(service) ? { endpoint: connection.endpoint(service) } : {}), ...(credentials ? { credentials } : {}) });
+  const sns = new SNSClient(config("sns"));
+  const apiOptions = { region, ...(credentials ? { credentials } : {}) };
+  return {
+    kind,
+    stackName,
+    region,
+    outputs,
+    sqs: new SQSClient(config("sqs")),
+    sns,
+    documents: DynamoDBDocumentClient.from(new DynamoDBClient(config("dynamodb"))),
+    kinesis: new KinesisClient(config("kinesis")),
+    ...(connection.withCloudWatch ? { cloudwatch: new CloudWatchClient(config("cloudwatch")) } : {}),
+    ...(outputs.ApiUrl ? { api: signedCall(outputs.ApiUrl, apiOptions) } : {}),
+    publisher: outputs.ApiUrl ? NotifyClient.forHttpApi(outputs.ApiUrl, apiOptions) : NotifyClient.forTopic(outputs.NotificationsTopicArn!, sns),
+  };
+}
 
 async function readJson(path: string, hint: string): Promise<any> {
   try {
@@ -49,53 +80,25 @@ async function readJson(path: string, hint: string): Promise<any> {
 export async function resolveTarget(options: TargetOptions): Promise<Target> {
   if (options.target === "local") {
     const local = await readJson(options.localConfig, "start the local cloud with `npm start`");
-    const region = local.region ?? "us-east-1";
-    const client = <T>(Client: new (config: object) => T, endpoint: string) => new Client({ region, endpoint, credentials: LOCAL_CREDENTIALS });
-    return {
-      kind: "local",
-      stackName: options.stack,
-      region,
-      outputs: local.outputs,
-      sqs: client(SQSClient, local.endpoints.sqs),
-      sns: client(SNSClient, local.endpoints.sns),
-      documents: DynamoDBDocumentClient.from(client(DynamoDBClient, local.endpoints.dynamodb)),
-      kinesis: client(KinesisClient, local.endpoints.kinesis),
-      api: signedCall(local.apiUrl, { region, credentials: LOCAL_CREDENTIALS }),
-    };
+    return connect("local", options.stack, local.outputs, {
+      region: local.region ?? "us-east-1",
+      endpoint: (service) => local.endpoints[service],
+      credentials: { accessKeyId: "local", secretAccessKey: "local" },
+      withCloudWatch: false,
+    });
   }
   if (options.target === "localstack") {
     const outputsByStack = await readJson(options.localstackOutputs, "deploy with `npm run deploy:localstack`");
-    const outputs = outputsByStack[options.stack] ?? Object.values(outputsByStack)[0];
-    const region = options.region ?? process.env.AWS_REGION ?? "us-east-1";
-    const client = <T>(Client: new (config: object) => T) => new Client({ region, endpoint: options.localstackEndpoint, credentials: { accessKeyId: "test", secretAccessKey: "test" } });
-    return {
-      kind: "localstack",
-      stackName: options.stack,
-      region,
-      outputs,
-      sqs: client(SQSClient),
-      sns: client(SNSClient),
-      documents: DynamoDBDocumentClient.from(client(DynamoDBClient)),
-      kinesis: client(KinesisClient),
-      cloudwatch: client(CloudWatchClient),
-      api: signedCall(outputs.ApiUrl ?? "http://no-http-api.invalid", { region, credentials: { accessKeyId: "test", secretAccessKey: "test" } }),
-    };
+    return connect("localstack", options.stack, outputsByStack[options.stack] ?? Object.values(outputsByStack)[0], {
+      region: options.region ?? process.env.AWS_REGION ?? "us-east-1",
+      endpoint: () => options.localstackEndpoint,
+      credentials: { accessKeyId: "test", secretAccessKey: "test" },
+      withCloudWatch: true,
+    });
   }
   const region = options.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
   const cloudformation = new CloudFormationClient(region ? { region } : {});
   const { Stacks = [] } = await cloudformation.send(new DescribeStacksCommand({ StackName: options.stack }));
   const outputs = Object.fromEntries((Stacks[0]?.Outputs ?? []).map((output) => [output.OutputKey!, output.OutputValue!]));
-  const resolvedRegion = await cloudformation.config.region();
-  return {
-    kind: "aws",
-    stackName: options.stack,
-    region: resolvedRegion,
-    outputs,
-    sqs: new SQSClient({ region: resolvedRegion }),
-    sns: new SNSClient({ region: resolvedRegion }),
-    documents: DynamoDBDocumentClient.from(new DynamoDBClient({ region: resolvedRegion })),
-    kinesis: new KinesisClient({ region: resolvedRegion }),
-    cloudwatch: new CloudWatchClient({ region: resolvedRegion }),
-    api: signedCall(outputs.ApiUrl ?? "http://no-http-api.invalid", { region: resolvedRegion }),
-  };
+  return connect("aws", options.stack, outputs, { region: await cloudformation.config.region(), endpoint: () => undefined, withCloudWatch: true });
 }

@@ -5,7 +5,7 @@ import type { IFunction } from "aws-cdk-lib/aws-lambda";
 import { SqsEventSource } from "aws-cdk-lib/aws-lambda-event-sources";
 import { Secret } from "aws-cdk-lib/aws-secretsmanager";
 import type { Construct } from "constructs";
-import { CHANNELS, type Channel } from "#shared/channels.ts";
+import { CHANNELS, channelOutputPrefix, type Channel } from "#shared/channels.ts";
 import { ChannelQueue } from "./constructs/channel-queue.ts";
 import { DataTables } from "./constructs/data-tables.ts";
 import { DeferredDelivery } from "./constructs/deferred-delivery.ts";
@@ -77,10 +77,6 @@ const DEFAULT_EMAIL_FROM_ADDRESS = "notifications@example.com";
 /** Longer than DLQ retention (14 days): a redriven message still finds its claim. */
 const DEDUP_RETENTION = Duration.days(15);
 
-function pascal(channel: Channel): string {
-  return channel.split("_").map((part) => part[0]!.toUpperCase() + part.slice(1)).join("");
-}
-
 export class NotifyStack extends Stack {
   constructor(scope: Construct, id: string, props: NotifyStackProps = {}) {
     super(scope, id, props);
@@ -115,7 +111,7 @@ export class NotifyStack extends Stack {
     // A claim outlives the longest invocation, so only a crashed attempt's claim can expire.
     const claimLease = Duration.seconds(workerTimeout.toSeconds() * 2);
     for (const channel of CHANNELS) {
-      const name = pascal(channel);
+      const name = channelOutputPrefix(channel);
       // With a batching window, high priority gets its own lane that is never held to fill a batch.
       const express = batchingWindow.toSeconds() > 0;
       const queue = new ChannelQueue(this, `${name}Channel`, {

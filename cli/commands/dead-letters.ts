@@ -1,14 +1,13 @@
 import { ReceiveMessageCommand } from "@aws-sdk/client-sqs";
-import { CHANNELS, isChannel, type Channel } from "#shared/channels.ts";
+import { CHANNELS, channelOutputPrefix, isChannel } from "#shared/channels.ts";
 import { redriveDeadLetters, type RedriveResult } from "#shared/dlq-redrive.ts";
 import type { Target } from "../target.ts";
-
-const pascal = (channel: Channel) => channel.split("_").map((part) => part[0]!.toUpperCase() + part.slice(1)).join("");
 
 /** A channel's lanes (its queue, and its express queue when the stack has one) with their DLQs. */
 export function lanesOf(target: Target, channel: string): Array<{ queueUrl: string; deadLetterQueueUrl: string }> {
   if (!isChannel(channel)) throw new Error(`unknown channel ${JSON.stringify(channel)}; expected one of ${CHANNELS.join(", ")}`);
-  return [pascal(channel), `${pascal(channel)}Express`]
+  const prefix = channelOutputPrefix(channel);
+  return [prefix, `${prefix}Express`]
     .filter((lane) => target.outputs[`${lane}DeadLetterQueueUrl`])
     .map((lane) => ({ queueUrl: target.outputs[`${lane}QueueUrl`]!, deadLetterQueueUrl: target.outputs[`${lane}DeadLetterQueueUrl`]! }));
 }

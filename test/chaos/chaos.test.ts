@@ -11,7 +11,7 @@ import { GetQueueAttributesCommand, SendMessageCommand, SQSClient } from "@aws-s
 import { DynamoDBDocumentClient, ScanCommand } from "@aws-sdk/lib-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PROJECT_ROOT, startLocalCloud, type LocalCloud } from "#infra/local/local-cloud.ts";
-import { CHANNELS } from "#shared/channels.ts";
+import { CHANNELS, channelOutputPrefix, type Channel } from "#shared/channels.ts";
 import { redriveDeadLetters } from "#shared/dlq-redrive.ts";
 
 const NOTIFICATIONS = Number(process.env.CHAOS_NOTIFICATIONS ?? 40);
@@ -19,7 +19,6 @@ const USERS = Math.max(20, Math.round(NOTIFICATIONS / 10));
 const PUBLISHES_PER_NOTIFICATION = 3;
 const PROVIDER_TIMEOUT_MILLIS = 3000;
 const TERMINAL = new Set(["sent", "suppressed", "failed", "dead_lettered"]);
-const pascal = (channel: string) => channel.split("_").map((part) => part[0]!.toUpperCase() + part.slice(1)).join("");
 
 const stateDir = join(PROJECT_ROOT, ".notify", `chaos-${process.pid}`);
 let cloud: LocalCloud;
@@ -36,7 +35,7 @@ async function deadLetterCounts(): Promise<Record<string, number>> {
   const counts: Record<string, number> = {};
   for (const channel of CHANNELS) {
     const { Attributes = {} } = await sqs.send(
-      new GetQueueAttributesCommand({ QueueUrl: cloud.outputs[`${pascal(channel)}DeadLetterQueueUrl`], AttributeNames: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"] }),
+      new GetQueueAttributesCommand({ QueueUrl: cloud.outputs[`${channelOutputPrefix(channel)}DeadLetterQueueUrl`], AttributeNames: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"] }),
     );
     counts[channel] = Number(Attributes.ApproximateNumberOfMessages) + Number(Attributes.ApproximateNumberOfMessagesNotVisible);
   }
@@ -108,7 +107,7 @@ afterAll(async () => {
 });
 
 describe(`chaos: ${NOTIFICATIONS} notifications x ${PUBLISHES_PER_NOTIFICATION} publishes`, () => {
-  const poison = [
+  const poison: Array<{ channel: Channel; body: string }> = [
     { channel: "email", body: "not json at all" },
     { channel: "email", body: '{"version":1}' },
     { channel: "sms", body: '{"notificationId":"chaos-poison","userId":"nobody"}' },
@@ -116,7 +115,7 @@ describe(`chaos: ${NOTIFICATIONS} notifications x ${PUBLISHES_PER_NOTIFICATION} 
   ];
 
   it("keeps poison messages from delaying their neighbours", async () => {
-    for (const { channel, body } of poison) await sqs.send(new SendMessageCommand({ QueueUrl: cloud.outputs[`${pascal(channel)}QueueUrl`], MessageBody: body }));
+    for (const { channel, body } of poison) await sqs.send(new SendMessageCommand({ QueueUrl: cloud.outputs[`${channelOutputPrefix(channel)}QueueUrl`], MessageBody: body }));
     const started = Date.now();
     await api("PUT", "/v1/users/chaos-probe/preferences", { email: "probe@example.com" });
     await api("POST", "/v1/notifications", { notificationId: "chaos-probe", type: "order.shipped", recipients: [{ userId: "chaos-probe" }], channels: ["email"], data: { orderId: "P" } });
@@ -215,7 +214,7 @@ describe(`chaos: ${NOTIFICATIONS} notifications x ${PUBLISHES_PER_NOTIFICATION} 
 
     let moved = 0;
     for (const channel of CHANNELS) {
-      const result = await redriveDeadLetters(sqs, { deadLetterQueueUrl: cloud.outputs[`${pascal(channel)}DeadLetterQueueUrl`]!, targetQueueUrl: cloud.outputs[`${pascal(channel)}QueueUrl`]! });
+      const result = await redriveDeadLetters(sqs, { deadLetterQueueUrl: cloud.outputs[`${channelOutputPrefix(channel)}DeadLetterQueueUrl`]!, targetQueueUrl: cloud.outputs[`${channelOutputPrefix(channel)}QueueUrl`]! });
       moved += result.moved;
     }
     await cloud.settled(600_000);
