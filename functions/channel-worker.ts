@@ -87,7 +87,8 @@ async function deliverMessage(message: ChannelMessage, receipt: Receipt): Promis
   if (result.kind === "duplicate") metrics.addMetric(WORKER_METRICS.deduplicated, MetricUnit.Count, 1);
   else if (status === "suppressed") {
     const byReason = metrics.singleMetric();
-    byReason.addDimensions({ channel, reason: reason ?? "unknown" });
+    // A single metric keeps the default dimensions (service, channel) and adds the reason.
+    byReason.addDimension("reason", reason ?? "unknown");
     byReason.addMetric(WORKER_METRICS.suppressed, MetricUnit.Count, 1);
   } else if (status === "sent" || status === "failed" || status === "deferred") metrics.addMetric(WORKER_METRICS[status], MetricUnit.Count, 1);
   if (result.kind === "outcome" && result.providerMillis !== undefined) metrics.addMetric(WORKER_METRICS.providerLatency, MetricUnit.Milliseconds, result.providerMillis);

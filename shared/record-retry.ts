@@ -48,20 +48,12 @@ export class RecordRetry {
    */
   async beforeAttempt(attempt: number, message: ChannelMessage): Promise<void> {
     if (attempt < this.options.maxReceiveCount) return;
-    const reason = `the worker stopped during the last allowed receive (${attempt} of ${this.options.maxReceiveCount})`;
-    await this.events.publish([
-      deliveryEvent({ notificationId: message.notificationId, type: message.type, userId: message.userId, channel: this.options.channel, status: "dead_lettered", reason, attempt }, new Date(this.options.now())),
-    ]);
+    await this.recordDeadLettered(message, attempt, `the worker stopped during the last allowed receive (${attempt} of ${this.options.maxReceiveCount})`);
   }
 
   async afterFailure(record: FailedRecord, message: ChannelMessage | undefined, error: unknown): Promise<"dead_lettered" | { retryInSeconds: number }> {
     if (record.attempt >= this.options.maxReceiveCount) {
-      if (message) {
-        const reason = `${(error as Error)?.name ?? "Error"}: ${(error as Error)?.message ?? String(error)}`.slice(0, 500);
-        await this.events.publish([
-          deliveryEvent({ notificationId: message.notificationId, type: message.type, userId: message.userId, channel: this.options.channel, status: "dead_lettered", reason, attempt: record.attempt }, new Date(this.options.now())),
-        ]);
-      }
+      if (message) await this.recordDeadLettered(message, record.attempt, `${(error as Error)?.name ?? "Error"}: ${(error as Error)?.message ?? String(error)}`.slice(0, 500));
       // Visible again at once: the next receive is past maxReceiveCount, so SQS moves it to the DLQ
       // now instead of after the queue's whole visibility timeout.
       await this.setVisibility(record, 0);
@@ -71,6 +63,11 @@ export class RecordRetry {
     const retryInSeconds = retryDelaySeconds(record.attempt, this.options.policy, throttled, this.options.random);
     await this.setVisibility(record, retryInSeconds);
     return { retryInSeconds };
+  }
+
+  private async recordDeadLettered(message: ChannelMessage, attempt: number, reason: string): Promise<void> {
+    const { notificationId, type, userId } = message;
+    await this.events.publish([deliveryEvent({ notificationId, type, userId, channel: this.options.channel, status: "dead_lettered", reason, attempt }, new Date(this.options.now()))]);
   }
 
   private async setVisibility(record: FailedRecord, seconds: number): Promise<void> {

@@ -2,7 +2,8 @@ import { Duration, Stack } from "aws-cdk-lib";
 import type { IKey } from "aws-cdk-lib/aws-kms";
 import { SubscriptionFilter, type ITopic } from "aws-cdk-lib/aws-sns";
 import { SqsSubscription } from "aws-cdk-lib/aws-sns-subscriptions";
-import { Queue, QueueEncryption } from "aws-cdk-lib/aws-sqs";
+import { Queue } from "aws-cdk-lib/aws-sqs";
+import { queueEncryption } from "../security/queue-encryption.ts";
 import { Construct } from "constructs";
 import type { Channel } from "#shared/channels.ts";
 
@@ -36,9 +37,7 @@ export class ChannelQueue extends Construct {
     const priorities = props.priorities ?? "all";
     const prefix = `${Stack.of(this).stackName}-${props.channel.replace("_", "-")}${priorities === "high" ? "-high" : ""}`;
     this.maxReceiveCount = props.maxReceiveCount ?? 5;
-    const encryption = props.encryptionKey
-      ? { encryption: QueueEncryption.KMS, encryptionMasterKey: props.encryptionKey }
-      : { encryption: QueueEncryption.SQS_MANAGED };
+    const encryption = queueEncryption(props.encryptionKey);
     this.deadLetterQueue = new Queue(this, "DeadLetterQueue", {
       queueName: `${prefix}-dlq`,
       ...encryption,

@@ -4,7 +4,8 @@ import type { ITableV2 } from "aws-cdk-lib/aws-dynamodb";
 import { Stream, StreamEncryption, StreamMode } from "aws-cdk-lib/aws-kinesis";
 import { StartingPosition } from "aws-cdk-lib/aws-lambda";
 import { KinesisEventSource, SqsDlq } from "aws-cdk-lib/aws-lambda-event-sources";
-import { Queue, QueueEncryption } from "aws-cdk-lib/aws-sqs";
+import { Queue } from "aws-cdk-lib/aws-sqs";
+import { queueEncryption } from "../security/queue-encryption.ts";
 import { Construct } from "constructs";
 import { NotifyFunction } from "./notify-function.ts";
 
@@ -38,7 +39,7 @@ export class DeliveryEvents extends Construct {
     });
     this.failureQueue = new Queue(this, "FailureQueue", {
       queueName: `${Stack.of(this).stackName}-delivery-events-failures`,
-      ...(props.encryptionKey ? { encryption: QueueEncryption.KMS, encryptionMasterKey: props.encryptionKey } : { encryption: QueueEncryption.SQS_MANAGED }),
+      ...queueEncryption(props.encryptionKey),
       enforceSSL: true,
       retentionPeriod: Duration.days(14),
     });

@@ -7,7 +7,8 @@ import { SqsEventSource } from "aws-cdk-lib/aws-lambda-event-sources";
 import { ConfigurationSet, EmailSendingEvent, EventDestination } from "aws-cdk-lib/aws-ses";
 import { Topic } from "aws-cdk-lib/aws-sns";
 import { SqsSubscription } from "aws-cdk-lib/aws-sns-subscriptions";
-import { Queue, QueueEncryption } from "aws-cdk-lib/aws-sqs";
+import { Queue } from "aws-cdk-lib/aws-sqs";
+import { queueEncryption } from "../security/queue-encryption.ts";
 import { Construct } from "constructs";
 import { NotifyFunction } from "./notify-function.ts";
 
@@ -49,7 +50,7 @@ export class ProviderFeedback extends Construct {
       }),
     );
 
-    const encryption = props.encryptionKey ? { encryption: QueueEncryption.KMS, encryptionMasterKey: props.encryptionKey } : { encryption: QueueEncryption.SQS_MANAGED };
+    const encryption = queueEncryption(props.encryptionKey);
     this.deadLetterQueue = new Queue(this, "DeadLetterQueue", { queueName: `${stack.stackName}-provider-feedback-dlq`, ...encryption, enforceSSL: true, retentionPeriod: Duration.days(14) });
     this.queue = new Queue(this, "Queue", {
       queueName: `${stack.stackName}-provider-feedback`,
