@@ -22,7 +22,7 @@ export function createNotifyApp(options: NotifyAppOptions = {}): { app: App; sta
   const stack = new NotifyStack(app, context("stackName") ?? DEFAULT_STACK_NAME, {
     env: options.env ?? { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
     emailFromAddress: context("emailFromAddress"),
-    sesConfigurationSet: context("sesConfigurationSet"),
+    sesConfigurationSet: String(context("sesConfigurationSet")) === "false" ? false : context("sesConfigurationSet"),
     smsService: context("smsService") as "end-user-messaging" | "sns" | undefined,
     smsOriginationIdentity: context("smsOriginationIdentity"),
     maxReceiveCount: number("maxReceiveCount"),

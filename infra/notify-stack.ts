@@ -25,9 +25,11 @@ export interface NotifyStackProps extends StackProps {
   readonly emailFromAddress?: string;
   /**
    * SES configuration set to send with, instead of the one the stack creates; add the stack's
-   * FeedbackTopicArn to it as an event destination, or bounces will not switch email off. @default the stack's own
+   * FeedbackTopicArn to it as an event destination, or bounces will not switch email off. `false`
+   * sends without one, so SES reports no bounces, complaints, opens or clicks (for LocalStack, whose
+   * CloudFormation cannot create configuration sets). @default the stack's own
    */
-  readonly sesConfigurationSet?: string;
+  readonly sesConfigurationSet?: string | false;
   /** Which AWS service sends SMS: End User Messaging SMS, or SNS direct publish. @default "end-user-messaging" */
   readonly smsService?: "end-user-messaging" | "sns";
   /** End User Messaging phone number, sender id or pool (or the SNS sender id). @default the service picks */
@@ -88,7 +90,7 @@ export class NotifyStack extends Stack {
     const events = new DeliveryEvents(this, "DeliveryEvents", { deliveries: tables.deliveries, shardCount: props.deliveryEventShards, encryptionKey });
     const alarms = new OpsAlarms(this, "Alarms");
     const feedback = new ProviderFeedback(this, "ProviderFeedback", { preferences: tables.preferences, stream: events.stream, encryptionKey });
-    const sesConfigurationSet = props.sesConfigurationSet ?? feedback.configurationSet.configurationSetName;
+    const sesConfigurationSet = props.sesConfigurationSet ?? feedback.createSesConfigurationSet().configurationSetName;
     const deferredDelivery = new DeferredDelivery(this, "DeferredDelivery", { deferred: tables.deferred, deliveries: tables.deliveries, topic: topic.topic });
 
     // Keys the one-click unsubscribe tokens; replacing it invalidates every link already sent.
@@ -214,8 +216,9 @@ export class NotifyStack extends Stack {
     output("FeedbackTopicArn", feedback.topic.topicArn, "Provider feedback (SES events, SMS receipts); point an End User Messaging configuration set's event destination here");
     output("FeedbackQueueUrl", feedback.queue.queueUrl, "Provider feedback waiting to be read");
     output("FeedbackDeadLetterQueueUrl", feedback.deadLetterQueue.queueUrl, "Provider feedback that could not be read");
-    output("SesConfigurationSetName", sesConfigurationSet, "SES configuration set the email worker sends with");
-    output("DashboardName", dashboard.dashboard.dashboardName, "CloudWatch dashboard of the pipeline, from publish to outcome");
+    if (sesConfigurationSet) output("SesConfigurationSetName", sesConfigurationSet, "SES configuration set the email worker sends with");
+    // The name, not a reference: LocalStack's CloudFormation skips dashboards, and an output referring to one would fail the deploy.
+    output("DashboardName", dashboard.name, "CloudWatch dashboard of the pipeline, from publish to outcome");
     output("OpsTopicArn", alarms.topic.topicArn, "Alarm notifications; subscribe the on-call team");
   }
 
@@ -252,13 +255,13 @@ export class NotifyStack extends Stack {
     return new Key(this, "DataKey", { enableKeyRotation: true, description: "Encrypts the notification stack's topic, queues, tables and stream" });
   }
 
-  private providerEnvironment(channel: Channel, props: NotifyStackProps, tables: DataTables, sesConfigurationSet: string): Record<string, string> {
+  private providerEnvironment(channel: Channel, props: NotifyStackProps, tables: DataTables, sesConfigurationSet: string | false): Record<string, string> {
     switch (channel) {
       case "email":
         return {
           PROVIDER: "aws",
           EMAIL_FROM_ADDRESS: props.emailFromAddress ?? DEFAULT_EMAIL_FROM_ADDRESS,
-          SES_CONFIGURATION_SET: sesConfigurationSet,
+          ...(sesConfigurationSet ? { SES_CONFIGURATION_SET: sesConfigurationSet } : {}),
         };
       case "sms":
         return {
@@ -274,14 +277,14 @@ export class NotifyStack extends Stack {
   }
 
   /** Each worker may call its own provider and nothing else. */
-  private grantProvider(channel: Channel, worker: NotifyFunction, tables: DataTables, props: NotifyStackProps, sesConfigurationSet: string): void {
+  private grantProvider(channel: Channel, worker: NotifyFunction, tables: DataTables, props: NotifyStackProps, sesConfigurationSet: string | false): void {
     const { region, account } = this;
     switch (channel) {
       case "email":
         worker.function.addToRolePolicy(
           new PolicyStatement({
             actions: ["ses:SendEmail"],
-            resources: sesSendingResources(this, props.emailFromAddress ?? DEFAULT_EMAIL_FROM_ADDRESS, sesConfigurationSet),
+            resources: sesSendingResources(this, props.emailFromAddress ?? DEFAULT_EMAIL_FROM_ADDRESS, sesConfigurationSet || undefined),
           }),
         );
         return;

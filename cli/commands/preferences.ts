@@ -1,23 +1,39 @@
-import type { SignedCall } from "../../client/signed-call.ts";
+import { userIdSchema } from "#shared/identifiers.ts";
+import { withDefaults } from "#shared/preferences.ts";
+import { patchPreferences } from "#shared/preferences-patch.ts";
+import { RequestError } from "#shared/request-error.ts";
+import { PreferencesStore } from "#shared/stores/preferences-store.ts";
 import type { Target } from "../target.ts";
 
-/** Preferences go through the HTTP API, so the CLI gets the same validation and named errors as any caller. */
+/**
+ * Preferences go through the HTTP API when the stack has one, so the CLI gets the same checks as
+ * any caller; without it (LocalStack's free plan) they go to the table through the same validation.
+ */
 async function answer(response: Response): Promise<unknown> {
   const body = await response.json().catch(() => ({}));
   if (!response.ok) throw new Error(`HTTP ${response.status}: ${JSON.stringify(body)}`);
   return body;
 }
 
-function apiOf(target: Target): SignedCall {
-  if (!target.api) throw new Error("this stack was deployed without the HTTP API (notify:httpApi=false), which preferences go through");
-  return target.api;
+function directly(target: Target, userId: string): PreferencesStore {
+  const parsed = userIdSchema.safeParse(userId);
+  if (!parsed.success) throw new Error(`userId ${parsed.error.issues[0]!.message}`);
+  return new PreferencesStore(target.documents, target.outputs.PreferencesTableName!);
+}
+
+function explained(error: unknown): never {
+  if (!(error instanceof RequestError)) throw error;
+  throw new Error(`${error.code}: ${error.message}${(error.issues ?? []).map((issue) => `\n  ${issue.path}: ${issue.message}`).join("")}`);
 }
 
 export async function getPreferences(target: Target, userId: string): Promise<unknown> {
-  return answer(await apiOf(target)("GET", `/v1/users/${encodeURIComponent(userId)}/preferences`));
+  if (target.api) return answer(await target.api("GET", `/v1/users/${encodeURIComponent(userId)}/preferences`));
+  return { userId, ...withDefaults(await directly(target, userId).get(userId)) };
 }
 
 /** Applies a JSON Merge Patch: keys left out stay, null removes one. */
 export async function setPreferences(target: Target, userId: string, patch: unknown): Promise<unknown> {
-  return answer(await apiOf(target)("PATCH", `/v1/users/${encodeURIComponent(userId)}/preferences`, patch));
+  if (target.api) return answer(await target.api("PATCH", `/v1/users/${encodeURIComponent(userId)}/preferences`, patch));
+  const patched = await patchPreferences(directly(target, userId), userId, patch, new Date().toISOString()).catch(explained);
+  return { userId, ...withDefaults(patched) };
 }

@@ -3,8 +3,8 @@ import { channelMessagesFor } from "#shared/channel-message.ts";
 import { notificationIdSchema, userIdSchema } from "#shared/identifiers.ts";
 import { acceptNotificationRequest, type AcceptedNotification } from "#shared/notification-request.ts";
 import { PublishIncompleteError, type NotificationPublisher } from "#shared/notification-publisher.ts";
-import { mergePatch } from "#shared/merge-patch.ts";
 import { preferencesSchema, withDefaults } from "#shared/preferences.ts";
+import { patchPreferences } from "#shared/preferences-patch.ts";
 import { RequestError } from "#shared/request-error.ts";
 import type { DeliveriesStore } from "#shared/stores/deliveries-store.ts";
 import type { PreferencesStore } from "#shared/stores/preferences-store.ts";
@@ -61,14 +61,10 @@ const putPreferences: Route = async (event, deps) => {
   return json(200, { userId, ...withDefaults(parsed.data) });
 };
 
-/** JSON Merge Patch over what the user stored: absent keys stay, null removes one. */
-const patchPreferences: Route = async (event, deps) => {
+const patchUserPreferences: Route = async (event, deps) => {
   const userId = pathParameter(event, "userId", userIdSchema);
-  const merged = mergePatch((await deps.preferences.get(userId)) ?? {}, jsonBody(event));
-  const parsed = preferencesSchema.safeParse(merged);
-  if (!parsed.success) throw new RequestError("invalid_request", "the patched preferences do not match the expected shape", toRequestIssues(parsed.error));
-  await deps.preferences.put(userId, parsed.data, new Date(deps.now()).toISOString());
-  return json(200, { userId, ...withDefaults(parsed.data) });
+  const patched = await patchPreferences(deps.preferences, userId, jsonBody(event), new Date(deps.now()).toISOString());
+  return json(200, { userId, ...withDefaults(patched) });
 };
 
 const getPreferences: Route = async (event, deps) => {
@@ -81,7 +77,7 @@ export const ROUTES: Record<string, Route> = {
   "POST /v1/notifications": publishNotification,
   "GET /v1/notifications/{id}": getNotification,
   "PUT /v1/users/{userId}/preferences": putPreferences,
-  "PATCH /v1/users/{userId}/preferences": patchPreferences,
+  "PATCH /v1/users/{userId}/preferences": patchUserPreferences,
   "GET /v1/users/{userId}/preferences": getPreferences,
   "GET /v1/users/{userId}/inbox": listInbox,
   "POST /v1/users/{userId}/inbox/{itemId}/read": readInboxItem,

@@ -31,6 +31,7 @@ const PERIOD = Duration.minutes(1);
  */
 export class OperationsDashboard extends Construct {
   readonly dashboard: Dashboard;
+  readonly name: string;
 
   constructor(scope: Construct, id: string, props: OperationsDashboardProps) {
     super(scope, id);
@@ -40,7 +41,8 @@ export class OperationsDashboard extends Construct {
     const perChannel = (metricName: string, statistic?: string): IMetric[] => channels.map((channel) => worker(channel, metricName, statistic));
     const graph = (title: string, left: IMetric[], width = 8) => new GraphWidget({ title, left, width, height: 6 });
 
-    this.dashboard = new Dashboard(this, "Dashboard", { dashboardName: `${Stack.of(this).stackName}-pipeline`, defaultInterval: Duration.hours(3) });
+    this.name = `${Stack.of(this).stackName}-pipeline`;
+    this.dashboard = new Dashboard(this, "Dashboard", { dashboardName: this.name, defaultInterval: Duration.hours(3) });
     this.dashboard.addWidgets(new TextWidget({ markdown: "# Notifications, from publish to outcome\nPublished → channel queues → workers → providers → delivery events", width: 24, height: 2 }));
     this.dashboard.addWidgets(
       graph("Published to the topic (messages)", [props.topic.metricNumberOfMessagesPublished({ period: PERIOD, statistic: "Sum" })]),

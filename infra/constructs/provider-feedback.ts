@@ -29,8 +29,6 @@ export class ProviderFeedback extends Construct {
   readonly queue: Queue;
   readonly deadLetterQueue: Queue;
   readonly processor: NotifyFunction;
-  /** The SES configuration set the email worker sends with, whose events come here. */
-  readonly configurationSet: ConfigurationSet;
 
   constructor(scope: Construct, id: string, props: ProviderFeedbackProps) {
     super(scope, id);
@@ -62,12 +60,6 @@ export class ProviderFeedback extends Construct {
     });
     this.topic.addSubscription(new SqsSubscription(this.queue));
 
-    this.configurationSet = new ConfigurationSet(this, "ConfigurationSet", {});
-    this.configurationSet.addEventDestination("ToFeedbackTopic", {
-      destination: EventDestination.snsTopic(this.topic),
-      events: [EmailSendingEvent.DELIVERY, EmailSendingEvent.BOUNCE, EmailSendingEvent.COMPLAINT, EmailSendingEvent.OPEN, EmailSendingEvent.CLICK],
-    });
-
     this.processor = new NotifyFunction(this, "Processor", {
       entry: "provider-feedback.ts",
       serviceName: "provider-feedback",
@@ -76,5 +68,15 @@ export class ProviderFeedback extends Construct {
     props.preferences.grant(this.processor.function, "dynamodb:UpdateItem");
     props.stream.grantWrite(this.processor.function);
     this.processor.function.addEventSource(new SqsEventSource(this.queue, { batchSize: 10, reportBatchItemFailures: true, maxConcurrency: 5 }));
+  }
+
+  /** An SES configuration set for the email worker to send with, whose events come here. */
+  createSesConfigurationSet(): ConfigurationSet {
+    const configurationSet = new ConfigurationSet(this, "ConfigurationSet", {});
+    configurationSet.addEventDestination("ToFeedbackTopic", {
+      destination: EventDestination.snsTopic(this.topic),
+      events: [EmailSendingEvent.DELIVERY, EmailSendingEvent.BOUNCE, EmailSendingEvent.COMPLAINT, EmailSendingEvent.OPEN, EmailSendingEvent.CLICK],
+    });
+    return configurationSet;
   }
 }

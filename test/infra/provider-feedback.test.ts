@@ -1,5 +1,7 @@
+import { Template } from "aws-cdk-lib/assertions";
 import { describe, expect, it } from "vitest";
-import { resourcesOfType, synthesizedTemplate } from "../helpers/synthesized-template.ts";
+import { createNotifyApp } from "#infra/notify-app.ts";
+import { resourcesOfType, synthesizedTemplate, type Resources } from "../helpers/synthesized-template.ts";
 
 const template = synthesizedTemplate();
 const configurationSetId = Object.keys(resourcesOfType(template, "AWS::SES::ConfigurationSet"))[0]!;
@@ -16,6 +18,19 @@ describe("provider feedback", () => {
   it("sends email with that configuration set", () => {
     const emailWorker = Object.entries(resourcesOfType(template, "AWS::Lambda::Function")).find(([id]) => id.startsWith("EmailWorker"))![1];
     expect(emailWorker.Properties.Environment.Variables.SES_CONFIGURATION_SET).toEqual({ Ref: configurationSetId });
+  });
+
+  it.each([
+    ["the team's own configuration set", "team-events", "team-events"],
+    ["no configuration set (notify:sesConfigurationSet=false)", "false", undefined],
+  ])("sends with %s and then creates none", (_, contextValue, expected) => {
+    const { stack } = createNotifyApp({ context: { "aws:cdk:bundling-stacks": [], "notify:sesConfigurationSet": contextValue } });
+    const configured = Template.fromStack(stack);
+    expect(Object.keys(resourcesOfType(configured, "AWS::SES::ConfigurationSet"))).toEqual([]);
+    const emailWorker = Object.entries(configured.findResources("AWS::Lambda::Function") as Resources).find(([id]) => id.startsWith("EmailWorker"))![1];
+    expect(emailWorker.Properties.Environment.Variables.SES_CONFIGURATION_SET).toEqual(expected);
+    const sesGrant = JSON.stringify(Object.values(configured.findResources("AWS::IAM::Policy")).filter((policy) => JSON.stringify(policy).includes("ses:SendEmail")));
+    expect(sesGrant.includes("configuration-set/")).toBe(expected !== undefined);
   });
 
   it("lets only SES and End User Messaging from this account publish feedback, with a key they may use", () => {

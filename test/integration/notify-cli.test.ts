@@ -88,18 +88,29 @@ describe("the notify CLI on the local cloud", () => {
     expect(events[0]).toMatchObject({ version: 2, notificationId, userId, type: "order.shipped", eventId: expect.stringMatching(/^[0-9a-f]{32}$/) });
   });
 
-  it("publishes on the topic when the stack has no HTTP API, as on LocalStack's free plan", async () => {
+  it("publishes on the topic and keeps preferences in the table when the stack has no HTTP API, as on LocalStack's free plan", async () => {
     const { ApiUrl: _apiUrl, ApiId: _apiId, ...outputs } = inject("localCloudOutputs");
     const withoutApi = join(mkdtempSync(join(tmpdir(), "notify-cli-")), "local.json");
     writeFileSync(withoutApi, JSON.stringify({ apiUrl: inject("apiUrl"), region: "us-east-1", endpoints: inject("localCloudEndpoints"), outputs }));
     const userId = uniqueId("cli-topic");
-    await json("prefs", "set", userId, JSON.stringify(reachableUser));
+    const withoutApiJson = async (...args: string[]) => {
+      const result = await notify("--local-config", withoutApi, "--json", ...args);
+      expect(result.code, result.err).toBe(0);
+      return JSON.parse(result.out);
+    };
+    // Preferences go straight to the table, through the API's validation.
+    await withoutApiJson("prefs", "set", userId, JSON.stringify(reachableUser));
+    expect((await withoutApiJson("prefs", "set", userId, '{"channels":{"email":false}}')).channels).toMatchObject({ email: false, sms: true });
+    expect(await withoutApiJson("prefs", "get", userId)).toMatchObject({ userId, phone: reachableUser.phone, channels: { email: false } });
+    const rejected = await notify("--local-config", withoutApi, "prefs", "set", userId, '{"phone":"12345","channels":{"fax":true}}');
+    expect(rejected).toMatchObject({ code: 1, err: expect.stringContaining("invalid_request") });
+    expect(rejected.err).toMatch(/phone: /);
+    expect((await withoutApiJson("prefs", "get", userId)).phone).toBe(reachableUser.phone);
     const notificationId = uniqueId("cli-topic");
 
     const published = await notify("--local-config", withoutApi, "--json", "publish", "--type", "order.shipped", "--user", userId, "--channel", "sms", "--data", '{"orderId":"T-2"}', "--id", notificationId);
     expect(published.code, published.err).toBe(0);
     await eventually("the sms sent", () => deliveries(notificationId), (rows) => rows[0]?.status === "sent");
-    expect(await notify("--local-config", withoutApi, "prefs", "get", userId)).toMatchObject({ code: 1, err: expect.stringContaining("deployed without the HTTP API") });
   });
 
   it("names what is wrong with bad arguments and exits non-zero", async () => {
