@@ -9,6 +9,7 @@ import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { AwsCredentialIdentity } from "@smithy/types";
 import { NotifyClient } from "../client/index.ts";
 import { signedCall, type SignedCall } from "../client/signed-call.ts";
+import { localCloudProbe, type LocalCloudProbe } from "./local-cloud-probe.ts";
 
 export type TargetKind = "local" | "localstack" | "aws";
 
@@ -33,8 +34,10 @@ export interface Target {
   sns: SNSClient;
   documents: DynamoDBDocumentClient;
   kinesis: KinesisClient;
-  /** Only a deployed stack has alarms and CloudWatch metrics. */
+  /** Only a deployed stack (AWS, LocalStack) has alarms and CloudWatch metrics. */
   cloudwatch?: CloudWatchClient;
+  /** Only on the local cloud. */
+  localCloud?: LocalCloudProbe;
   /** Absent when the stack was deployed without the HTTP API (notify:httpApi=false). */
   api?: SignedCall;
   /** Publishes through the HTTP API, or on the topic when the stack has none. */
@@ -47,6 +50,7 @@ interface Connection {
   endpoint: (service: string) => string | undefined;
   credentials?: AwsCredentialIdentity;
   withCloudWatch: boolean;
+  localCloud?: LocalCloudProbe;
 }
 
 function connect(kind: TargetKind, stackName: string, outputs: Record<string, string>, connection: Connection): Target {
@@ -64,6 +68,7 @@ function connect(kind: TargetKind, stackName: string, outputs: Record<string, st
     documents: DynamoDBDocumentClient.from(new DynamoDBClient(config("dynamodb"))),
     kinesis: new KinesisClient(config("kinesis")),
     ...(connection.withCloudWatch ? { cloudwatch: new CloudWatchClient(config("cloudwatch")) } : {}),
+    ...(connection.localCloud ? { localCloud: connection.localCloud } : {}),
     ...(outputs.ApiUrl ? { api: signedCall(outputs.ApiUrl, apiOptions) } : {}),
     publisher: outputs.ApiUrl ? NotifyClient.forHttpApi(outputs.ApiUrl, apiOptions) : NotifyClient.forTopic(outputs.NotificationsTopicArn!, sns),
   };
@@ -85,6 +90,7 @@ export async function resolveTarget(options: TargetOptions): Promise<Target> {
       endpoint: (service) => local.endpoints[service],
       credentials: { accessKeyId: "local", secretAccessKey: "local" },
       withCloudWatch: false,
+      localCloud: localCloudProbe(local.apiUrl, local.endpoints.sqs),
     });
   }
   if (options.target === "localstack") {

@@ -33,25 +33,32 @@ function describe(body: string): Pick<DeadLetter, "notificationId" | "userId" | 
   return { body: body.slice(0, 200) };
 }
 
+function deadLetter(messageId: string, sentTimestamp: number | undefined, receives: number, body: string): DeadLetter {
+  return { messageId, ...(sentTimestamp ? { sentAt: new Date(sentTimestamp).toISOString() } : {}), receives, ...describe(body) };
+}
+
 /**
- * Up to `limit` messages in the channel's DLQs, left where they are: each is received with a zero
- * visibility timeout, so it is visible again at once (its receive count still goes up by one).
+ * Up to `limit` messages in the channel's DLQs, left where they are. The local cloud shows them
+ * untouched; on SQS each is received with a zero visibility timeout, so it is visible again at once
+ * but its receive count goes up by one.
  */
 export async function listDeadLetters(target: Target, channel: string, limit: number): Promise<DeadLetter[]> {
   const seen = new Map<string, DeadLetter>();
   for (const { deadLetterQueueUrl } of lanesOf(target, channel)) {
+    if (target.localCloud) {
+      const messages = (await target.localCloud.inspectQueue(deadLetterQueueUrl.slice(deadLetterQueueUrl.lastIndexOf("/") + 1))) ?? [];
+      for (const message of messages.slice(0, limit - seen.size)) {
+        seen.set(message.messageId, deadLetter(message.messageId, message.sentTimestamp, message.approximateReceiveCount, message.body));
+      }
+      continue;
+    }
     for (let empty = 0; seen.size < limit && empty < 2; ) {
       const { Messages = [] } = await target.sqs.send(new ReceiveMessageCommand({ QueueUrl: deadLetterQueueUrl, MaxNumberOfMessages: 10, VisibilityTimeout: 0, MessageSystemAttributeNames: ["All"], WaitTimeSeconds: 0 }));
       const fresh = Messages.filter((message) => !seen.has(message.MessageId!));
       empty = fresh.length === 0 ? empty + 1 : 0;
       for (const message of fresh.slice(0, limit - seen.size)) {
         const attributes = message.Attributes ?? {};
-        seen.set(message.MessageId!, {
-          messageId: message.MessageId!,
-          ...(attributes.SentTimestamp ? { sentAt: new Date(Number(attributes.SentTimestamp)).toISOString() } : {}),
-          receives: Number(attributes.ApproximateReceiveCount ?? 0),
-          ...describe(message.Body ?? ""),
-        });
+        seen.set(message.MessageId!, deadLetter(message.MessageId!, attributes.SentTimestamp ? Number(attributes.SentTimestamp) : undefined, Number(attributes.ApproximateReceiveCount ?? 0), message.Body ?? ""));
       }
     }
   }

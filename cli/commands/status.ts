@@ -8,7 +8,7 @@ export interface QueueStatus {
   visible: number;
   inFlight: number;
   delayed: number;
-  /** From CloudWatch; only a deployed stack reports it. */
+  /** From the queue itself on the local cloud, from CloudWatch (the last five minutes' maximum) elsewhere. */
   oldestAgeSeconds?: number;
 }
 
@@ -34,15 +34,22 @@ async function queueStatus(target: Target, url: string): Promise<QueueStatus> {
   };
 }
 
-/** The last five minutes' maximum of each metric, by query id; CloudWatch keeps no queue ages locally. */
-async function recentMaxima(target: Target, queries: MetricDataQuery[]): Promise<Map<string, number>> {
+/** Seconds since the oldest message still in the queue was sent, as SQS's ApproximateAgeOfOldestMessage counts it. */
+async function inspectedOldestAge(target: Target, queue: QueueStatus, now: number): Promise<void> {
+  const messages = await target.localCloud!.inspectQueue(queue.name);
+  if (!messages?.length) return;
+  queue.oldestAgeSeconds = Math.max(0, Math.floor((now - Math.min(...messages.map((message) => message.sentTimestamp))) / 1000));
+}
+
+/** The last five minutes' maximum of each metric, by query id. */
+async function recentMaxima(target: Target, queries: MetricDataQuery[], now: number): Promise<Map<string, number>> {
   if (!target.cloudwatch || queries.length === 0) return new Map();
-  const end = new Date();
+  const end = new Date(now);
   const { MetricDataResults = [] } = await target.cloudwatch.send(new GetMetricDataCommand({ StartTime: new Date(end.getTime() - 5 * 60_000), EndTime: end, MetricDataQueries: queries }));
   return new Map(MetricDataResults.filter((result) => result.Values?.length).map((result) => [result.Id!, Math.max(...result.Values!)]));
 }
 
-/** Every queue's depth and oldest age, every DLQ's depth, the stream's lag and, on AWS, the alarms. */
+/** Every queue's and DLQ's depth and oldest age, the stream's lag and, where CloudWatch runs, the alarms. */
 export async function stackStatus(target: Target): Promise<StackStatus> {
   const urls = Object.entries(target.outputs).filter(([key]) => key.endsWith("QueueUrl"));
   const isDeadLetter = ([key]: [string, string]) => key.endsWith("DeadLetterQueueUrl") || key === "DeliveryEventsFailureQueueUrl";
@@ -53,17 +60,21 @@ export async function stackStatus(target: Target): Promise<StackStatus> {
   const streamName = target.outputs.DeliveryEventsStreamName!;
   const { StreamDescriptionSummary: summary } = await target.kinesis.send(new DescribeStreamSummaryCommand({ StreamName: streamName }));
 
+  const now = Date.now();
+  const everyQueue = [...queues, ...deadLetterQueues];
+  if (target.localCloud) await Promise.all(everyQueue.map((queue) => inspectedOldestAge(target, queue, now)));
   const queries: MetricDataQuery[] = [
-    ...queues.map((queue, index) => ({ Id: `q${index}`, MetricStat: { Metric: { Namespace: "AWS/SQS", MetricName: "ApproximateAgeOfOldestMessage", Dimensions: [{ Name: "QueueName", Value: queue.name }] }, Period: 60, Stat: "Maximum" } })),
+    ...everyQueue.map((queue, index) => ({ Id: `q${index}`, MetricStat: { Metric: { Namespace: "AWS/SQS", MetricName: "ApproximateAgeOfOldestMessage", Dimensions: [{ Name: "QueueName", Value: queue.name }] }, Period: 60, Stat: "Maximum" } })),
     { Id: "lag", MetricStat: { Metric: { Namespace: "AWS/Kinesis", MetricName: "GetRecords.IteratorAgeMilliseconds", Dimensions: [{ Name: "StreamName", Value: streamName }] }, Period: 60, Stat: "Maximum" } },
   ];
-  const maxima = target.kind === "aws" ? await recentMaxima(target, queries) : new Map<string, number>();
-  queues.forEach((queue, index) => {
+  const maxima = await recentMaxima(target, queries, now);
+  const iteratorAgeMillis = target.localCloud ? await target.localCloud.streamIteratorAgeMillis(streamName) : maxima.get("lag");
+  everyQueue.forEach((queue, index) => {
     if (maxima.has(`q${index}`)) queue.oldestAgeSeconds = maxima.get(`q${index}`);
   });
 
   let alarms: StackStatus["alarms"];
-  if (target.kind === "aws" && target.cloudwatch) {
+  if (target.cloudwatch) {
     const { MetricAlarms = [] } = await target.cloudwatch.send(new DescribeAlarmsCommand({ AlarmNamePrefix: `${target.stackName}-` }));
     alarms = MetricAlarms.map((alarm) => ({ name: alarm.AlarmName!, state: alarm.StateValue! }));
   }
@@ -71,7 +82,7 @@ export async function stackStatus(target: Target): Promise<StackStatus> {
     target: target.kind,
     queues,
     deadLetterQueues,
-    stream: { name: streamName, status: summary?.StreamStatus ?? "unknown", shards: summary?.OpenShardCount ?? 0, ...(maxima.has("lag") ? { iteratorAgeMillis: maxima.get("lag") } : {}) },
+    stream: { name: streamName, status: summary?.StreamStatus ?? "unknown", shards: summary?.OpenShardCount ?? 0, ...(iteratorAgeMillis === undefined ? {} : { iteratorAgeMillis }) },
     ...(alarms ? { alarms } : {}),
   };
 }

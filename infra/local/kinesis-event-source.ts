@@ -28,6 +28,8 @@ interface ShardState {
   shardId: string;
   caughtUp: boolean;
   processing: boolean;
+  /** Arrival time of the newest record handed to the function; undefined once caught up. */
+  newestArrival?: number;
 }
 
 /**
@@ -68,6 +70,18 @@ export class KinesisEventSource {
     return this.shards.every((shard) => shard.caughtUp && !shard.processing);
   }
 
+  get streamName(): string {
+    return this.options.streamName;
+  }
+
+  /**
+   * Lambda's IteratorAge: how old the newest record of the batch in hand is, across shards; 0 when
+   * every shard is caught up.
+   */
+  iteratorAgeMillis(now = Date.now()): number {
+    return Math.max(0, ...this.shards.map((shard) => (shard.newestArrival === undefined ? 0 : now - shard.newestArrival)));
+  }
+
   private async read(shard: ShardState): Promise<void> {
     const { kinesis, streamName } = this.options;
     const signal = this.abort.signal;
@@ -78,11 +92,13 @@ export class KinesisEventSource {
       const records = page.Records ?? [];
       if (records.length === 0) {
         shard.caughtUp = (page.MillisBehindLatest ?? 0) === 0;
+        if (shard.caughtUp) shard.newestArrival = undefined;
         await sleep(this.options.pollIntervalMillis ?? 200, undefined, { signal });
         continue;
       }
       shard.caughtUp = false;
       shard.processing = true;
+      shard.newestArrival = records.at(-1)!.ApproximateArrivalTimestamp?.getTime();
       try {
         await this.deliver(shard.shardId, records);
       } finally {

@@ -150,7 +150,8 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     if (!feedbackTopicArn) throw new Error("the stack is not deployed yet");
     await clients.sns.send(new PublishCommand({ TopicArn: feedbackTopicArn, Message: message }));
   };
-  const gateway = new HttpGateway(localRoutes({ sink, outbox: () => outbox, clock, faults, crashWorker, settled, publishFeedback }));
+  const streamIteratorAges = () => kinesisSources.map((source) => ({ streamName: source.streamName, iteratorAgeMillis: source.iteratorAgeMillis() }));
+  const gateway = new HttpGateway(localRoutes({ sink, outbox: () => outbox, clock, faults, crashWorker, settled, publishFeedback, streamIteratorAges }));
   try {
     await gateway.listen(options.port ?? 4000);
     const { template, stackName } = synthesize(join(stateDir, "cdk.out"), options.context ?? {});

@@ -17,6 +17,8 @@ export interface LocalRoutesDependencies {
   settled(timeoutMillis: number): Promise<void>;
   /** Publishes a provider's notification to the stack's feedback topic, as SES or End User Messaging would. */
   publishFeedback(message: string): Promise<void>;
+  /** Each Kinesis event source's iterator age, which CloudWatch would report on AWS. */
+  streamIteratorAges(): Array<{ streamName: string; iteratorAgeMillis: number }>;
 }
 
 async function readJson(request: IncomingMessage): Promise<unknown> {
@@ -109,6 +111,9 @@ export function localRoutes(deps: LocalRoutesDependencies): ExtraHandler {
         }
       }
       return json(response, 200, { now: new Date(deps.clock.now()).toISOString(), offsetMillis: deps.clock.offsetMillis });
+    }
+    if (url.pathname === "/_local/stream-readers" && request.method === "GET") {
+      return json(response, 200, deps.streamIteratorAges());
     }
     if (url.pathname === "/_local/settled" && request.method === "GET") {
       try {

@@ -6,11 +6,16 @@ import type { AcceptedNotification } from "#shared/notification-request.ts";
 
 /** The row that says a notification was accepted; it sorts apart from the per-delivery rows. */
 const HEADER_KEY = "#notification";
-/** History items sort after every row ('~' follows every character a user id may hold), by user, channel, then time. */
+/** History items sort after every row ('~' follows every character a user id may hold); one per eventId. */
 const HISTORY_PREFIX = "~event#";
 
 function historyItem(event: DeliveryEvent): Record<string, unknown> {
-  return { notificationId: event.notificationId, deliveryKey: `${HISTORY_PREFIX}${event.userId}#${event.channel}#${event.at}#${event.eventId}`, event };
+  return { notificationId: event.notificationId, deliveryKey: `${HISTORY_PREFIX}${event.userId}#${event.channel}#${event.eventId}`, event };
+}
+
+/** By user, channel, then time; eventId breaks ties so the order never depends on arrival. */
+function chronologically(a: DeliveryEvent, b: DeliveryEvent): number {
+  return a.userId.localeCompare(b.userId) || a.channel.localeCompare(b.channel) || a.at.localeCompare(b.at) || a.eventId.localeCompare(b.eventId);
 }
 
 export interface DeliveryView {
@@ -65,7 +70,7 @@ export class DeliveriesStore {
    */
   async apply(event: DeliveryEvent): Promise<"applied" | "stale"> {
     const key = { notificationId: event.notificationId, deliveryKey: `${event.userId}#${event.channel}` };
-    await this.client.send(new PutCommand({ TableName: this.tableName, Item: historyItem(event) }));
+    await this.recordInHistory(event);
     const attemptOutcome = isAttemptOutcome(event.status);
     // The status goes first, so no reader ever sees a row without one; an attempt outcome also
     // starts the attempts count if the row is new.
@@ -91,6 +96,26 @@ export class DeliveriesStore {
     return applied;
   }
 
+  /**
+   * One history item per eventId, holding its earliest occurrence: a worker that finds a delivery
+   * already done sends its event again later, with the same eventId, in case the first never left.
+   */
+  private async recordInHistory(event: DeliveryEvent): Promise<void> {
+    try {
+      await this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: historyItem(event),
+          ConditionExpression: "attribute_not_exists(deliveryKey) OR #event.#at > :at",
+          ExpressionAttributeNames: { "#event": "event", "#at": "at" },
+          ExpressionAttributeValues: { ":at": event.at },
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+  }
+
   private async conditionally(update: Omit<UpdateCommandInput, "TableName">): Promise<"applied" | "stale"> {
     try {
       await this.client.send(new UpdateCommand({ TableName: this.tableName, ...update }));
@@ -109,7 +134,7 @@ export class DeliveriesStore {
   /** Every event of a notification, per user and channel in the order they happened. */
   async timeline(notificationId: string): Promise<DeliveryEvent[]> {
     const items = await this.queryAll(notificationId, "begins_with(deliveryKey, :prefix)");
-    return items.map((item) => item.event as DeliveryEvent);
+    return items.map((item) => item.event as DeliveryEvent).sort(chronologically);
   }
 
   async get(notificationId: string): Promise<NotificationView | undefined> {

@@ -55,6 +55,14 @@ describe("the deliveries table, as the events function writes it", () => {
     expect(tables[2]).toEqual(tables[0]);
   });
 
+  it("keeps one history item per eventId, its earliest, when a worker sends a finished delivery's event again", async () => {
+    const notificationId = uniqueId("n");
+    const [first] = eventsOf(notificationId, "ada", [["sent", 1]]);
+    const again = { ...first!, at: new Date(Date.UTC(2026, 10, 23, 10, 0, 4)).toISOString() };
+    for (const event of [again, first!, again]) await deliveries.apply(event);
+    expect(await deliveries.timeline(notificationId)).toEqual([first]);
+  });
+
   it("gives the history of each user and channel in the order it happened", async () => {
     const notificationId = uniqueId("n");
     const events = [...eventsOf(notificationId, "bob", [["sent", 3], ["opened", 7]]), ...eventsOf(notificationId, "ada", [["failed", 2]])];
