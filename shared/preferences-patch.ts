@@ -4,13 +4,20 @@ import { RequestError } from "./request-error.ts";
 import type { PreferencesStore } from "./stores/preferences-store.ts";
 import { toRequestIssues } from "./zod-issues.ts";
 
+/** Writes that may land between one read and its write before the patch gives up. */
+const MAX_ATTEMPTS = 5;
+
 /**
  * Applies a JSON Merge Patch over what the user stored (absent keys stay, null removes one) and
- * stores the result only if it is still valid preferences; otherwise throws naming the fields.
+ * stores the result only if it is still valid preferences; otherwise throws naming the fields. A
+ * write that lands in between (a bounce switching a channel off) makes it merge again over that.
  */
 export async function patchPreferences(store: PreferencesStore, userId: string, patch: unknown, updatedAt: string): Promise<Preferences> {
-  const parsed = preferencesSchema.safeParse(mergePatch((await store.get(userId)) ?? {}, patch));
-  if (!parsed.success) throw new RequestError("invalid_request", "the patched preferences do not match the expected shape", toRequestIssues(parsed.error));
-  await store.put(userId, parsed.data, updatedAt);
-  return parsed.data;
+  for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+    const stored = await store.getForUpdate(userId);
+    const parsed = preferencesSchema.safeParse(mergePatch(stored.preferences ?? {}, patch));
+    if (!parsed.success) throw new RequestError("invalid_request", "the patched preferences do not match the expected shape", toRequestIssues(parsed.error));
+    if (await store.putIfUnchanged(userId, parsed.data, updatedAt, stored.revision)) return parsed.data;
+  }
+  throw new Error(`the preferences of ${userId} changed ${MAX_ATTEMPTS} times while being patched; try again`);
 }

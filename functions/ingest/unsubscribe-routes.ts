@@ -1,6 +1,5 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
-import { mergePatch } from "#shared/merge-patch.ts";
-import { preferencesSchema } from "#shared/preferences.ts";
+import { patchPreferences } from "#shared/preferences-patch.ts";
 import { RequestError } from "#shared/request-error.ts";
 import type { PreferencesStore } from "#shared/stores/preferences-store.ts";
 import { InvalidUnsubscribeToken, readUnsubscribeToken, unsubscribeKey, type UnsubscribeClaim } from "#shared/unsubscribe-token.ts";
@@ -33,8 +32,7 @@ export async function unsubscribe(event: APIGatewayProxyEventV2, deps: Unsubscri
   if (category === "marketing") {
     await deps.preferences.unsubscribe(userId, updatedAt);
   } else {
-    const merged = preferencesSchema.parse(mergePatch((await deps.preferences.get(userId)) ?? {}, { categories: { [category]: false } }));
-    await deps.preferences.put(userId, merged, updatedAt);
+    await patchPreferences(deps.preferences, userId, { categories: { [category]: false } }, updatedAt);
   }
   return json(200, { unsubscribed: true, category });
 }

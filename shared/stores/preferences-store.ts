@@ -1,6 +1,15 @@
+import { randomUUID } from "node:crypto";
+import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { Preferences } from "#shared/preferences.ts";
 import type { ChannelSuppression } from "#shared/provider-feedback.ts";
+
+/** What a user stored and the revision it was read at; every write sets a new revision. */
+export interface StoredPreferences {
+  preferences: Preferences | undefined;
+  /** Undefined for a user nobody has configured (or stored before revisions existed). */
+  revision: string | undefined;
+}
 
 export class PreferencesStore {
   private readonly client: DynamoDBDocumentClient;
@@ -13,10 +22,40 @@ export class PreferencesStore {
 
   /** What the user stored, or undefined for a user nobody has configured. */
   async get(userId: string): Promise<Preferences | undefined> {
-    const result = await this.client.send(new GetCommand({ TableName: this.tableName, Key: { userId } }));
-    if (!result.Item) return undefined;
-    const { userId: _key, updatedAt: _updatedAt, ...preferences } = result.Item;
-    return preferences as Preferences;
+    return (await this.read(userId, false)).preferences;
+  }
+
+  /** For a read-modify-write: strongly consistent, with the revision `putIfUnchanged` checks. */
+  async getForUpdate(userId: string): Promise<StoredPreferences> {
+    return this.read(userId, true);
+  }
+
+  private async read(userId: string, consistent: boolean): Promise<StoredPreferences> {
+    const result = await this.client.send(new GetCommand({ TableName: this.tableName, Key: { userId }, ConsistentRead: consistent }));
+    if (!result.Item) return { preferences: undefined, revision: undefined };
+    const { userId: _key, updatedAt: _updatedAt, revision, ...preferences } = result.Item;
+    return { preferences: preferences as Preferences, revision: revision as string | undefined };
+  }
+
+  /**
+   * Stores the preferences only if nothing wrote them since `revision` was read, so a concurrent
+   * change (a bounce switching email off, an unsubscribe) is never overwritten. False when one was.
+   */
+  async putIfUnchanged(userId: string, preferences: Preferences, updatedAt: string, revision: string | undefined): Promise<boolean> {
+    try {
+      await this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { ...preferences, userId, updatedAt, revision: randomUUID() },
+          ConditionExpression: revision === undefined ? "attribute_not_exists(revision)" : "revision = :revision",
+          ...(revision === undefined ? {} : { ExpressionAttributeValues: { ":revision": revision } }),
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
   }
 
   /** The global marketing opt-out, set in place so nothing else the user stored is touched. */
@@ -25,8 +64,8 @@ export class PreferencesStore {
       new UpdateCommand({
         TableName: this.tableName,
         Key: { userId },
-        UpdateExpression: "SET unsubscribed = :true, updatedAt = :updatedAt",
-        ExpressionAttributeValues: { ":true": true, ":updatedAt": updatedAt },
+        UpdateExpression: "SET unsubscribed = :true, updatedAt = :updatedAt, revision = :revision",
+        ExpressionAttributeValues: { ":true": true, ":updatedAt": updatedAt, ":revision": randomUUID() },
       }),
     );
   }
@@ -50,14 +89,15 @@ export class PreferencesStore {
       new UpdateCommand({
         TableName: this.tableName,
         Key: { userId },
-        UpdateExpression: "SET channels.#channel = :off, channelSuppressions.#channel = :why, updatedAt = :at",
+        UpdateExpression: "SET channels.#channel = :off, channelSuppressions.#channel = :why, updatedAt = :at, revision = :revision",
         ExpressionAttributeNames: { "#channel": channel },
-        ExpressionAttributeValues: { ":off": false, ":why": { reason, at }, ":at": at },
+        ExpressionAttributeValues: { ":off": false, ":why": { reason, at }, ":at": at, ":revision": randomUUID() },
       }),
     );
   }
 
+  /** Replaces everything the user stored (PUT semantics): what was there before does not matter. */
   async put(userId: string, preferences: Preferences, updatedAt: string): Promise<void> {
-    await this.client.send(new PutCommand({ TableName: this.tableName, Item: { ...preferences, userId, updatedAt } }));
+    await this.client.send(new PutCommand({ TableName: this.tableName, Item: { ...preferences, userId, updatedAt, revision: randomUUID() } }));
   }
 }

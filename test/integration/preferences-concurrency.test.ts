@@ -1,0 +1,45 @@
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { describe, expect, inject, it } from "vitest";
+import { patchPreferences } from "#shared/preferences-patch.ts";
+import { PreferencesStore, type StoredPreferences } from "#shared/stores/preferences-store.ts";
+import { reachableUser, uniqueId } from "../helpers/local-api.ts";
+
+const documents = DynamoDBDocumentClient.from(
+  new DynamoDBClient({ region: "us-east-1", endpoint: inject("localCloudEndpoints").dynamodb, credentials: { accessKeyId: "local", secretAccessKey: "local" } }),
+);
+const tableName = inject("localCloudOutputs").PreferencesTableName!;
+
+/** A store where a hard bounce switches email off right after the patch has read the preferences. */
+class BounceAfterRead extends PreferencesStore {
+  bounces = 1;
+
+  override async getForUpdate(userId: string): Promise<StoredPreferences> {
+    const stored = await super.getForUpdate(userId);
+    if (this.bounces-- > 0) await this.suppressChannel({ userId, channel: "email", reason: "hard_bounce", at: "2026-11-23T10:00:00.000Z" });
+    return stored;
+  }
+}
+
+describe("patching preferences while provider feedback writes them", () => {
+  it("never overwrites a channel switched off between the patch's read and its write", async () => {
+    const userId = uniqueId("race");
+    const store = new BounceAfterRead(documents, tableName);
+    store.bounces = 0;
+    await patchPreferences(store, userId, reachableUser, "2026-11-23T09:00:00.000Z");
+
+    store.bounces = 1;
+    const patched = await patchPreferences(store, userId, { locale: "de" }, "2026-11-23T10:00:01.000Z");
+
+    expect(patched).toMatchObject({ locale: "de", email: reachableUser.email, channels: { email: false }, channelSuppressions: { email: { reason: "hard_bounce" } } });
+    expect(await store.get(userId)).toEqual(patched);
+  });
+
+  it("gives up with an error, writing nothing, when the preferences keep changing", async () => {
+    const userId = uniqueId("race");
+    const store = new BounceAfterRead(documents, tableName);
+    store.bounces = 100;
+    await expect(patchPreferences(store, userId, { locale: "de" }, "2026-11-23T10:00:01.000Z")).rejects.toThrow(/changed 5 times/);
+    expect(await store.get(userId)).not.toHaveProperty("locale");
+  });
+});
