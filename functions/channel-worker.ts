@@ -17,6 +17,7 @@ import { RecordRetry } from "#shared/record-retry.ts";
 import { DedupClaims } from "#shared/stores/dedup-claims.ts";
 import { DeferredItems } from "#shared/stores/deferred-items.ts";
 import { PreferencesStore } from "#shared/stores/preferences-store.ts";
+import { SentMessages } from "#shared/stores/sent-messages.ts";
 import { UnsubscribeLinks } from "#shared/unsubscribe-links.ts";
 import { WORKER_METRICS } from "#shared/worker-metrics.ts";
 import { documents, kinesis, sns } from "./commons/clients.ts";
@@ -51,6 +52,8 @@ const dependencies = {
   deferred: new DeferredItems(documents, requiredEnv("DEFERRED_TABLE_NAME")),
   followUps: new NotificationPublisher(sns, requiredEnv("NOTIFICATIONS_TOPIC_ARN"), (millis) => sleep(millis)),
   provider: providerFromEnv(channel, process.env, documents, now),
+  // Push receipts (SNS delivery status logs) name only the SNS message id.
+  sentMessages: channel === "push" ? new SentMessages(documents, { tableName: requiredEnv("DEDUP_TABLE_NAME"), retentionSeconds: Number(requiredEnv("DEDUP_RETENTION_SECONDS")), now }) : undefined,
   events,
   now,
   newToken: randomUUID,

@@ -33,6 +33,7 @@ export function createNotifyApp(options: NotifyAppOptions = {}): { app: App; sta
     retryBaseSeconds: number("retryBaseSeconds"),
     retryMaxSeconds: number("retryMaxSeconds"),
     providerTimeoutMillis: number("providerTimeoutMillis"),
+    pushDeliveryStatusLogGroups: context("pushDeliveryStatusLogGroups") ? String(context("pushDeliveryStatusLogGroups")).split(",").filter(Boolean) : undefined,
     publisherArns: context("publisherArns") ? String(context("publisherArns")).split(",").filter(Boolean) : undefined,
     retainUserData: context("retainUserData") === undefined ? undefined : String(context("retainUserData")) !== "false",
     customerManagedKey: String(context("customerManagedKey") ?? "false") === "true",

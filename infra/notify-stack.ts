@@ -32,6 +32,12 @@ export interface NotifyStackProps extends StackProps {
   readonly sesConfigurationSet?: string | false;
   /** Which AWS service sends SMS: End User Messaging SMS, or SNS direct publish. @default "end-user-messaging" */
   readonly smsService?: "end-user-messaging" | "sns";
+  /**
+   * Delivery status log groups of the SNS platform applications the push endpoints belong to
+   * (`sns/<region>/<account>/app/<platform>/<name>` and its `/Failure` twin). Each gets a
+   * subscription that turns push receipts into delivery events; the groups must exist. @default none
+   */
+  readonly pushDeliveryStatusLogGroups?: readonly string[];
   /** End User Messaging phone number, sender id or pool (or the SNS sender id). @default the service picks */
   readonly smsOriginationIdentity?: string;
   /** Receives before a channel message is dead-lettered. @default 5 */
@@ -194,12 +200,16 @@ export class NotifyStack extends Stack {
     alarms.iteratorAge("DeliveryEventsIteratorAge", events.stream);
     alarms.deadLetterQueue("DeliveryEventsFailures", events.failureQueue);
     alarms.functionErrors("ProviderFeedbackErrors", feedback.processor.function);
+    const pushReceipts = props.pushDeliveryStatusLogGroups?.length
+      ? feedback.readPushReceipts({ logGroupNames: props.pushDeliveryStatusLogGroups, dedup: tables.dedup, dedupRetention: DEDUP_RETENTION })
+      : undefined;
+    if (pushReceipts) alarms.functionErrors("PushReceiptsErrors", pushReceipts.function);
     alarms.deadLetterQueue("ProviderFeedbackDeadLetters", feedback.deadLetterQueue);
     alarms.queueAge("ProviderFeedbackQueueAge", feedback.queue);
     const dashboard = new OperationsDashboard(this, "Operations", {
       topic: topic.topic,
       lanes: dashboardLanes,
-      functions: [...(edge ? [edge.ingest.function] : []), ...functions, events.processor.function, feedback.processor.function, deferredDelivery.sweeper.function],
+      functions: [...(edge ? [edge.ingest.function] : []), ...functions, events.processor.function, feedback.processor.function, ...(pushReceipts ? [pushReceipts.function] : []), deferredDelivery.sweeper.function],
       stream: events.stream,
       alarms: alarms.alarms,
     });

@@ -10,6 +10,7 @@ import { TransientProviderError, type ChannelProvider } from "./providers/provid
 import type { DedupClaims } from "./stores/dedup-claims.ts";
 import type { DeferredItems } from "./stores/deferred-items.ts";
 import type { PreferencesStore } from "./stores/preferences-store.ts";
+import type { SentMessages } from "./stores/sent-messages.ts";
 import { findTemplate } from "./templates/registry.ts";
 import { renderContent } from "./templates/render.ts";
 import type { UnsubscribeLinks } from "./unsubscribe-links.ts";
@@ -24,6 +25,8 @@ export interface DeliverDependencies {
   /** Needed by the email channel, whose marketing messages carry a one-click unsubscribe link. */
   unsubscribeLinks?: Pick<UnsubscribeLinks, "linkFor">;
   provider: ChannelProvider;
+  /** For providers whose receipts name only their own message id (SNS mobile push). */
+  sentMessages?: Pick<SentMessages, "record">;
   events: Pick<DeliveryEventPublisher, "publish">;
   now: () => number;
   newToken: () => string;
@@ -63,9 +66,13 @@ export async function deliver(message: ChannelMessage, { attempt, messageId }: R
   const key = { notificationId: message.notificationId, userId: message.userId, channel };
   const outcome = (fields: Omit<DeliveryOutcome, "notificationId" | "userId" | "channel" | "attempt" | "type">): DeliveryEvent =>
     deliveryEvent({ ...key, type: message.type, attempt, ...fields }, new Date(deps.now()));
-  // Follow-ups go out before the outcome is recorded: if they fail, the record is retried and they
-  // are tried again (a held escalation and a repeated fallback are both harmless to repeat).
+  // Follow-ups and the sent-message index are written before the outcome is recorded: if they
+  // fail, the record is retried and they are written again (each is harmless to repeat).
   const emit = async (result: Exclude<DeliveryResult, { kind: "redundant" }>): Promise<DeliveryResult> => {
+    const { status, providerMessageId } = result.event;
+    if (deps.sentMessages && status === "sent" && providerMessageId) {
+      await deps.sentMessages.record(providerMessageId.split(",").filter(Boolean), { ...key, type: message.type });
+    }
     const template = findTemplate(message.type);
     for (const action of template ? followUpsAfter(template, message, result.event, deps.now()) : []) {
       if (action.send === "now") await deps.followUps.publish([action.message]);

@@ -9,13 +9,20 @@ const MAX_ATTEMPTS = 5;
 
 /**
  * Applies a JSON Merge Patch over what the user stored (absent keys stay, null removes one) and
- * stores the result only if it is still valid preferences; otherwise throws naming the fields. A
- * write that lands in between (a bounce switching a channel off) makes it merge again over that.
+ * stores the result only if it is still valid preferences; otherwise throws naming the fields.
  */
 export async function patchPreferences(store: PreferencesStore, userId: string, patch: unknown, updatedAt: string): Promise<Preferences> {
+  return updatePreferences(store, userId, (stored) => mergePatch(stored ?? {}, patch), updatedAt);
+}
+
+/**
+ * Read, change, validate, write: a write that lands in between (a bounce switching a channel off)
+ * makes it read and change again over that write, never overwrite it.
+ */
+export async function updatePreferences(store: PreferencesStore, userId: string, change: (stored: Preferences | undefined) => unknown, updatedAt: string): Promise<Preferences> {
   for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
     const stored = await store.getForUpdate(userId);
-    const parsed = preferencesSchema.safeParse(mergePatch(stored.preferences ?? {}, patch));
+    const parsed = preferencesSchema.safeParse(change(stored.preferences));
     if (!parsed.success) throw new RequestError("invalid_request", "the patched preferences do not match the expected shape", toRequestIssues(parsed.error));
     if (await store.putIfUnchanged(userId, parsed.data, updatedAt, stored.revision)) return parsed.data;
   }

@@ -11,6 +11,8 @@ import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { createNotifyApp } from "#infra/notify-app.ts";
 import type { CfnTemplate } from "./cloudformation-template.ts";
 import { LOCAL_ACCOUNT, LOCAL_REGION, startEmulators, type EmulatorEndpoints } from "./emulators.ts";
+import { LogSubscriptions } from "./log-subscriptions.ts";
+import { LOCAL_PUSH_LOG_GROUPS } from "./provider-notifications.ts";
 import { HttpGateway } from "./http-gateway.ts";
 import { KinesisEventSource } from "./kinesis-event-source.ts";
 import { LocalClock } from "./local-clock.ts";
@@ -56,7 +58,12 @@ function cdkJsonContext(): Record<string, unknown> {
 /** `cdk synth` in-process, with asset metadata on so each function's bundle can be found. */
 function synthesize(assemblyDir: string, context: Record<string, unknown>): { template: CfnTemplate; stackName: string } {
   rmSync(assemblyDir, { recursive: true, force: true });
-  const { app, stack } = createNotifyApp({ outdir: assemblyDir, context: { ...cdkJsonContext(), ...context, "aws:cdk:enable-asset-metadata": true } });
+  // The local SNS platform application logs push delivery status to these groups; see /_local/feedback.
+  const localPushLogGroups = [LOCAL_PUSH_LOG_GROUPS.success, LOCAL_PUSH_LOG_GROUPS.failure].join(",");
+  const { app, stack } = createNotifyApp({
+    outdir: assemblyDir,
+    context: { ...cdkJsonContext(), "notify:pushDeliveryStatusLogGroups": localPushLogGroups, ...context, "aws:cdk:enable-asset-metadata": true },
+  });
   return { template: app.synth().getStackArtifact(stack.artifactId).template as CfnTemplate, stackName: stack.stackName };
 }
 
@@ -150,8 +157,10 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     if (!feedbackTopicArn) throw new Error("the stack is not deployed yet");
     await clients.sns.send(new PublishCommand({ TopicArn: feedbackTopicArn, Message: message }));
   };
+  const logSubscriptions = new LogSubscriptions(LOCAL_ACCOUNT);
+  const writeLogs = (logGroupName: string, lines: string[]) => logSubscriptions.write(logGroupName, lines, clock.now());
   const streamIteratorAges = () => kinesisSources.map((source) => ({ streamName: source.streamName, iteratorAgeMillis: source.iteratorAgeMillis() }));
-  const gateway = new HttpGateway(localRoutes({ sink, outbox: () => outbox, clock, faults, crashWorker, settled, publishFeedback, streamIteratorAges }));
+  const gateway = new HttpGateway(localRoutes({ sink, outbox: () => outbox, clock, faults, crashWorker, settled, publishFeedback, writeLogs, streamIteratorAges }));
   try {
     await gateway.listen(options.port ?? 4000);
     const { template, stackName } = synthesize(join(stateDir, "cdk.out"), options.context ?? {});
@@ -174,6 +183,8 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       if (!fn) throw new Error(`no local function for ${arn}`);
       return fn;
     };
+
+    for (const subscription of stack.logSubscriptions) logSubscriptions.subscribe(subscription.logGroupName, functionByArn(subscription.functionArn));
 
     for (const mapping of stack.eventSourceMappings) {
       const fn = functions.get(mapping.functionName);

@@ -3,7 +3,7 @@ import type { ExtraHandler } from "./http-gateway.ts";
 import type { LocalClock } from "./local-clock.ts";
 import type { LocalOutbox } from "./local-outbox.ts";
 import type { FaultRule, ProviderFaults } from "./provider-faults.ts";
-import { FEEDBACK_KINDS, providerNotification, type FeedbackKind } from "./provider-notifications.ts";
+import { FEEDBACK_KINDS, providerNotification, pushDeliveryStatus, type FeedbackKind } from "./provider-notifications.ts";
 import type { RecordingSink } from "./recording-sink.ts";
 
 export interface LocalRoutesDependencies {
@@ -17,6 +17,8 @@ export interface LocalRoutesDependencies {
   settled(timeoutMillis: number): Promise<void>;
   /** Publishes a provider's notification to the stack's feedback topic, as SES or End User Messaging would. */
   publishFeedback(message: string): Promise<void>;
+  /** Writes lines to a log group, as SNS writes push delivery status. */
+  writeLogs(logGroupName: string, lines: string[]): Promise<void>;
   /** Each Kinesis event source's iterator age, which CloudWatch would report on AWS. */
   streamIteratorAges(): Array<{ streamName: string; iteratorAgeMillis: number }>;
 }
@@ -87,13 +89,21 @@ export function localRoutes(deps: LocalRoutesDependencies): ExtraHandler {
       return json(response, 200, (await deps.outbox()?.list(filter)) ?? deps.sink.list(filter));
     }
     if (url.pathname === "/_local/feedback" && request.method === "POST") {
-      const body = (await readJson(request)) as { notificationId?: string; userId?: string; channel?: string; kind?: string } | null;
+      const body = (await readJson(request)) as { notificationId?: string; userId?: string; channel?: string; kind?: string; endpoint?: string } | null;
       if (!FEEDBACK_KINDS.includes(body?.kind as FeedbackKind)) return json(response, 400, { message: `kind must be one of ${FEEDBACK_KINDS.join(", ")}` });
       const outbox = (await deps.outbox()?.list({ notificationId: body?.notificationId, userId: body?.userId, channel: body?.channel })) ?? [];
       const sent = outbox.at(-1);
       if (!sent) return json(response, 404, { message: "nothing was sent to that notificationId, userId and channel" });
+      const kind = body!.kind as FeedbackKind;
+      const at = new Date(deps.clock.now());
       try {
-        await deps.publishFeedback(providerNotification(sent, body!.kind as FeedbackKind, new Date(deps.clock.now())));
+        if (sent.channel === "push") {
+          // One receipt per device; `endpoint` picks one, as when only one of a user's phones fails.
+          const { logGroupName, lines } = pushDeliveryStatus(sent, kind, at, body?.endpoint ? [body.endpoint] : [sent.to].flat());
+          await deps.writeLogs(logGroupName, lines);
+        } else {
+          await deps.publishFeedback(providerNotification(sent, kind, at));
+        }
       } catch (error) {
         return json(response, 400, { message: (error as Error).message });
       }

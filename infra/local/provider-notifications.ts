@@ -13,7 +13,7 @@ export type FeedbackKind = (typeof FEEDBACK_KINDS)[number];
 export function providerNotification(sent: OutboxEntry, kind: FeedbackKind, at: Date): string {
   if (sent.channel === "email") return JSON.stringify(sesEvent(sent, kind, at.toISOString()));
   if (sent.channel === "sms") return JSON.stringify(smsReceipt(sent, kind, at.getTime()));
-  throw new RangeError(`no provider feedback for the ${sent.channel} channel`);
+  throw new RangeError(`no provider notification for the ${sent.channel} channel`);
 }
 
 function sesEvent(sent: OutboxEntry, kind: FeedbackKind, timestamp: string) {
@@ -42,6 +42,32 @@ function sesEvent(sent: OutboxEntry, kind: FeedbackKind, timestamp: string) {
     case "complaint":
       return { eventType: "Complaint", mail, complaint: { complainedRecipients: mail.destination.map((emailAddress) => ({ emailAddress })), timestamp, feedbackId: randomUUID(), complaintFeedbackType: "abuse" } };
   }
+}
+
+/** What the local cloud's SNS platform application logs delivery status to, as `notify:pushDeliveryStatusLogGroups`. */
+export const LOCAL_PUSH_LOG_GROUPS = { success: "sns/us-east-1/000000000000/app/GCM/notify-local", failure: "sns/us-east-1/000000000000/app/GCM/notify-local/Failure" };
+
+const PUSH_FAILURE: Partial<Record<FeedbackKind, { statusCode: number; providerResponse: string }>> = {
+  hard_bounce: { statusCode: 400, providerResponse: '{"error":{"code":404,"status":"NOT_FOUND","details":[{"errorCode":"UNREGISTERED"}]}}' },
+  soft_bounce: { statusCode: 503, providerResponse: '{"error":{"code":503,"status":"UNAVAILABLE"}}' },
+};
+
+/**
+ * What SNS would log, per device, about a push the local cloud recorded: the shape of an SNS
+ * platform application's delivery status log, in its success or failure group.
+ */
+export function pushDeliveryStatus(sent: OutboxEntry, kind: FeedbackKind, at: Date, endpoints: string[]): { logGroupName: string; lines: string[] } {
+  const failure = PUSH_FAILURE[kind];
+  if (!failure && kind !== "delivery") throw new RangeError(`push receipts have no ${kind}`);
+  const timestamp = at.toISOString().replace("T", " ").replace("Z", "");
+  const lines = endpoints.map((destination) =>
+    JSON.stringify({
+      notification: { messageMD5Sum: "local", messageId: sent.providerMessageId, timestamp },
+      delivery: { deliveryId: randomUUID(), destination, dwellTimeMs: 12, attempts: 1, statusCode: failure?.statusCode ?? 200, providerResponse: failure?.providerResponse ?? '{"name":"projects/local/messages/1"}' },
+      status: failure ? "FAILURE" : "SUCCESS",
+    }),
+  );
+  return { logGroupName: failure ? LOCAL_PUSH_LOG_GROUPS.failure : LOCAL_PUSH_LOG_GROUPS.success, lines };
 }
 
 const SMS_EVENT: Partial<Record<FeedbackKind, string>> = { delivery: "TEXT_DELIVERED", hard_bounce: "TEXT_INVALID", soft_bounce: "TEXT_CARRIER_UNREACHABLE" };

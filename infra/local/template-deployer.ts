@@ -46,6 +46,12 @@ export interface ScheduleSpec {
   targetArns: string[];
 }
 
+/** A CloudWatch Logs subscription: what is logged to the group is handed to the function. */
+export interface LogSubscriptionSpec {
+  logGroupName: string;
+  functionArn: string;
+}
+
 export interface DeployedQueue {
   url: string;
   arn: string;
@@ -58,6 +64,7 @@ export interface DeployedStack {
   eventSourceMappings: EventSourceMappingSpec[];
   routes: RouteSpec[];
   schedules: ScheduleSpec[];
+  logSubscriptions: LogSubscriptionSpec[];
   queues: DeployedQueue[];
   streams: { name: string; arn: string }[];
   /** Resource types present in the template that have no local emulation, with their counts. */
@@ -90,6 +97,8 @@ const NOT_EMULATED = new Set([
   "AWS::CloudWatch::Alarm",
   "AWS::CloudWatch::Dashboard",
   "AWS::Lambda::Permission",
+  // Async invocation's retries and on-failure destination: the local cloud reports a failed log delivery to its caller instead.
+  "AWS::Lambda::EventInvokeConfig",
   "AWS::SQS::QueuePolicy",
   "AWS::SNS::TopicPolicy",
   "AWS::ApiGatewayV2::Stage",
@@ -159,7 +168,7 @@ export async function deployTemplate(template: CfnTemplate, target: DeployTarget
       return value;
     },
   };
-  const stack: DeployedStack = { outputs: {}, functions: [], eventSourceMappings: [], routes: [], schedules: [], queues: [], streams: [], notEmulated: {} };
+  const stack: DeployedStack = { outputs: {}, functions: [], eventSourceMappings: [], routes: [], schedules: [], logSubscriptions: [], queues: [], streams: [], notEmulated: {} };
   const integrations = new Map<string, string>();
   const arn = (service: string, resource: string) => `arn:aws:${service}:${region}:${account}:${resource}`;
 
@@ -282,6 +291,10 @@ export async function deployTemplate(template: CfnTemplate, target: DeployTarget
         deployed.set(logicalId, { ref: name, attributes: { Arn: ruleArn } });
         break;
       }
+      case "AWS::Logs::SubscriptionFilter":
+        stack.logSubscriptions.push({ logGroupName: props.LogGroupName, functionArn: props.DestinationArn });
+        deployed.set(logicalId, { ref: physicalName(stackName, logicalId, 256), attributes: {} });
+        break;
       case "AWS::ApiGatewayV2::Api":
         deployed.set(logicalId, { ref: "local", attributes: { ApiEndpoint: target.apiEndpoint, ApiId: "local" } });
         break;

@@ -1,4 +1,6 @@
+import { Template } from "aws-cdk-lib/assertions";
 import { describe, expect, it } from "vitest";
+import { createNotifyApp } from "#infra/notify-app.ts";
 import { resourcesOfType, synthesizedTemplate } from "../helpers/synthesized-template.ts";
 
 type Access = "read" | "write" | "read-write";
@@ -20,8 +22,8 @@ const METADATA = new Set([
 const template = synthesizedTemplate();
 
 /** What each function's role may touch, as resource → access, resources named by logical id without the hash. */
-function accessOf(functionId: string): Record<string, Access> {
-  const policies = Object.values(resourcesOfType(template, "AWS::IAM::Policy")).filter((policy) =>
+function accessOf(functionId: string, from: Template = template): Record<string, Access> {
+  const policies = Object.values(resourcesOfType(from, "AWS::IAM::Policy")).filter((policy) =>
     JSON.stringify(policy.Properties.Roles).includes(`"${functionId}Role`),
   );
   expect(policies, functionId).toHaveLength(1);
@@ -96,6 +98,18 @@ describe("least privilege, per function", () => {
     ["DeferredDeliverySweeper", { DeferredDeliverySweeperLogs: "write", TablesDeferred: "read-write", TablesDeliveries: "read", NotificationsTopic: "write" }],
   ])("%s reaches exactly what it needs", (functionId, expected) => {
     expect(accessOf(functionId)).toEqual(expected);
+  });
+
+  it("lets the push receipts reader (notify:pushDeliveryStatusLogGroups) reach exactly what it needs", () => {
+    const { stack } = createNotifyApp({ context: { "aws:cdk:bundling-stacks": [], "notify:pushDeliveryStatusLogGroups": "sns/eu-west-1/123456789012/app/GCM/mobile" } });
+    expect(accessOf("ProviderFeedbackPushReceipts", Template.fromStack(stack))).toEqual({
+      ProviderFeedbackPushReceiptsLogs: "write",
+      TablesPreferences: "read-write",
+      TablesDedup: "read",
+      DeliveryEventsStream: "write",
+      // Batches that still fail after Lambda's retries.
+      ProviderFeedbackDeadLetterQueue: "write",
+    });
   });
 
   it("lets workers report outcomes only through the stream: the events processor alone writes deliveries", () => {

@@ -53,3 +53,28 @@ describe("provider feedback", () => {
     expect(alarms.some((alarm) => JSON.stringify(alarm.Properties.Dimensions).includes(deadLetterId))).toBe(true);
   });
 });
+
+describe("push receipts (notify:pushDeliveryStatusLogGroups)", () => {
+  const logGroups = ["sns/eu-west-1/123456789012/app/GCM/mobile", "sns/eu-west-1/123456789012/app/GCM/mobile/Failure"];
+  const { stack } = createNotifyApp({ context: { "aws:cdk:bundling-stacks": [], "notify:pushDeliveryStatusLogGroups": logGroups.join(",") } });
+  const withReceipts = Template.fromStack(stack);
+  const readerId = Object.keys(resourcesOfType(withReceipts, "AWS::Lambda::Function")).find((id) => id.startsWith("ProviderFeedbackPushReceipts"))!;
+
+  it("subscribes the reader to every delivery status log group", () => {
+    const filters = Object.values(resourcesOfType(withReceipts, "AWS::Logs::SubscriptionFilter"));
+    expect(filters.map((filter) => filter.Properties.LogGroupName).sort()).toEqual(logGroups);
+    for (const filter of filters) expect(filter.Properties.DestinationArn).toEqual({ "Fn::GetAtt": [readerId, "Arn"] });
+  });
+
+  it("sends batches that fail after two retries to the feedback DLQ, and alarms on the reader's errors", () => {
+    const [config] = Object.values(resourcesOfType(withReceipts, "AWS::Lambda::EventInvokeConfig"));
+    expect(config!.Properties).toMatchObject({ FunctionName: { Ref: readerId }, MaximumRetryAttempts: 2 });
+    expect(config!.Properties.DestinationConfig.OnFailure.Destination["Fn::GetAtt"][0]).toMatch(/^ProviderFeedbackDeadLetterQueue/);
+    const alarms = Object.values(resourcesOfType(withReceipts, "AWS::CloudWatch::Alarm"));
+    expect(alarms.some((alarm) => JSON.stringify(alarm.Properties.Dimensions).includes(readerId))).toBe(true);
+  });
+
+  it("is absent unless log groups are named", () => {
+    expect(Object.keys(resourcesOfType(template, "AWS::Logs::SubscriptionFilter"))).toEqual([]);
+  });
+});

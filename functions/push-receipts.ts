@@ -1,0 +1,59 @@
+import { gunzipSync } from "node:zlib";
+import { setTimeout as sleep } from "node:timers/promises";
+import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
+import { MetricUnit } from "@aws-lambda-powertools/metrics";
+import { logMetrics } from "@aws-lambda-powertools/metrics/middleware";
+import middy from "@middy/core";
+import type { CloudWatchLogsDecodedData, CloudWatchLogsEvent } from "aws-lambda";
+import type { DeliveryEvent } from "#shared/delivery-event.ts";
+import { DeliveryEventPublisher } from "#shared/delivery-event-publisher.ts";
+import { updatePreferences } from "#shared/preferences-patch.ts";
+import { parsePushDeliveryStatus, readPushReceipt } from "#shared/push-receipts.ts";
+import { PreferencesStore } from "#shared/stores/preferences-store.ts";
+import { SentMessages } from "#shared/stores/sent-messages.ts";
+import { documents, kinesis } from "./commons/clients.ts";
+import { requiredEnv } from "./commons/env.ts";
+import { logger, metrics } from "./commons/powertools.ts";
+
+const now = () => Date.now();
+const preferences = new PreferencesStore(documents, requiredEnv("PREFERENCES_TABLE_NAME"));
+const sentMessages = new SentMessages(documents, { tableName: requiredEnv("DEDUP_TABLE_NAME"), retentionSeconds: Number(requiredEnv("DEDUP_RETENTION_SECONDS")), now });
+const events = new DeliveryEventPublisher(kinesis, requiredEnv("DELIVERY_EVENTS_STREAM_NAME"), (millis) => sleep(millis));
+
+/** Stops sending to a device whose token the push service says is gone; the user's other devices stay. */
+async function dropEndpoint(userId: string, endpoint: string): Promise<void> {
+  await updatePreferences(preferences, userId, (stored) => ({ ...stored, pushEndpoints: stored?.pushEndpoints?.filter((candidate) => candidate !== endpoint) }), new Date(now()).toISOString());
+}
+
+/**
+ * SNS mobile push delivery status logs, through a CloudWatch Logs subscription: each line becomes
+ * the push's delivery event. A failure throws, so Lambda retries the batch and then hands it to
+ * the on-failure queue; every step is idempotent, so a retried batch changes nothing twice.
+ */
+async function handleLogs(event: CloudWatchLogsEvent): Promise<void> {
+  const batch = JSON.parse(gunzipSync(Buffer.from(event.awslogs.data, "base64")).toString("utf8")) as CloudWatchLogsDecodedData;
+  if (batch.messageType !== "DATA_MESSAGE") return;
+  const outcomes: DeliveryEvent[] = [];
+  for (const line of batch.logEvents) {
+    const status = parsePushDeliveryStatus(line.message);
+    const sent = await sentMessages.find(status.notification.messageId);
+    if (!sent) {
+      // Pushes this stack did not send (another app on the same platform application), or older than the index keeps.
+      metrics.addMetric("pushReceiptUnmatched", MetricUnit.Count, 1);
+      continue;
+    }
+    const receipt = readPushReceipt(status, sent);
+    if (receipt.goneEndpoint) {
+      await dropEndpoint(sent.userId, receipt.goneEndpoint);
+      metrics.addMetric("pushEndpointDropped", MetricUnit.Count, 1);
+    }
+    outcomes.push(receipt.event);
+    logger.info("push receipt", { notificationId: sent.notificationId, status: receipt.event.status, reason: receipt.event.reason });
+  }
+  await events.publish(outcomes);
+  metrics.addMetric("pushReceipts", MetricUnit.Count, outcomes.length);
+}
+
+export const handler = middy(handleLogs)
+  .use(logMetrics(metrics, { throwOnEmptyMetrics: false }))
+  .use(injectLambdaContext(logger, { clearState: true }));
