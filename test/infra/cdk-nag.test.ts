@@ -15,6 +15,10 @@ const CONFIGURATIONS: Record<string, { context: Record<string, unknown>; env?: E
   "SMS through SNS, as on LocalStack": { context: { "notify:smsService": "sns" } },
   "batching window with express queues": { context: { "notify:workerBatchingWindowSeconds": 2 } },
   "customer-managed key": { context: { "notify:customerManagedKey": true }, env: DEPLOYED },
+  "push receipts from delivery status logs, the LocalStack profile": {
+    context: { "notify:pushDeliveryStatusLogGroups": "sns/eu-west-1/111122223333/app/GCM/mobile", "notify:httpApi": "false", "notify:sesConfigurationSet": "false" },
+    env: DEPLOYED,
+  },
 };
 
 function notifyApp(context: Record<string, unknown>, env?: Environment) {
