@@ -7,6 +7,7 @@ import middy from "@middy/core";
 import type { CloudWatchLogsDecodedData, CloudWatchLogsEvent } from "aws-lambda";
 import type { DeliveryEvent } from "#shared/delivery-event.ts";
 import { DeliveryEventPublisher } from "#shared/delivery-event-publisher.ts";
+import type { Preferences } from "#shared/preferences.ts";
 import { updatePreferences } from "#shared/preferences-patch.ts";
 import { parsePushDeliveryStatus, readPushReceipt } from "#shared/push-receipts.ts";
 import { PreferencesStore } from "#shared/stores/preferences-store.ts";
@@ -22,7 +23,9 @@ const events = new DeliveryEventPublisher(kinesis, requiredEnv("DELIVERY_EVENTS_
 
 /** Stops sending to a device whose token the push service says is gone; the user's other devices stay. */
 async function dropEndpoint(userId: string, endpoint: string): Promise<void> {
-  await updatePreferences(preferences, userId, (stored) => ({ ...stored, pushEndpoints: stored?.pushEndpoints?.filter((candidate) => candidate !== endpoint) }), new Date(now()).toISOString());
+  const withoutEndpoint = (stored: Preferences | undefined) =>
+    stored?.pushEndpoints?.includes(endpoint) ? { ...stored, pushEndpoints: stored.pushEndpoints.filter((candidate) => candidate !== endpoint) } : stored;
+  await updatePreferences(preferences, userId, withoutEndpoint, new Date(now()).toISOString());
 }
 
 /**

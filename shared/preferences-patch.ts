@@ -17,12 +17,15 @@ export async function patchPreferences(store: PreferencesStore, userId: string, 
 
 /**
  * Read, change, validate, write: a write that lands in between (a bounce switching a channel off)
- * makes it read and change again over that write, never overwrite it.
+ * makes it read and change again over that write, never overwrite it. A change that returns what
+ * it was given writes nothing.
  */
 export async function updatePreferences(store: PreferencesStore, userId: string, change: (stored: Preferences | undefined) => unknown, updatedAt: string): Promise<Preferences> {
   for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
     const stored = await store.getForUpdate(userId);
-    const parsed = preferencesSchema.safeParse(change(stored.preferences));
+    const changed = change(stored.preferences);
+    if (changed === stored.preferences) return stored.preferences ?? {};
+    const parsed = preferencesSchema.safeParse(changed);
     if (!parsed.success) throw new RequestError("invalid_request", "the patched preferences do not match the expected shape", toRequestIssues(parsed.error));
     if (await store.putIfUnchanged(userId, parsed.data, updatedAt, stored.revision)) return parsed.data;
   }

@@ -1,7 +1,7 @@
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { describe, expect, inject, it } from "vitest";
-import { patchPreferences } from "#shared/preferences-patch.ts";
+import { patchPreferences, updatePreferences } from "#shared/preferences-patch.ts";
 import { PreferencesStore, type StoredPreferences } from "#shared/stores/preferences-store.ts";
 import { reachableUser, uniqueId } from "../helpers/local-api.ts";
 
@@ -41,5 +41,14 @@ describe("patching preferences while provider feedback writes them", () => {
     store.bounces = 100;
     await expect(patchPreferences(store, userId, { locale: "de" }, "2026-11-23T10:00:01.000Z")).rejects.toThrow(/changed 5 times/);
     expect(await store.get(userId)).not.toHaveProperty("locale");
+  });
+
+  it("writes nothing when the change leaves the preferences as they were", async () => {
+    const userId = uniqueId("unchanged");
+    const store = new PreferencesStore(documents, tableName);
+    await patchPreferences(store, userId, reachableUser, "2026-11-23T09:00:00.000Z");
+    const before = await store.getForUpdate(userId);
+    await updatePreferences(store, userId, (stored) => stored, "2026-11-23T10:00:00.000Z");
+    expect(await store.getForUpdate(userId)).toEqual(before);
   });
 });
