@@ -13,6 +13,9 @@ import { localCloudProbe, type LocalCloudProbe } from "./local-cloud-probe.ts";
 
 export type TargetKind = "local" | "localstack" | "aws";
 
+/** A queue's name is the last segment of its URL, on SQS and every emulator alike. */
+export const queueNameOf = (queueUrl: string): string => queueUrl.slice(queueUrl.lastIndexOf("/") + 1);
+
 export interface TargetOptions {
   target: TargetKind;
   /** The local cloud's description, written by `npm start`. */

@@ -1,7 +1,7 @@
 import { ReceiveMessageCommand } from "@aws-sdk/client-sqs";
 import { CHANNELS, channelOutputPrefix, isChannel } from "#shared/channels.ts";
 import { redriveDeadLetters, type RedriveResult } from "#shared/dlq-redrive.ts";
-import type { Target } from "../target.ts";
+import { queueNameOf, type Target } from "../target.ts";
 
 /** A channel's lanes (its queue, and its express queue when the stack has one) with their DLQs. */
 export function lanesOf(target: Target, channel: string): Array<{ queueUrl: string; deadLetterQueueUrl: string }> {
@@ -46,7 +46,7 @@ export async function listDeadLetters(target: Target, channel: string, limit: nu
   const seen = new Map<string, DeadLetter>();
   for (const { deadLetterQueueUrl } of lanesOf(target, channel)) {
     if (target.localCloud) {
-      const messages = (await target.localCloud.inspectQueue(deadLetterQueueUrl.slice(deadLetterQueueUrl.lastIndexOf("/") + 1))) ?? [];
+      const messages = (await target.localCloud.inspectQueue(queueNameOf(deadLetterQueueUrl))) ?? [];
       for (const message of messages.slice(0, limit - seen.size)) {
         seen.set(message.messageId, deadLetter(message.messageId, message.sentTimestamp, message.approximateReceiveCount, message.body));
       }

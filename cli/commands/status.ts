@@ -1,7 +1,7 @@
 import { DescribeAlarmsCommand, GetMetricDataCommand, type MetricDataQuery } from "@aws-sdk/client-cloudwatch";
 import { DescribeStreamSummaryCommand } from "@aws-sdk/client-kinesis";
 import { GetQueueAttributesCommand } from "@aws-sdk/client-sqs";
-import type { Target } from "../target.ts";
+import { queueNameOf, type Target } from "../target.ts";
 
 export interface QueueStatus {
   name: string;
@@ -20,14 +20,12 @@ export interface StackStatus {
   alarms?: Array<{ name: string; state: string }>;
 }
 
-const queueName = (url: string) => url.slice(url.lastIndexOf("/") + 1);
-
 async function queueStatus(target: Target, url: string): Promise<QueueStatus> {
   const { Attributes = {} } = await target.sqs.send(
     new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible", "ApproximateNumberOfMessagesDelayed"] }),
   );
   return {
-    name: queueName(url),
+    name: queueNameOf(url),
     visible: Number(Attributes.ApproximateNumberOfMessages ?? 0),
     inFlight: Number(Attributes.ApproximateNumberOfMessagesNotVisible ?? 0),
     delayed: Number(Attributes.ApproximateNumberOfMessagesDelayed ?? 0),

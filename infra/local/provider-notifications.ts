@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { encodeDeliveryTags } from "#shared/providers/message-tags.ts";
+import { LOCAL_ACCOUNT, LOCAL_REGION } from "./emulators.ts";
 import type { OutboxEntry } from "./recording-sink.ts";
 
 export const FEEDBACK_KINDS = ["delivery", "open", "click", "soft_bounce", "hard_bounce", "complaint"] as const;
@@ -45,7 +46,8 @@ function sesEvent(sent: OutboxEntry, kind: FeedbackKind, timestamp: string) {
 }
 
 /** What the local cloud's SNS platform application logs delivery status to, as `notify:pushDeliveryStatusLogGroups`. */
-export const LOCAL_PUSH_LOG_GROUPS = { success: "sns/us-east-1/000000000000/app/GCM/notify-local", failure: "sns/us-east-1/000000000000/app/GCM/notify-local/Failure" };
+const LOCAL_PUSH_SUCCESS_LOG_GROUP = `sns/${LOCAL_REGION}/${LOCAL_ACCOUNT}/app/GCM/notify-local`;
+export const LOCAL_PUSH_LOG_GROUPS = { success: LOCAL_PUSH_SUCCESS_LOG_GROUP, failure: `${LOCAL_PUSH_SUCCESS_LOG_GROUP}/Failure` };
 
 const PUSH_FAILURE: Partial<Record<FeedbackKind, { statusCode: number; providerResponse: string }>> = {
   hard_bounce: { statusCode: 400, providerResponse: '{"error":{"code":404,"status":"NOT_FOUND","details":[{"errorCode":"UNREGISTERED"}]}}' },
