@@ -27,6 +27,8 @@ export function createNotifyApp(options: NotifyAppOptions = {}): { app: App; sta
     smsOriginationIdentity: context("smsOriginationIdentity"),
     maxReceiveCount: number("maxReceiveCount"),
     workerMaxConcurrency: number("workerMaxConcurrency"),
+    workerBatchSize: number("workerBatchSize"),
+    publishBatchSize: number("publishBatchSize"),
     workerBatchingWindow: number("workerBatchingWindowSeconds") === undefined ? undefined : Duration.seconds(number("workerBatchingWindowSeconds")!),
     deliveryEventShards: number("deliveryEventShards"),
     workerTimeoutSeconds: number("workerTimeoutSeconds"),

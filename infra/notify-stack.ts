@@ -44,6 +44,8 @@ export interface NotifyStackProps extends StackProps {
   readonly maxReceiveCount?: number;
   /** Messages per worker invocation. @default 10 */
   readonly workerBatchSize?: number;
+  /** Recipients per PublishBatch request when ingest publishes (1-10); 1 only to measure what batching saves. @default 10 */
+  readonly publishBatchSize?: number;
   /**
    * How long a worker waits to fill a batch: fewer invocations for more latency. When set, each
    * channel gets an express queue for priority `high` that is never batched. @default no wait
@@ -109,7 +111,7 @@ export class NotifyStack extends Stack {
       reason: "Rotating this key would break every unsubscribe link in mail already delivered (links live 90 days); rotate it by hand when it is exposed.",
     });
 
-    const edge = props.httpApi === false ? undefined : this.createHttpApi(topic, tables, events, unsubscribeSecret);
+    const edge = props.httpApi === false ? undefined : this.createHttpApi(topic, tables, events, unsubscribeSecret, props);
     const publishers = [...(edge ? [edge.ingest.function.role!] : []), deferredDelivery.sweeper.function.role!];
 
     const dashboardLanes: DashboardLane[] = [];
@@ -233,7 +235,7 @@ export class NotifyStack extends Stack {
   }
 
   /** The HTTP API and the ingest function behind it. */
-  private createHttpApi(topic: NotificationTopic, tables: DataTables, events: DeliveryEvents, unsubscribeSecret: Secret): { ingest: NotifyFunction; api: HttpApi } {
+  private createHttpApi(topic: NotificationTopic, tables: DataTables, events: DeliveryEvents, unsubscribeSecret: Secret, props: NotifyStackProps): { ingest: NotifyFunction; api: HttpApi } {
     const ingest = new NotifyFunction(this, "Ingest", {
       entry: "ingest/handler.ts",
       serviceName: "ingest",
@@ -244,6 +246,7 @@ export class NotifyStack extends Stack {
         UNSUBSCRIBE_SECRET_ARN: unsubscribeSecret.secretArn,
         INBOX_TABLE_NAME: tables.inbox.tableName,
         DELIVERY_EVENTS_STREAM_NAME: events.stream.streamName,
+        ...(props.publishBatchSize === undefined ? {} : { PUBLISH_BATCH_SIZE: String(props.publishBatchSize) }),
       },
     });
     tables.inbox.grantReadWriteData(ingest.function);

@@ -22,18 +22,22 @@ export class NotificationPublisher {
   private readonly client: SNSClient;
   private readonly topicArn: string;
   private readonly sleep: (millis: number) => Promise<void>;
+  private readonly batchSize: number;
 
-  constructor(client: SNSClient, topicArn: string, sleep: (millis: number) => Promise<void>) {
+  /** `batchSize`: messages per PublishBatch request, at most SNS's ten. */
+  constructor(client: SNSClient, topicArn: string, sleep: (millis: number) => Promise<void>, batchSize = SNS_BATCH_LIMIT) {
+    if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > SNS_BATCH_LIMIT) throw new RangeError(`batchSize must be 1-${SNS_BATCH_LIMIT}, not ${batchSize}`);
     this.client = client;
     this.topicArn = topicArn;
     this.sleep = sleep;
+    this.batchSize = batchSize;
   }
 
   async publish(messages: ChannelMessage[]): Promise<void> {
     const batches: PublishBatchRequestEntry[][] = [];
-    for (let start = 0; start < messages.length; start += SNS_BATCH_LIMIT) {
+    for (let start = 0; start < messages.length; start += this.batchSize) {
       batches.push(
-        messages.slice(start, start + SNS_BATCH_LIMIT).map((message, index) => ({
+        messages.slice(start, start + this.batchSize).map((message, index) => ({
           Id: `m${start + index}`,
           Message: JSON.stringify(message),
           MessageAttributes: routingAttributes(message),

@@ -18,7 +18,7 @@ import { json, requestErrorResponse } from "./http-response.ts";
 import { ROUTES, type IngestDependencies } from "./routes.ts";
 
 const dependencies: IngestDependencies = {
-  publisher: new NotificationPublisher(sns, requiredEnv("NOTIFICATIONS_TOPIC_ARN"), (millis) => sleep(millis)),
+  publisher: new NotificationPublisher(sns, requiredEnv("NOTIFICATIONS_TOPIC_ARN"), (millis) => sleep(millis), Number(process.env.PUBLISH_BATCH_SIZE ?? 10)),
   deliveries: new DeliveriesStore(documents, requiredEnv("DELIVERIES_TABLE_NAME")),
   preferences: new PreferencesStore(documents, requiredEnv("PREFERENCES_TABLE_NAME")),
   inbox: new InboxStore(documents, requiredEnv("INBOX_TABLE_NAME")),

@@ -43,6 +43,7 @@ export class KinesisEventSource {
   private readonly abort = new AbortController();
   private readonly shards: ShardState[] = [];
   private readers: Promise<void>[] = [];
+  private readonly observers = new Set<(records: _Record[]) => void>();
 
   constructor(options: KinesisEventSourceOptions) {
     this.options = options;
@@ -64,6 +65,12 @@ export class KinesisEventSource {
   async stop(): Promise<void> {
     this.abort.abort();
     await Promise.all(this.readers);
+  }
+
+  /** Hears every page of records read from the stream, before the function gets it. */
+  observe(observer: (records: _Record[]) => void): () => void {
+    this.observers.add(observer);
+    return () => this.observers.delete(observer);
   }
 
   isIdle(): boolean {
@@ -98,6 +105,7 @@ export class KinesisEventSource {
       }
       shard.caughtUp = false;
       shard.processing = true;
+      for (const observer of this.observers) observer(records);
       shard.newestArrival = records.at(-1)!.ApproximateArrivalTimestamp?.getTime();
       try {
         await this.deliver(shard.shardId, records);

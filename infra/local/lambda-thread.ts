@@ -7,6 +7,7 @@ import dns from "node:dns";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { parentPort, workerData } from "node:worker_threads";
+import { countEveryClient, drainTally, type UsageTally } from "./sdk-request-counter.ts";
 
 interface ThreadData {
   clockOffset: number;
@@ -25,6 +26,14 @@ interface Invocation {
 
 const data = workerData as ThreadData;
 const port = parentPort!;
+
+// Every request the bundle's AWS clients make is counted and reported with the invocation that made it.
+const requests: UsageTally = new Map();
+countEveryClient(requests);
+const cpuMillis = () => {
+  const { user, system } = process.threadCpuUsage();
+  return (user + system) / 1000;
+};
 
 // The local clock: every Date this environment creates is shifted by the offset the host sets.
 const RealDate = Date;
@@ -85,11 +94,14 @@ try {
       fail: () => undefined,
       succeed: () => undefined,
     };
+    const startedAt = performance.now();
+    const cpuAtStart = cpuMillis();
+    const usage = () => ({ wallMillis: performance.now() - startedAt, cpuMillis: cpuMillis() - cpuAtStart, requests: drainTally(requests) });
     try {
       const result = await handler(event, context);
-      port.postMessage({ requestId, ok: true, result });
+      port.postMessage({ requestId, ok: true, result, usage: usage() });
     } catch (error) {
-      port.postMessage({ requestId, ok: false, error: serializeError(error) });
+      port.postMessage({ requestId, ok: false, error: serializeError(error), usage: usage() });
     }
   });
   port.postMessage({ ready: true });

@@ -22,7 +22,9 @@ import { localRoutes } from "./local-routes.ts";
 import { LocalScheduler } from "./local-scheduler.ts";
 import { ProviderFaults } from "./provider-faults.ts";
 import { RecordingSink } from "./recording-sink.ts";
+import { countRequestsOf } from "./sdk-request-counter.ts";
 import { SqsEventSource } from "./sqs-event-source.ts";
+import { UsageLedger } from "./usage-ledger.ts";
 import { deployTemplate, type DeployedStack, type FunctionSpec } from "./template-deployer.ts";
 
 export const PROJECT_ROOT = fileURLToPath(new URL("../../", import.meta.url));
@@ -46,6 +48,10 @@ export interface LocalCloud {
   sink: RecordingSink;
   clock: LocalClock;
   faults: ProviderFaults;
+  /** What the functions and event sources asked of AWS, and what their invocations took. */
+  usage: UsageLedger;
+  /** Hears each record put on the delivery-events stream (parsed JSON) as it is read; returns a function that stops. */
+  onDeliveryEvent(listener: (event: unknown) => void): () => void;
   /** Resolves once no message is queued or in flight and every stream consumer has caught up. */
   settled(timeoutMillis?: number): Promise<void>;
   stop(): Promise<void>;
@@ -120,6 +126,14 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     kinesis: new KinesisClient({ region: LOCAL_REGION, endpoint: endpoints.kinesis, credentials }),
     secretsmanager: new SecretsManagerClient({ region: LOCAL_REGION, endpoint: endpoints.secretsmanager, credentials }),
   };
+  // The event sources' requests are ones AWS makes on the stack's behalf, so they are counted; the
+  // deployer's and the local cloud's own looks (is a queue idle?) use the clients above and are not.
+  const usage = new UsageLedger();
+  const eventSourceClients = {
+    sqs: new SQSClient({ region: LOCAL_REGION, endpoint: endpoints.sqs, credentials }),
+    kinesis: new KinesisClient({ region: LOCAL_REGION, endpoint: endpoints.kinesis, credentials }),
+  };
+  for (const client of Object.values(eventSourceClients)) countRequestsOf(client, usage.requests);
 
   const sink = new RecordingSink();
   const clock = new LocalClock();
@@ -160,7 +174,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
   const logSubscriptions = new LogSubscriptions(LOCAL_ACCOUNT);
   const writeLogs = (logGroupName: string, lines: string[]) => logSubscriptions.write(logGroupName, lines, clock.now());
   const streamIteratorAges = () => kinesisSources.map((source) => ({ streamName: source.streamName, iteratorAgeMillis: source.iteratorAgeMillis() }));
-  const gateway = new HttpGateway(localRoutes({ sink, outbox: () => outbox, clock, faults, crashWorker, settled, publishFeedback, writeLogs, streamIteratorAges }));
+  const gateway = new HttpGateway(localRoutes({ sink, outbox: () => outbox, clock, faults, crashWorker, settled, publishFeedback, writeLogs, streamIteratorAges, usage: () => usage.snapshot() }));
   try {
     await gateway.listen(options.port ?? 4000);
     const { template, stackName } = synthesize(join(stateDir, "cdk.out"), options.context ?? {});
@@ -176,7 +190,16 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     feedbackTopicArn = stack.outputs.FeedbackTopicArn;
     outbox = new LocalOutbox(sink, DynamoDBDocumentClient.from(clients.dynamodb), stack.outputs.InboxTableName);
     for (const spec of stack.functions) {
-      functions.set(spec.name, new LocalFunction(spec, functionEnvironment(spec, endpoints, `${gateway.url}/_local/sink`), join(logDir, `${spec.logicalId}.log`), clock, spec.environment.CHANNEL ? recordLost(spec.environment.CHANNEL) : undefined));
+      functions.set(
+        spec.name,
+        new LocalFunction(spec, {
+          environment: functionEnvironment(spec, endpoints, `${gateway.url}/_local/sink`),
+          logFile: join(logDir, `${spec.logicalId}.log`),
+          clock,
+          onLost: spec.environment.CHANNEL ? recordLost(spec.environment.CHANNEL) : undefined,
+          usage,
+        }),
+      );
     }
     const functionByArn = (arn: string) => {
       const fn = functions.get(arn.split(":").pop()!);
@@ -194,7 +217,8 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       const stream = stack.streams.find((candidate) => candidate.arn === mapping.eventSourceArn);
       if (queue) {
         const source = new SqsEventSource({
-          sqs: clients.sqs,
+          sqs: eventSourceClients.sqs,
+          inspector: clients.sqs,
           queueUrl: queue.url,
           queueArn: queue.arn,
           region: LOCAL_REGION,
@@ -209,8 +233,8 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       } else if (stream) {
         const onFailure = stack.queues.find((candidate) => candidate.arn === mapping.onFailureDestinationArn);
         const source = new KinesisEventSource({
-          kinesis: clients.kinesis,
-          sqs: clients.sqs,
+          kinesis: eventSourceClients.kinesis,
+          sqs: eventSourceClients.sqs,
           streamName: stream.name,
           streamArn: stream.arn,
           region: LOCAL_REGION,
@@ -245,13 +269,21 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       sink,
       clock,
       faults,
+      usage,
+      onDeliveryEvent(listener) {
+        const source = kinesisSources.find((candidate) => candidate.streamName === stack.outputs.DeliveryEventsStreamName);
+        if (!source) throw new Error("the delivery-events stream has no reader");
+        return source.observe((records) => {
+          for (const record of records) listener(JSON.parse(Buffer.from(record.Data ?? new Uint8Array()).toString("utf8")));
+        });
+      },
       settled,
       async stop() {
         scheduler?.stop();
         await Promise.all([...sqsSources, ...kinesisSources].map((source) => source.stop()));
         await gateway.close();
         await Promise.all([...functions.values()].map((fn) => fn.stop()));
-        for (const client of Object.values(clients)) client.destroy();
+        for (const client of [...Object.values(clients), ...Object.values(eventSourceClients)]) client.destroy();
         await emulators.stop();
       },
     };

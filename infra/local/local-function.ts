@@ -3,6 +3,7 @@ import { createWriteStream, type WriteStream } from "node:fs";
 import { Worker } from "node:worker_threads";
 import type { LocalClock } from "./local-clock.ts";
 import type { FunctionSpec } from "./template-deployer.ts";
+import type { InvocationUsage, UsageLedger } from "./usage-ledger.ts";
 
 export interface FunctionError {
   errorType: string;
@@ -21,6 +22,27 @@ interface Instance {
 
 const THREAD_ENTRY = new URL("./lambda-thread.ts", import.meta.url);
 
+export interface LocalFunctionOptions {
+  /** process.env of each execution environment. */
+  environment: Record<string, string>;
+  /** Where every environment's stdout and stderr go. */
+  logFile: string;
+  /** The local clock every environment's Date follows. @default real time */
+  clock?: LocalClock;
+  /** Hears of every environment that died with an event in hand (crash or timeout). */
+  onLost?: (event: unknown, reason: string) => void;
+  /** Receives each invocation's duration, CPU time, AWS requests and log bytes. */
+  usage?: UsageLedger;
+}
+
+type ThreadAnswer = { requestId: string; usage?: Omit<InvocationUsage, "records"> } & InvokeResult;
+
+/** SQS and Kinesis events carry records; anything else (an API request, a schedule) is one. */
+function recordsIn(event: unknown): number {
+  const records = (event as { Records?: unknown[] } | null)?.Records;
+  return Array.isArray(records) ? records.length : 1;
+}
+
 /**
  * A deployed function: a pool of execution environments (worker threads), each running one
  * invocation at a time as Lambda does. An invocation that outlives the function's timeout is
@@ -28,22 +50,17 @@ const THREAD_ENTRY = new URL("./lambda-thread.ts", import.meta.url);
  */
 export class LocalFunction {
   readonly spec: FunctionSpec;
-  private readonly environment: Record<string, string>;
+  private readonly options: LocalFunctionOptions;
   private readonly idle: Instance[] = [];
   private readonly all = new Set<Instance>();
   private readonly log: WriteStream;
-  private readonly clock: LocalClock | undefined;
-  private readonly onLost: ((event: unknown, reason: string) => void) | undefined;
   private inFlight = 0;
 
-  /** `onLost` hears of every environment that died with an event in hand (crash or timeout). */
-  constructor(spec: FunctionSpec, environment: Record<string, string>, logFile: string, clock?: LocalClock, onLost?: (event: unknown, reason: string) => void) {
+  constructor(spec: FunctionSpec, options: LocalFunctionOptions) {
     this.spec = spec;
-    this.environment = environment;
-    this.log = createWriteStream(logFile, { flags: "a" });
-    this.clock = clock;
-    this.onLost = onLost;
-    clock?.onChange((clockOffset) => {
+    this.options = options;
+    this.log = createWriteStream(options.logFile, { flags: "a" });
+    options.clock?.onChange((clockOffset) => {
       for (const instance of this.all) instance.worker.postMessage({ clockOffset });
     });
   }
@@ -64,14 +81,17 @@ export class LocalFunction {
     }
     const requestId = randomUUID();
     instance.event = event;
+    const startedAt = performance.now();
+    this.writeLog(`START RequestId: ${requestId} Version: $LATEST\n`);
     const timeoutMillis = this.spec.timeoutSeconds * 1000;
     const result = await new Promise<InvokeResult | "timeout">((resolve) => {
       const timer = setTimeout(() => resolve("timeout"), timeoutMillis);
-      const onMessage = ({ requestId: answered, ...result }: { requestId: string } & InvokeResult) => {
+      const onMessage = ({ requestId: answered, usage, ...result }: ThreadAnswer) => {
         if (answered !== requestId) return;
         clearTimeout(timer);
         instance.worker.off("message", onMessage);
         instance.worker.off("exit", onExit);
+        if (usage) this.options.usage?.recordInvocation(this.spec.name, this.spec.memorySize, { ...usage, records: recordsIn(event) });
         resolve(result as InvokeResult);
       };
       const onExit = (code: number) => {
@@ -84,8 +104,11 @@ export class LocalFunction {
     });
     this.inFlight--;
     instance.event = undefined;
+    // Lambda's own lines close every invocation's log, and are billed as log ingestion like any other.
+    const duration = performance.now() - startedAt;
+    this.writeLog(`END RequestId: ${requestId}\nREPORT RequestId: ${requestId}\tDuration: ${duration.toFixed(2)} ms\tBilled Duration: ${Math.ceil(duration)} ms\tMemory Size: ${this.spec.memorySize} MB\n`);
     if (result === "timeout") {
-      this.onLost?.(event, "timeout");
+      this.options.onLost?.(event, "timeout");
       this.discard(instance);
       return { ok: false, error: { errorType: "Sandbox.Timedout", errorMessage: `Task timed out after ${this.spec.timeoutSeconds.toFixed(2)} seconds` } };
     }
@@ -100,7 +123,7 @@ export class LocalFunction {
     for (const instance of [...this.all]) {
       if (instance.event === undefined || !matches(instance.event)) continue;
       crashed.push(instance.event);
-      this.onLost?.(instance.event, "crash");
+      this.options.onLost?.(instance.event, "crash");
       this.discard(instance);
     }
     return crashed;
@@ -115,15 +138,15 @@ export class LocalFunction {
 
   private start(): Instance {
     const worker = new Worker(THREAD_ENTRY, {
-      env: this.environment,
-      workerData: { clockOffset: this.clock?.offsetMillis ?? 0, assetDir: this.spec.assetDir, handler: this.spec.handler, functionName: this.spec.name, functionArn: this.spec.arn, memorySize: this.spec.memorySize },
+      env: this.options.environment,
+      workerData: { clockOffset: this.options.clock?.offsetMillis ?? 0, assetDir: this.spec.assetDir, handler: this.spec.handler, functionName: this.spec.name, functionArn: this.spec.arn, memorySize: this.spec.memorySize },
       stdout: true,
       stderr: true,
       resourceLimits: { maxOldGenerationSizeMb: this.spec.memorySize },
     });
     // Many environments share one log file; writing chunks (not piping) keeps one listener on it.
-    worker.stdout.on("data", (chunk: Buffer) => this.log.write(chunk));
-    worker.stderr.on("data", (chunk: Buffer) => this.log.write(chunk));
+    worker.stdout.on("data", (chunk: Buffer) => this.writeLog(chunk));
+    worker.stderr.on("data", (chunk: Buffer) => this.writeLog(chunk));
     // An uncaught error ends the environment; the invocation learns it from "exit". Without this
     // listener the error would be rethrown on the main thread and take the whole local cloud down.
     worker.on("error", (error) => this.log.write(`${new Date().toISOString()} execution environment crashed: ${error.stack ?? error}\n`));
@@ -141,6 +164,11 @@ export class LocalFunction {
     const instance = { worker, ready };
     this.all.add(instance);
     return instance;
+  }
+
+  private writeLog(chunk: Buffer | string): void {
+    this.log.write(chunk);
+    this.options.usage?.addLogBytes(this.spec.name, this.spec.memorySize, Buffer.byteLength(chunk));
   }
 
   private discard(instance: Instance): void {

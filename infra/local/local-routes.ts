@@ -5,6 +5,7 @@ import type { LocalOutbox } from "./local-outbox.ts";
 import type { FaultRule, ProviderFaults } from "./provider-faults.ts";
 import { FEEDBACK_KINDS, providerNotification, pushDeliveryStatus, type FeedbackKind } from "./provider-notifications.ts";
 import type { RecordingSink } from "./recording-sink.ts";
+import type { UsageSnapshot } from "./usage-ledger.ts";
 
 export interface LocalRoutesDependencies {
   sink: RecordingSink;
@@ -21,6 +22,8 @@ export interface LocalRoutesDependencies {
   writeLogs(logGroupName: string, lines: string[]): Promise<void>;
   /** Each Kinesis event source's iterator age, which CloudWatch would report on AWS. */
   streamIteratorAges(): Array<{ streamName: string; iteratorAgeMillis: number }>;
+  /** What the functions and event sources have asked of AWS so far, and what their invocations took. */
+  usage(): UsageSnapshot;
 }
 
 async function readJson(request: IncomingMessage): Promise<unknown> {
@@ -124,6 +127,9 @@ export function localRoutes(deps: LocalRoutesDependencies): ExtraHandler {
     }
     if (url.pathname === "/_local/stream-readers" && request.method === "GET") {
       return json(response, 200, deps.streamIteratorAges());
+    }
+    if (url.pathname === "/_local/usage" && request.method === "GET") {
+      return json(response, 200, deps.usage());
     }
     if (url.pathname === "/_local/settled" && request.method === "GET") {
       try {

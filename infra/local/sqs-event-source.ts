@@ -3,7 +3,10 @@ import type { SQSEvent, SQSRecord } from "aws-lambda";
 import type { LocalFunction } from "./local-function.ts";
 
 export interface SqsEventSourceOptions {
+  /** Makes the requests Lambda's poller makes on AWS (receive, delete). */
   sqs: SQSClient;
+  /** Makes the local cloud's own looks at the queue, which AWS would not make. */
+  inspector: SQSClient;
   queueUrl: string;
   queueArn: string;
   region: string;
@@ -74,7 +77,7 @@ export class SqsEventSource {
   /** Nothing in flight here and nothing waiting, in flight or delayed on the queue. */
   async isIdle(): Promise<boolean> {
     if (this.inFlight.size > 0) return false;
-    const { Attributes = {} } = await this.options.sqs.send(
+    const { Attributes = {} } = await this.options.inspector.send(
       new GetQueueAttributesCommand({
         QueueUrl: this.options.queueUrl,
         AttributeNames: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible", "ApproximateNumberOfMessagesDelayed"],
@@ -102,7 +105,8 @@ export class SqsEventSource {
     const windowEnds = Date.now() + (this.options.batchingWindowSeconds ?? 0) * 1000;
     const messages: Message[] = [];
     do {
-      const waitSeconds = messages.length === 0 ? 1 : Math.max(0, Math.min(1, Math.ceil((windowEnds - Date.now()) / 1000)));
+      // Lambda's pollers long-poll an empty queue for 20 s, so an idle queue costs few requests.
+      const waitSeconds = messages.length === 0 ? 20 : Math.max(0, Math.min(1, Math.ceil((windowEnds - Date.now()) / 1000)));
       const received = await this.options.sqs.send(
         new ReceiveMessageCommand({
           QueueUrl: this.options.queueUrl,

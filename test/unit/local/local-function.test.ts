@@ -15,8 +15,7 @@ writeFileSync(
 );
 const fn = new LocalFunction(
   { logicalId: "Probe", name: "probe", arn: "arn:aws:lambda:us-east-1:000000000000:function:probe", assetDir, handler: "index.handler", environment: {}, timeoutSeconds: 1, memorySize: 128 },
-  { AWS_REGION: "eu-west-1" },
-  join(assetDir, "probe.log"),
+  { environment: { AWS_REGION: "eu-west-1" }, logFile: join(assetDir, "probe.log") },
 );
 
 afterAll(async () => {

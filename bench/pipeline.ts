@@ -1,0 +1,157 @@
+/**
+ * `npm run bench`: what a channel delivery costs and how fast the local cloud delivers, in one run.
+ *
+ * The default configuration runs a warm-up round, then three sizes; requests per delivery are
+ * counted at the SDK (every function's clients and the event sources' pollers), priced with AWS
+ * list prices, and set beside the floor this architecture allows. A naive configuration (batch size
+ * 1, one publish per recipient) then runs the smallest size on a fresh local cloud.
+ * A burst of concurrent API requests ends each cloud's run. The figures go to stdout and to
+ * .notify/bench/latest.json.
+ */
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { PROJECT_ROOT, startLocalCloud, type LocalCloud } from "#infra/local/local-cloud.ts";
+import { usageBetween, type UsageSnapshot } from "#infra/local/usage-ledger.ts";
+import { apiBurst, type BurstResult } from "./api-burst.ts";
+import { PRICES_CHECKED_ON } from "./aws-prices.ts";
+import { BILLED_SERVICES, fixedMonthlyCost, floorOf, priceRun, type PricedRun, type Workload } from "./cost-model.ts";
+import { percentile, runRound, seedUsers, type RoundResult } from "./delivery-workload.ts";
+
+const SIZES = (process.env.BENCH_SIZES ?? "1000,4000,16000").split(",").map(Number);
+const NAIVE_SIZE = Number(process.env.BENCH_NAIVE_SIZE ?? SIZES[0]);
+const BURST_REQUESTS = Number(process.env.BENCH_BURST_REQUESTS ?? 600);
+const NAIVE_CONTEXT = { "notify:workerBatchSize": 1, "notify:publishBatchSize": 1 };
+/** The delivery-events stream's shards in the default configuration (cdk.json). */
+const SHARDS = 1;
+
+interface SizeResult {
+  deliveries: number;
+  deliveriesPerSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+  rssBytes: number;
+  priced: PricedRun;
+}
+
+function workloadOf(round: RoundResult): Workload {
+  return { deliveries: round.deliveries, recipients: round.recipients, publishRequests: round.publishRequests, inAppDeliveries: round.inAppDeliveries };
+}
+
+async function measuredRound(cloud: LocalCloud, name: string, deliveries: number): Promise<{ round: RoundResult; usage: UsageSnapshot; rssBytes: number }> {
+  await cloud.settled(120_000);
+  const before = cloud.usage.snapshot();
+  const round = await runRound(cloud, name, deliveries);
+  // Counted once everything the round started has finished, stream consumers included.
+  await cloud.settled(300_000);
+  return { round, usage: usageBetween(before, cloud.usage.snapshot()), rssBytes: process.memoryUsage().rss };
+}
+
+async function withCloud<T>(name: string, context: Record<string, unknown>, use: (cloud: LocalCloud) => Promise<T>): Promise<T> {
+  const stateDir = join(PROJECT_ROOT, ".notify", `bench-${name}-${process.pid}`);
+  const cloud = await startLocalCloud({ port: 0, stateDir, context });
+  try {
+    await seedUsers(cloud);
+    await runRound(cloud, `${name}-warmup`, 1_000);
+    return await use(cloud);
+  } finally {
+    await cloud.stop();
+    rmSync(stateDir, { recursive: true, force: true });
+  }
+}
+
+const money = (value: number) => `$${value.toFixed(3)}`;
+const fixed = (value: number, digits = 3) => value.toFixed(digits);
+const mb = (bytes: number) => `${Math.round(bytes / 1024 ** 2)} MB`;
+
+function requestRows(label: string, priced: PricedRun): string {
+  const { byService, total } = priced.requestsPerDelivery;
+  return `  ${label.padEnd(8)} ${BILLED_SERVICES.map((service) => fixed(byService[service]).padStart(9)).join("")} ${fixed(total).padStart(9)}`;
+}
+
+function costRows(label: string, priced: PricedRun): string {
+  const { byService, total } = priced.costPerMillionDeliveries;
+  return `  ${label.padEnd(8)} ${[...BILLED_SERVICES, "logs", "other"].map((service) => money(byService[service as keyof typeof byService]).padStart(9)).join("")} ${money(total).padStart(9)}`;
+}
+
+function burstLine(label: string, burst: BurstResult, rssBytes: number): string {
+  const statuses = Object.entries(burst.statuses).sort().map(([status, count]) => `${status}: ${count}`).join(", ");
+  return `  ${label}: ${burst.requests} concurrent requests → ${statuses}; slowest ${(burst.slowestMillis / 1000).toFixed(1)} s; local cloud ${mb(rssBytes)} after`;
+}
+
+const started = performance.now();
+console.log(`bench: sizes ${SIZES.join(", ")} channel deliveries (default), ${NAIVE_SIZE} (naive); 100 recipients per request; prices of ${PRICES_CHECKED_ON}`);
+
+const defaultRun = await withCloud("default", {}, async (cloud) => {
+  const sizes: SizeResult[] = [];
+  let largest: Workload | undefined;
+  let largestUsage: UsageSnapshot | undefined;
+  for (const size of SIZES) {
+    const { round, usage, rssBytes } = await measuredRound(cloud, `default-${size}`, size);
+    largest = workloadOf(round);
+    largestUsage = usage;
+    const deliveriesPerSecond = round.deliveries / (round.elapsedMillis / 1000);
+    sizes.push({ deliveries: size, deliveriesPerSecond, p50Ms: percentile(round.latenciesMillis, 0.5), p99Ms: percentile(round.latenciesMillis, 0.99), rssBytes, priced: priceRun(usage, workloadOf(round)) });
+    console.log(`  default ${String(size).padStart(6)} deliveries: ${deliveriesPerSecond.toFixed(0)}/s, p50 ${sizes.at(-1)!.p50Ms} ms, p99 ${sizes.at(-1)!.p99Ms} ms, ${mb(rssBytes)}`);
+  }
+  const floor = floorOf(largest!, largestUsage!);
+  const burst = await apiBurst(cloud.apiUrl, BURST_REQUESTS, "default");
+  await cloud.settled(300_000);
+  return { sizes, floor, burst, rssAfterBurst: process.memoryUsage().rss };
+});
+
+const naiveRun = await withCloud("naive", NAIVE_CONTEXT, async (cloud) => {
+  const { round, usage } = await measuredRound(cloud, `naive-${NAIVE_SIZE}`, NAIVE_SIZE);
+  return priceRun(usage, workloadOf(round));
+});
+
+const reference = defaultRun.sizes.at(-1)!.priced;
+const ratio = (service: (typeof BILLED_SERVICES)[number]) => naiveRun.requestsPerDelivery.byService[service] / reference.requestsPerDelivery.byService[service];
+const report = {
+  measuredAt: new Date().toISOString(),
+  pricesCheckedOn: PRICES_CHECKED_ON,
+  fixedMonthlyCost: fixedMonthlyCost(SHARDS),
+  requestsPerDelivery: { default: reference.requestsPerDelivery, naive: naiveRun.requestsPerDelivery, floor: defaultRun.floor.requestsPerDelivery },
+  operationsPerDelivery: { default: reference.operationsPerDelivery, naive: naiveRun.operationsPerDelivery },
+  dynamodbWritesPerDelivery: reference.dynamodbWritesPerDelivery,
+  dynamodbWriteUnitsPerDelivery: reference.dynamodbWriteUnitsPerDelivery,
+  costPerMillionDeliveries: { default: reference.costPerMillionDeliveries, naive: naiveRun.costPerMillionDeliveries, floor: defaultRun.floor.costPerMillionDeliveries },
+  naiveOverDefault: { ...Object.fromEntries(BILLED_SERVICES.map((service) => [service, ratio(service)])), cost: naiveRun.costPerMillionDeliveries.total / reference.costPerMillionDeliveries.total },
+  defaultOverFloor: reference.costPerMillionDeliveries.total / defaultRun.floor.costPerMillionDeliveries.total,
+  handlers: reference.functions,
+  sizes: defaultRun.sizes.map(({ priced, ...size }) => ({ ...size, requestsPerDelivery: priced.requestsPerDelivery.total, costPerMillionDeliveries: priced.costPerMillionDeliveries.total })),
+  burst: { ...defaultRun.burst, rssBytesAfter: defaultRun.rssAfterBurst },
+  durationSeconds: (performance.now() - started) / 1000,
+};
+const outDir = join(PROJECT_ROOT, ".notify", "bench");
+mkdirSync(outDir, { recursive: true });
+writeFileSync(join(outDir, "latest.json"), `${JSON.stringify(report, null, 2)}\n`);
+
+console.log(`
+pipeline on the local cloud (${SIZES.length} sizes, after a warm-up round)
+  deliveries   per second   p50 ms   p99 ms   resident memory   requests/delivery   $/million
+${report.sizes.map((size) => `  ${String(size.deliveries).padStart(10)} ${size.deliveriesPerSecond.toFixed(0).padStart(12)} ${String(size.p50Ms).padStart(8)} ${String(size.p99Ms).padStart(8)} ${mb(size.rssBytes).padStart(17)} ${fixed(size.requestsPerDelivery).padStart(19)} ${money(size.costPerMillionDeliveries).padStart(11)}`).join("\n")}
+
+requests per channel delivery (Lambda: invocations), counted at the SDK
+  config   ${BILLED_SERVICES.map((service) => service.padStart(9)).join("")}     total
+${requestRows("default", reference)}
+${requestRows("naive", naiveRun)}
+${requestRows("floor", defaultRun.floor)}
+  naive / default: ${BILLED_SERVICES.map((service) => `${service} ${ratio(service).toFixed(1)}x`).join(", ")}
+
+dollars per million channel deliveries (us-east-1 list prices of ${PRICES_CHECKED_ON}), besides $${report.fixedMonthlyCost.kinesisShardHours.toFixed(2)} a month for ${SHARDS} stream shard
+  config   ${[...BILLED_SERVICES, "logs", "other"].map((service) => service.padStart(9)).join("")}     total
+${costRows("default", reference)}
+${costRows("naive", naiveRun)}
+${costRows("floor", defaultRun.floor)}
+  default / floor ${report.defaultOverFloor.toFixed(2)}x; naive / default ${report.naiveOverDefault.cost.toFixed(1)}x
+  DynamoDB writes per delivery: ${fixed(report.dynamodbWritesPerDelivery)} (${fixed(report.dynamodbWriteUnitsPerDelivery)} write units)
+
+operations per delivery (default): ${Object.entries(reference.operationsPerDelivery).sort().map(([key, value]) => `${key} ${fixed(value)}`).join(", ")}
+
+handler time (default, largest size)
+${Object.entries(reference.functions).map(([name, fn]) => `  ${name.padEnd(28)} CPU ${fn.cpuMillisPerMessage.toFixed(2).padStart(6)} ms/message, billed ${fn.billedMillisPerDelivery.toFixed(2).padStart(6)} ms/delivery, ${fn.invocationsPerDelivery.toFixed(3)} invocations/delivery, ${fn.logBytesPerDelivery.toFixed(0)} log bytes/delivery`).join("\n")}
+
+burst
+${burstLine("default", defaultRun.burst, defaultRun.rssAfterBurst)}
+
+wrote .notify/bench/latest.json in ${report.durationSeconds.toFixed(0)} s`);
