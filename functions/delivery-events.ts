@@ -3,7 +3,7 @@ import { MetricUnit } from "@aws-lambda-powertools/metrics";
 import { logMetrics } from "@aws-lambda-powertools/metrics/middleware";
 import middy from "@middy/core";
 import type { KinesisStreamBatchResponse, KinesisStreamEvent, KinesisStreamRecord } from "aws-lambda";
-import { deliveryEventSchema, type DeliveryEvent } from "#shared/delivery-event.ts";
+import { deliveryEventSchema, deliveryKey, type DeliveryEvent } from "#shared/delivery-event.ts";
 import { inOrderPerKey } from "#shared/in-order-per-key.ts";
 import { DeliveriesStore } from "#shared/stores/deliveries-store.ts";
 import { documents } from "./commons/clients.ts";
@@ -15,43 +15,59 @@ const PARALLEL_DELIVERIES = 16;
 
 const deliveries = new DeliveriesStore(documents, requiredEnv("DELIVERIES_TABLE_NAME"));
 
-type Parsed = { record: KinesisStreamRecord; event?: DeliveryEvent; error?: unknown };
-
-function parse(record: KinesisStreamRecord): Parsed {
-  try {
-    return { record, event: deliveryEventSchema.parse(JSON.parse(Buffer.from(record.kinesis.data, "base64").toString("utf8"))) };
-  } catch (error) {
-    return { record, error };
-  }
+/** One delivery's records in the batch, in stream order; an unreadable record stands alone. */
+interface DeliveryRecords {
+  key: string;
+  records: KinesisStreamRecord[];
+  events: DeliveryEvent[];
+  error?: unknown;
 }
 
-async function apply({ record, event, error }: Parsed): Promise<void> {
-  if (!event) {
-    logger.error("unreadable delivery event", { sequenceNumber: record.kinesis.sequenceNumber, error: (error as Error).message });
+function groupByDelivery(records: KinesisStreamRecord[]): DeliveryRecords[] {
+  const groups = new Map<string, DeliveryRecords>();
+  for (const record of records) {
+    let event: DeliveryEvent;
+    try {
+      event = deliveryEventSchema.parse(JSON.parse(Buffer.from(record.kinesis.data, "base64").toString("utf8")));
+    } catch (error) {
+      const key = `unreadable#${record.kinesis.sequenceNumber}`;
+      groups.set(key, { key, records: [record], events: [], error });
+      continue;
+    }
+    const key = deliveryKey(event);
+    const group = groups.get(key) ?? { key, records: [], events: [] };
+    group.records.push(record);
+    group.events.push(event);
+    groups.set(key, group);
+  }
+  return [...groups.values()];
+}
+
+async function apply({ records, events, error }: DeliveryRecords): Promise<void> {
+  if (events.length === 0) {
+    logger.error("unreadable delivery event", { sequenceNumber: records[0]!.kinesis.sequenceNumber, error: (error as Error).message });
     throw error;
   }
+  const { notificationId, channel } = events[0]!;
   let applied;
   try {
-    applied = await deliveries.apply(event);
+    applied = await deliveries.applyAll(events);
   } catch (failure) {
-    logger.warn("delivery event not applied; the shard resumes from it", { notificationId: event.notificationId, channel: event.channel, error: (failure as Error).message });
+    logger.warn("delivery events not applied; the shard resumes from them", { notificationId, channel, events: events.length, error: (failure as Error).message });
     throw failure;
   }
-  metrics.addMetric(applied === "applied" ? "eventsApplied" : "eventsStale", MetricUnit.Count, 1);
-  logger.debug("delivery event", { notificationId: event.notificationId, channel: event.channel, status: event.status, applied });
+  metrics.addMetric("eventsApplied", MetricUnit.Count, applied === "applied" ? 1 : 0);
+  metrics.addMetric("eventsStale", MetricUnit.Count, events.length - (applied === "applied" ? 1 : 0));
 }
 
 /**
- * Only one delivery's events must land in stream order, so different deliveries are written side by
- * side. A failed record is reported with every later record of its delivery; Lambda resumes the
- * shard from the lowest, and re-applying what already landed is harmless (an older event is stale).
+ * A delivery's events in the batch are folded into one write, and different deliveries are written
+ * side by side. A failed write reports every record of its delivery; Lambda resumes the shard from
+ * the lowest, and re-applying what already landed is harmless (a seen event changes nothing).
  */
 async function handleBatch(event: KinesisStreamEvent): Promise<KinesisStreamBatchResponse> {
-  const parsed = event.Records.map(parse);
-  const deliveryOf = ({ record, event: delivery }: Parsed) =>
-    delivery ? `${delivery.notificationId}#${delivery.userId}#${delivery.channel}` : `unreadable#${record.kinesis.sequenceNumber}`;
-  const failed = await inOrderPerKey(parsed, deliveryOf, apply, PARALLEL_DELIVERIES);
-  return { batchItemFailures: failed.map(({ record }) => ({ itemIdentifier: record.kinesis.sequenceNumber })) };
+  const failed = await inOrderPerKey(groupByDelivery(event.Records), (group) => group.key, apply, PARALLEL_DELIVERIES);
+  return { batchItemFailures: failed.flatMap(({ records }) => records.map((record) => ({ itemIdentifier: record.kinesis.sequenceNumber }))) };
 }
 
 export const handler = middy(handleBatch)

@@ -45,6 +45,11 @@ export type DeliveryEvent = z.infer<typeof versionTwo>;
 
 export type DeliveryOutcome = Omit<DeliveryEvent, "version" | "eventId" | "at">;
 
+/** notificationId#userId#channel: the delivery an event belongs to. */
+export function deliveryKey(event: Pick<DeliveryEvent, "notificationId" | "userId" | "channel">): string {
+  return `${event.notificationId}#${event.userId}#${event.channel}`;
+}
+
 /**
  * The same outcome of the same attempt always gets the same eventId, so a replayed event is the
  * same event; outcomes that differ only in their reason (the record written before a last attempt,

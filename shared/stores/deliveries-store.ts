@@ -1,17 +1,14 @@
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
-import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient, type UpdateCommandInput } from "@aws-sdk/lib-dynamodb";
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { unmarshall } from "@aws-sdk/util-dynamodb";
 import type { DeliveryEvent, DeliveryStatus } from "#shared/delivery-event.ts";
-import { isAttemptOutcome, precedence } from "#shared/delivery-precedence.ts";
+import { changesTo, foldEvents, historyAttribute, historyOf, type StoredRow } from "#shared/delivery-row.ts";
 import type { AcceptedNotification } from "#shared/notification-request.ts";
 
 /** The row that says a notification was accepted; it sorts apart from the per-delivery rows. */
 const HEADER_KEY = "#notification";
-/** History items sort after every row ('~' follows every character a user id may hold); one per eventId. */
-const HISTORY_PREFIX = "~event#";
-
-function historyItem(event: DeliveryEvent): Record<string, unknown> {
-  return { notificationId: event.notificationId, deliveryKey: `${HISTORY_PREFIX}${event.userId}#${event.channel}#${event.eventId}`, event };
-}
+/** Earlier versions kept a delivery's history as items of their own, sorting after every row. */
+const LEGACY_HISTORY_PREFIX = "~event#";
 
 /** By user, channel, then time; eventId breaks ties so the order never depends on arrival. */
 function chronologically(a: DeliveryEvent, b: DeliveryEvent): number {
@@ -63,67 +60,98 @@ export class DeliveriesStore {
     );
   }
 
-  /**
-   * Applies one event: keeps it in the delivery's history, and makes it the delivery's status if it
-   * outranks the current one (see delivery-precedence.ts). Idempotent, and independent of order: a
-   * replayed or reordered batch leaves the same rows.
-   */
+  /** Applies one event; see applyAll. */
   async apply(event: DeliveryEvent): Promise<"applied" | "stale"> {
-    const key = { notificationId: event.notificationId, deliveryKey: `${event.userId}#${event.channel}` };
-    await this.recordInHistory(event);
-    const attemptOutcome = isAttemptOutcome(event.status);
-    // The status goes first, so no reader ever sees a row without one; an attempt outcome also
-    // starts the attempts count if the row is new.
-    const applied = await this.conditionally({
-      Key: key,
-      UpdateExpression: `SET userId = :userId, channel = :channel, #type = :type, #status = :status, reason = :reason, updatedAt = :at, lastEventId = :eventId, #precedence = :precedence${attemptOutcome ? ", attempts = if_not_exists(attempts, :attempt)" : ""}`,
-      ConditionExpression: "attribute_not_exists(#precedence) OR #precedence <= :precedence",
-      ExpressionAttributeNames: { "#status": "status", "#type": "type", "#precedence": "precedence" },
-      ExpressionAttributeValues: {
-        ":userId": event.userId,
-        ":channel": event.channel,
-        ":type": event.type,
-        ":status": event.status,
-        ":reason": event.reason ?? null,
-        ":at": event.at,
-        ":eventId": event.eventId,
-        ":precedence": precedence(event),
-        ...(attemptOutcome ? { ":attempt": event.attempt } : {}),
-      },
-    });
-    // Attempts is the highest attempt seen, whichever event ends up as the status.
-    if (attemptOutcome) await this.conditionally({ Key: key, UpdateExpression: "SET attempts = :attempt", ConditionExpression: "attribute_not_exists(attempts) OR attempts < :attempt", ExpressionAttributeValues: { ":attempt": event.attempt } });
-    return applied;
+    return this.applyAll([event]);
   }
 
   /**
-   * One history item per eventId, holding its earliest occurrence: a worker that finds a delivery
-   * already done sends its event again later, with the same eventId, in case the first never left.
+   * Applies one delivery's events (at least one, all of the same notification, user and channel) in
+   * one conditional write: each kept in the history, the highest attempt counted, and the one that
+   * outranks the rest made the status (see delivery-precedence.ts). Idempotent, and independent of
+   * order: a replayed or reordered batch leaves the same row. "applied" when the status changed.
+   *
+   * The write assumes what is true of nearly every batch: its events are new and the newest outranks
+   * what the row holds. When the row says otherwise, the table returns it and a second write makes
+   * exactly the changes it lacks, if any.
    */
-  private async recordInHistory(event: DeliveryEvent): Promise<void> {
+  async applyAll(events: readonly DeliveryEvent[]): Promise<"applied" | "stale"> {
+    const { notificationId, userId, channel } = events[0]!;
+    const key = { notificationId, deliveryKey: `${userId}#${channel}` };
+    const folded = foldEvents(events);
+    let row: StoredRow | undefined;
     try {
-      await this.client.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: historyItem(event),
-          ConditionExpression: "attribute_not_exists(deliveryKey) OR #event.#at > :at",
-          ExpressionAttributeNames: { "#event": "event", "#at": "at" },
-          ExpressionAttributeValues: { ":at": event.at },
-        }),
-      );
-    } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
-    }
-  }
-
-  private async conditionally(update: Omit<UpdateCommandInput, "TableName">): Promise<"applied" | "stale"> {
-    try {
-      await this.client.send(new UpdateCommand({ TableName: this.tableName, ...update }));
+      await this.update(key, { ...folded.winner, ...(folded.attempts !== undefined ? { attempts: folded.attempts } : {}), history: folded.history }, "unseen");
       return "applied";
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return "stale";
-      throw error;
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      row = error.Item ? (unmarshall(error.Item) as StoredRow) : await this.row(key);
     }
+    // Only this shard's reader writes a delivery's row, so a conflict means a replayed batch raced it; merge again.
+    for (let tries = 1; ; tries++) {
+      const changes = changesTo(row, folded);
+      if (changes.precedence === undefined && changes.attempts === undefined && Object.keys(changes.history).length === 0) return "stale";
+      try {
+        await this.update(key, changes, { precedence: row?.precedence });
+        return changes.precedence === undefined ? "stale" : "applied";
+      } catch (error) {
+        if (!(error instanceof ConditionalCheckFailedException) || tries >= 3) throw error;
+        row = error.Item ? (unmarshall(error.Item) as StoredRow) : await this.row(key);
+      }
+    }
+  }
+
+  /**
+   * Sets the given status fields, attempts and history entries. `"unseen"` writes only if every
+   * entry is new, the status outranks the stored one and attempts does not go down; otherwise only if
+   * the row's precedence is still the one read.
+   */
+  private async update(key: Record<string, string>, changes: ReturnType<typeof changesTo>, expect: "unseen" | { precedence: string | undefined }): Promise<void> {
+    const { history, attempts, ...status } = changes;
+    const names: Record<string, string> = {};
+    const values: Record<string, unknown> = {};
+    const sets: string[] = [];
+    for (const [field, value] of Object.entries(status)) {
+      names[`#${field}`] = field;
+      values[`:${field}`] = value;
+      sets.push(`#${field} = :${field}`);
+    }
+    if (attempts !== undefined) {
+      values[":attempts"] = attempts;
+      sets.push("attempts = :attempts");
+    }
+    const conditions: string[] = [];
+    Object.entries(history).forEach(([eventId, entry], index) => {
+      names[`#h${index}`] = historyAttribute(eventId);
+      values[`:h${index}`] = entry;
+      sets.push(`#h${index} = :h${index}`);
+      if (expect === "unseen") conditions.push(`attribute_not_exists(#h${index})`);
+    });
+    names["#precedenceKey"] = "precedence";
+    if (expect === "unseen") {
+      conditions.push("(attribute_not_exists(#precedenceKey) OR #precedenceKey < :precedence)");
+      if (attempts !== undefined) conditions.push("(attribute_not_exists(attempts) OR attempts <= :attempts)");
+    } else if (expect.precedence === undefined) {
+      conditions.push("attribute_not_exists(#precedenceKey)");
+    } else {
+      values[":readPrecedence"] = expect.precedence;
+      conditions.push("#precedenceKey = :readPrecedence");
+    }
+    await this.client.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: key,
+        UpdateExpression: `SET ${sets.join(", ")}`,
+        ConditionExpression: conditions.join(" AND "),
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
+        ReturnValuesOnConditionCheckFailure: "ALL_OLD",
+      }),
+    );
+  }
+
+  private async row(key: Record<string, string>): Promise<StoredRow | undefined> {
+    return (await this.client.send(new GetCommand({ TableName: this.tableName, Key: key, ConsistentRead: true }))).Item as StoredRow | undefined;
   }
 
   async statusOf(notificationId: string, userId: string, channel: string): Promise<DeliveryStatus | undefined> {
@@ -133,12 +161,18 @@ export class DeliveriesStore {
 
   /** Every event of a notification, per user and channel in the order they happened. */
   async timeline(notificationId: string): Promise<DeliveryEvent[]> {
-    const items = await this.queryAll(notificationId, "begins_with(deliveryKey, :prefix)");
-    return items.map((item) => item.event as DeliveryEvent).sort(chronologically);
+    const items = await this.queryAll(notificationId);
+    const events = items.flatMap((item) => {
+      if (item.deliveryKey === HEADER_KEY) return [];
+      // Written before a row kept its own history: one item per event.
+      if (String(item.deliveryKey).startsWith(LEGACY_HISTORY_PREFIX)) return [item.event as DeliveryEvent];
+      return historyOf(notificationId, item);
+    });
+    return events.sort(chronologically);
   }
 
   async get(notificationId: string): Promise<NotificationView | undefined> {
-    const items = await this.queryAll(notificationId, "deliveryKey < :prefix");
+    const items = (await this.queryAll(notificationId)).filter((item) => !String(item.deliveryKey).startsWith(LEGACY_HISTORY_PREFIX));
     const header = items.find((item) => item.deliveryKey === HEADER_KEY);
     const rows = items.filter((item) => item.deliveryKey !== HEADER_KEY);
     if (!header && rows.length === 0) return undefined;
@@ -162,16 +196,15 @@ export class DeliveriesStore {
     };
   }
 
-  /** All items of a notification on one side of the history prefix. */
-  private async queryAll(notificationId: string, deliveryKeyCondition: string): Promise<Record<string, unknown>[]> {
+  private async queryAll(notificationId: string): Promise<Record<string, unknown>[]> {
     const items: Record<string, unknown>[] = [];
     let startKey: Record<string, unknown> | undefined;
     do {
       const page = await this.client.send(
         new QueryCommand({
           TableName: this.tableName,
-          KeyConditionExpression: `notificationId = :id AND ${deliveryKeyCondition}`,
-          ExpressionAttributeValues: { ":id": notificationId, ":prefix": HISTORY_PREFIX },
+          KeyConditionExpression: "notificationId = :id",
+          ExpressionAttributeValues: { ":id": notificationId },
           ExclusiveStartKey: startKey,
           ConsistentRead: true,
         }),

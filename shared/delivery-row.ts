@@ -1,0 +1,121 @@
+import type { DeliveryEvent, DeliveryStatus } from "./delivery-event.ts";
+import { isAttemptOutcome, precedence } from "./delivery-precedence.ts";
+
+/**
+ * A delivery's row in the deliveries table holds its status, the highest attempt seen and its
+ * history, one attribute per eventId, so a batch of events costs one write instead of three per event.
+ */
+export const HISTORY_ATTRIBUTE_PREFIX = "event#";
+
+/** What the history keeps of an event; the row's keys and the attribute name give back the rest. */
+export interface HistoryEntry {
+  type: string;
+  status: DeliveryStatus;
+  at: string;
+  attempt: number;
+  reason?: string;
+  provider?: string;
+  providerMessageId?: string;
+}
+
+/** The status fields of a row: those of the event with the greatest precedence. */
+export interface RowStatus {
+  userId: string;
+  channel: string;
+  type: string;
+  status: DeliveryStatus;
+  reason: string | null;
+  updatedAt: string;
+  lastEventId: string;
+  precedence: string;
+}
+
+/** What a set of events says about a delivery, whatever order they came in. */
+export interface FoldedEvents {
+  winner: RowStatus;
+  /** The highest attempt among attempt outcomes; undefined when there were none. */
+  attempts?: number;
+  /** The earliest occurrence of each eventId. */
+  history: Record<string, HistoryEntry>;
+}
+
+export type StoredRow = Record<string, unknown> & { precedence?: string; attempts?: number };
+
+export function historyAttribute(eventId: string): string {
+  return `${HISTORY_ATTRIBUTE_PREFIX}${eventId}`;
+}
+
+function statusOf(event: DeliveryEvent): RowStatus {
+  return {
+    userId: event.userId,
+    channel: event.channel,
+    type: event.type,
+    status: event.status,
+    reason: event.reason ?? null,
+    updatedAt: event.at,
+    lastEventId: event.eventId,
+    precedence: precedence(event),
+  };
+}
+
+function entryOf(event: DeliveryEvent): HistoryEntry {
+  return {
+    type: event.type,
+    status: event.status,
+    at: event.at,
+    attempt: event.attempt,
+    ...(event.reason !== undefined ? { reason: event.reason } : {}),
+    ...(event.provider !== undefined ? { provider: event.provider } : {}),
+    ...(event.providerMessageId !== undefined ? { providerMessageId: event.providerMessageId } : {}),
+  };
+}
+
+/** One delivery's events (at least one) folded: the winning status, the highest attempt, the earliest of each event. */
+export function foldEvents(events: readonly DeliveryEvent[]): FoldedEvents {
+  let winner = statusOf(events[0]!);
+  let attempts: number | undefined;
+  const history: Record<string, HistoryEntry> = {};
+  for (const event of events) {
+    const candidate = statusOf(event);
+    if (candidate.precedence > winner.precedence) winner = candidate;
+    if (isAttemptOutcome(event.status)) attempts = Math.max(attempts ?? 0, event.attempt);
+    const earlier = history[event.eventId];
+    if (!earlier || earlier.at > event.at) history[event.eventId] = entryOf(event);
+  }
+  return { winner, ...(attempts !== undefined ? { attempts } : {}), history };
+}
+
+/** What must change in a stored row for it to hold the folded events too; empty when nothing does. */
+export function changesTo(row: StoredRow | undefined, folded: FoldedEvents): Partial<RowStatus> & { attempts?: number; history: Record<string, HistoryEntry> } {
+  const history: Record<string, HistoryEntry> = {};
+  for (const [eventId, entry] of Object.entries(folded.history)) {
+    const stored = row?.[historyAttribute(eventId)] as HistoryEntry | undefined;
+    if (!stored || stored.at > entry.at) history[eventId] = entry;
+  }
+  const outranks = row?.precedence === undefined || row.precedence < folded.winner.precedence;
+  const higherAttempt = folded.attempts !== undefined && (row?.attempts === undefined || row.attempts < folded.attempts);
+  return { ...(outranks ? folded.winner : {}), ...(higherAttempt ? { attempts: folded.attempts } : {}), history };
+}
+
+/** The events a row's history holds, as they were put on the stream. */
+export function historyOf(notificationId: string, row: Record<string, unknown>): DeliveryEvent[] {
+  return Object.entries(row)
+    .filter(([name]) => name.startsWith(HISTORY_ATTRIBUTE_PREFIX))
+    .map(([name, value]) => {
+      const { type, status, at, attempt, reason, provider, providerMessageId } = value as HistoryEntry;
+      return {
+        version: 2 as const,
+        eventId: name.slice(HISTORY_ATTRIBUTE_PREFIX.length),
+        notificationId,
+        type,
+        userId: row.userId as string,
+        channel: row.channel as DeliveryEvent["channel"],
+        status,
+        ...(reason !== undefined ? { reason } : {}),
+        attempt,
+        ...(provider !== undefined ? { provider } : {}),
+        ...(providerMessageId !== undefined ? { providerMessageId } : {}),
+        at,
+      };
+    });
+}
