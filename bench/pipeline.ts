@@ -20,7 +20,9 @@ import { percentile, runRound, seedUsers, type RoundResult } from "./delivery-wo
 const SIZES = (process.env.BENCH_SIZES ?? "1000,4000,16000").split(",").map(Number);
 const NAIVE_SIZE = Number(process.env.BENCH_NAIVE_SIZE ?? SIZES[0]);
 const BURST_REQUESTS = Number(process.env.BENCH_BURST_REQUESTS ?? 600);
-const NAIVE_CONTEXT = { "notify:workerBatchSize": 1, "notify:publishBatchSize": 1 };
+/** cdk.json's configuration: the local cloud turns push receipts on, which a default deployment has off. */
+const DEFAULT_CONTEXT = { "notify:pushDeliveryStatusLogGroups": "" };
+const NAIVE_CONTEXT = { ...DEFAULT_CONTEXT, "notify:workerBatchSize": 1, "notify:publishBatchSize": 1 };
 /** The delivery-events stream's shards in the default configuration (cdk.json). */
 const SHARDS = 1;
 
@@ -81,7 +83,7 @@ function burstLine(label: string, burst: BurstResult, rssBytes: number): string 
 const started = performance.now();
 console.log(`bench: sizes ${SIZES.join(", ")} channel deliveries (default), ${NAIVE_SIZE} (naive); 100 recipients per request; prices of ${PRICES_CHECKED_ON}`);
 
-const defaultRun = await withCloud("default", {}, async (cloud) => {
+const defaultRun = await withCloud("default", DEFAULT_CONTEXT, async (cloud) => {
   const sizes: SizeResult[] = [];
   let largest: Workload | undefined;
   let largestUsage: UsageSnapshot | undefined;

@@ -9,7 +9,8 @@ import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda"
 import { SQSClient } from "@aws-sdk/client-sqs";
 import { parseChannelMessage, type ChannelMessage } from "#shared/channel-message.ts";
 import { isChannel } from "#shared/channels.ts";
-import { deliver, type Receipt } from "#shared/deliver.ts";
+import { CoalescedDeliveryEvents } from "#shared/coalesced-delivery-events.ts";
+import { deliver, type DeliverDependencies, type Receipt } from "#shared/deliver.ts";
 import { DeliveryEventPublisher } from "#shared/delivery-event-publisher.ts";
 import { NotificationPublisher } from "#shared/notification-publisher.ts";
 import { providerFromEnv } from "#shared/providers/provider-from-env.ts";
@@ -29,6 +30,8 @@ const channel = requiredEnv("CHANNEL");
 if (!isChannel(channel)) throw new Error(`CHANNEL must be a channel, not ${channel}`);
 
 const now = () => Date.now();
+/** How long an outcome waits for others to share its PutRecords request. */
+const EVENTS_WINDOW_MILLIS = 20;
 metrics.setDefaultDimensions({ channel });
 const unsubscribeUrl = process.env.UNSUBSCRIBE_URL;
 const unsubscribeSecretArn = process.env.UNSUBSCRIBE_SECRET_ARN;
@@ -39,10 +42,11 @@ const retry = new RecordRetry(new SQSClient({}), events, {
   policy: { baseSeconds: Number(requiredEnv("RETRY_BASE_SECONDS")), maxSeconds: Number(requiredEnv("RETRY_MAX_SECONDS")) },
   now,
 });
-const dependencies = {
+const preferences = new PreferencesStore(documents, requiredEnv("PREFERENCES_TABLE_NAME"));
+const dependencies: DeliverDependencies = {
   unsubscribeLinks: unsubscribeUrl && unsubscribeSecretArn ? new UnsubscribeLinks(unsubscribeUrl, () => secretString(unsubscribeSecretArn), now) : undefined,
   channel,
-  preferences: new PreferencesStore(documents, requiredEnv("PREFERENCES_TABLE_NAME")),
+  preferences,
   claims: new DedupClaims(documents, {
     tableName: requiredEnv("DEDUP_TABLE_NAME"),
     leaseMillis: Number(requiredEnv("CLAIM_LEASE_SECONDS")) * 1000,
@@ -53,21 +57,47 @@ const dependencies = {
   followUps: new NotificationPublisher(sns, requiredEnv("NOTIFICATIONS_TOPIC_ARN"), (millis) => sleep(millis)),
   provider: providerFromEnv(channel, process.env, documents, now),
   // Push receipts (SNS delivery status logs) name only the SNS message id.
-  sentMessages: channel === "push" ? new SentMessages(documents, { tableName: requiredEnv("DEDUP_TABLE_NAME"), retentionSeconds: Number(requiredEnv("DEDUP_RETENTION_SECONDS")), now }) : undefined,
-  events,
+  sentMessages: process.env.INDEX_PUSH_MESSAGE_IDS === "true" ? new SentMessages(documents, { tableName: requiredEnv("DEDUP_TABLE_NAME"), retentionSeconds: Number(requiredEnv("DEDUP_RETENTION_SECONDS")), now }) : undefined,
+  // Outcomes of a batch's records, which finish side by side, share PutRecords requests.
+  events: new CoalescedDeliveryEvents(events, EVENTS_WINDOW_MILLIS),
   now,
   newToken: randomUUID,
 };
 const processor = new BatchProcessor(EventType.SQS);
 
+/** What one invocation's records share: their parsed messages and the recipients' preferences, read together. */
+interface Batch {
+  messages: Map<string, ChannelMessage | Error>;
+  dependencies: DeliverDependencies;
+}
+
+async function prepareBatch(records: SQSRecord[]): Promise<Batch> {
+  const messages = new Map<string, ChannelMessage | Error>();
+  for (const record of records) {
+    try {
+      messages.set(record.messageId, parseChannelMessage(record.body));
+    } catch (error) {
+      messages.set(record.messageId, error as Error);
+    }
+  }
+  const userIds = [...messages.values()].flatMap((message) => (message instanceof Error ? [] : [message.userId]));
+  const read = await preferences.getMany(userIds, (millis) => sleep(millis));
+  return {
+    messages,
+    dependencies: { ...dependencies, preferences: { get: async (userId) => (read.has(userId) ? read.get(userId) : preferences.get(userId)) } },
+  };
+}
+
 /** A record that throws fails alone; before it does, it is given its own backoff (or recorded as dead-lettered). */
-async function deliverRecord(record: SQSRecord): Promise<void> {
+async function deliverRecord(record: SQSRecord, batch: Batch): Promise<void> {
   const attempt = Number(record.attributes.ApproximateReceiveCount);
   let message: ChannelMessage | undefined;
   try {
-    message = parseChannelMessage(record.body);
+    const parsed = batch.messages.get(record.messageId)!;
+    if (parsed instanceof Error) throw parsed;
+    message = parsed;
     await retry.beforeAttempt(attempt, message);
-    await deliverMessage(message, { attempt, messageId: record.messageId });
+    await deliverMessage(message, { attempt, messageId: record.messageId }, batch.dependencies);
   } catch (error) {
     const next = await retry.afterFailure({ receiptHandle: record.receiptHandle, eventSourceARN: record.eventSourceARN, attempt }, message, error);
     if (next === "dead_lettered" && message) {
@@ -79,11 +109,11 @@ async function deliverRecord(record: SQSRecord): Promise<void> {
   }
 }
 
-async function deliverMessage(message: ChannelMessage, receipt: Receipt): Promise<void> {
-  const result = await deliver(message, receipt, dependencies);
+async function deliverMessage(message: ChannelMessage, receipt: Receipt, batchDependencies: DeliverDependencies): Promise<void> {
+  const result = await deliver(message, receipt, batchDependencies);
   if (result.kind === "redundant") {
     metrics.addMetric(WORKER_METRICS.redundant, MetricUnit.Count, 1);
-    logger.info("another message owns this delivery", { notificationId: message.notificationId, channel });
+    logger.debug("another message owns this delivery", { notificationId: message.notificationId, channel });
     return;
   }
   const { status, reason } = result.event;
@@ -95,11 +125,14 @@ async function deliverMessage(message: ChannelMessage, receipt: Receipt): Promis
     byReason.addMetric(WORKER_METRICS.suppressed, MetricUnit.Count, 1);
   } else if (status === "sent" || status === "failed" || status === "deferred") metrics.addMetric(WORKER_METRICS[status], MetricUnit.Count, 1);
   if (result.kind === "outcome" && result.providerMillis !== undefined) metrics.addMetric(WORKER_METRICS.providerLatency, MetricUnit.Milliseconds, result.providerMillis);
-  logger.info("delivery outcome", { notificationId: message.notificationId, channel, status, reason, attempt: receipt.attempt, duplicate: result.kind === "duplicate" });
+  // Every outcome is on the delivery-events stream and in the metrics; a log line per send would cost more than the send's requests.
+  logger.debug("delivery outcome", { notificationId: message.notificationId, channel, status, reason, attempt: receipt.attempt, duplicate: result.kind === "duplicate" });
 }
 
+/** The batch's records are delivered side by side; a record that throws fails alone. */
 async function handleBatch(event: SQSEvent, context: Context): Promise<SQSBatchResponse> {
-  return processPartialResponse(event, deliverRecord, processor, { context });
+  const batch = await prepareBatch(event.Records);
+  return processPartialResponse(event, (record: SQSRecord) => deliverRecord(record, batch), processor, { context });
 }
 
 export const handler = middy(handleBatch)

@@ -163,6 +163,8 @@ export class NotifyStack extends Stack {
           DEDUP_RETENTION_SECONDS: String(DEDUP_RETENTION.toSeconds()),
           ...this.providerEnvironment(channel, props, tables, sesConfigurationSet),
           ...(channel === "email" && edge ? { UNSUBSCRIBE_URL: edge.api.unsubscribeUrl, UNSUBSCRIBE_SECRET_ARN: unsubscribeSecret.secretArn } : {}),
+          // Push receipts name only the SNS message id; index it by delivery only when someone reads receipts.
+          ...(channel === "push" && props.pushDeliveryStatusLogGroups?.length ? { INDEX_PUSH_MESSAGE_IDS: "true" } : {}),
         },
       });
       tables.preferences.grantReadData(worker.function);

@@ -17,7 +17,7 @@ import type { UnsubscribeLinks } from "./unsubscribe-links.ts";
 
 export interface DeliverDependencies {
   channel: Channel;
-  preferences: PreferencesStore;
+  preferences: Pick<PreferencesStore, "get">;
   claims: DedupClaims;
   deferred: Pick<DeferredItems, "hold">;
   /** Publishes fallbacks to the notifications topic. */

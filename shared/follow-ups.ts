@@ -25,6 +25,8 @@ export function followUpsAfter(template: Pick<TemplateDefinition, "followUps">, 
   };
   return (template.followUps ?? []).flatMap((rule): FollowUpAction[] => {
     if (rule.from !== outcome.channel) return [];
+    // The notification already goes to that channel, whose claim would turn the follow-up into a duplicate: skip its writes.
+    if (message.channels.includes(rule.to)) return [];
     if (rule.kind === "fallback") {
       const matches = rule.when.includes(outcome.status) || (outcome.reason !== undefined && rule.when.includes(outcome.reason));
       return matches ? [{ send: "now", message: followUp(rule.to) }] : [];

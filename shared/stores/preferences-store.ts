@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
-import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { BatchGetCommand, GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { Preferences } from "#shared/preferences.ts";
 import type { ChannelSuppression } from "#shared/provider-feedback.ts";
 
@@ -9,6 +9,15 @@ export interface StoredPreferences {
   preferences: Preferences | undefined;
   /** Undefined for a user nobody has configured (or stored before revisions existed). */
   revision: string | undefined;
+}
+
+/** BatchGetItem's limit. */
+const KEYS_PER_BATCH_GET = 100;
+const MAX_BATCH_GET_ATTEMPTS = 5;
+
+function preferencesOf(item: Record<string, unknown>): Preferences {
+  const { userId: _key, updatedAt: _updatedAt, revision: _revision, ...preferences } = item;
+  return preferences as Preferences;
 }
 
 export class PreferencesStore {
@@ -25,6 +34,28 @@ export class PreferencesStore {
     return (await this.read(userId, false)).preferences;
   }
 
+  /**
+   * Several users' preferences in as few requests as BatchGetItem allows (each user still reads as
+   * one item); users nobody has configured map to undefined.
+   */
+  async getMany(userIds: readonly string[], sleep: (millis: number) => Promise<void>): Promise<Map<string, Preferences | undefined>> {
+    const found = new Map<string, Preferences | undefined>(userIds.map((userId) => [userId, undefined]));
+    const unique = [...found.keys()];
+    for (let start = 0; start < unique.length; start += KEYS_PER_BATCH_GET) {
+      let keys: Record<string, unknown>[] = unique.slice(start, start + KEYS_PER_BATCH_GET).map((userId) => ({ userId }));
+      for (let attempt = 1; keys.length > 0; attempt++) {
+        const result = await this.client.send(new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: keys } } }));
+        for (const item of result.Responses?.[this.tableName] ?? []) found.set(item.userId as string, preferencesOf(item));
+        keys = result.UnprocessedKeys?.[this.tableName]?.Keys ?? [];
+        if (keys.length === 0) break;
+        // DynamoDB returns unprocessed keys when throttled: back off, then ask again for those alone.
+        if (attempt >= MAX_BATCH_GET_ATTEMPTS) throw new Error(`${keys.length} preferences were still unprocessed after ${attempt} BatchGetItem attempts`);
+        await sleep(50 * 2 ** attempt * Math.random());
+      }
+    }
+    return found;
+  }
+
   /** For a read-modify-write: strongly consistent, with the revision `putIfUnchanged` checks. */
   async getForUpdate(userId: string): Promise<StoredPreferences> {
     return this.read(userId, true);
@@ -33,8 +64,7 @@ export class PreferencesStore {
   private async read(userId: string, consistent: boolean): Promise<StoredPreferences> {
     const result = await this.client.send(new GetCommand({ TableName: this.tableName, Key: { userId }, ConsistentRead: consistent }));
     if (!result.Item) return { preferences: undefined, revision: undefined };
-    const { userId: _key, updatedAt: _updatedAt, revision, ...preferences } = result.Item;
-    return { preferences: preferences as Preferences, revision: revision as string | undefined };
+    return { preferences: preferencesOf(result.Item), revision: result.Item.revision as string | undefined };
   }
 
   /**

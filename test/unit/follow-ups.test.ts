@@ -22,6 +22,12 @@ describe("followUpsAfter (order.shipped)", () => {
     ]);
   });
 
+  it("holds nothing and sends nothing when the notification already goes to email", () => {
+    const alsoEmail = { ...message, channels: ["push", "email"] as ChannelMessage["channels"] };
+    expect(followUpsAfter(orderShipped, alsoEmail, outcome("sent"), NOW)).toEqual([]);
+    expect(followUpsAfter(orderShipped, alsoEmail, outcome("suppressed", "no_address"), NOW)).toEqual([]);
+  });
+
   it("does nothing for other outcomes or other channels", () => {
     expect(followUpsAfter(orderShipped, message, outcome("suppressed", "category_opt_out"), NOW)).toEqual([]);
     expect(followUpsAfter(orderShipped, message, outcome("deferred", "quiet_hours"), NOW)).toEqual([]);
