@@ -1,14 +1,9 @@
-import type { Server as HttpServer } from "node:http";
-import http2, { type Http2Server } from "node:http2";
-import type { AddressInfo } from "node:net";
-import dynalite from "dynalite";
-import kinesalite from "kinesalite";
-import { installFauxqsHooks } from "./fauxqs-hooks.ts";
+import { once } from "node:events";
+import { Worker } from "node:worker_threads";
+import { LOCAL_ACCOUNT, LOCAL_REGION, type EmulatorKind, type RunningEmulator } from "./emulator-servers.ts";
 import { SecretsManagerEmulator } from "./secrets-manager-emulator.ts";
 
-export const LOCAL_REGION = "us-east-1";
-/** The account fauxqs writes into every ARN; the deployer uses it too so ARNs line up. */
-export const LOCAL_ACCOUNT = "000000000000";
+export { LOCAL_ACCOUNT, LOCAL_REGION };
 
 export interface EmulatorEndpoints {
   sns: string;
@@ -23,50 +18,44 @@ export interface Emulators {
   stop(): Promise<void>;
 }
 
-function listenOnLoopback(server: HttpServer | Http2Server): Promise<string> {
-  return new Promise((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}`));
-  });
+const THREAD_ENTRY = new URL("./emulator-thread.ts", import.meta.url);
+
+async function startInThread(kind: EmulatorKind): Promise<RunningEmulator> {
+  const worker = new Worker(THREAD_ENTRY, { workerData: { kind } });
+  const [answer] = (await once(worker, "message")) as [{ url?: string; error?: string }];
+  if (!answer.url) {
+    await worker.terminate();
+    throw new Error(`the ${kind} emulator did not start: ${answer.error}`);
+  }
+  return {
+    url: answer.url,
+    async stop() {
+      worker.postMessage("stop");
+      await once(worker, "exit");
+    },
+  };
 }
 
-function close(server: HttpServer | Http2Server): Promise<void> {
-  return new Promise((resolve) => {
-    if ("closeAllConnections" in server) server.closeAllConnections();
-    server.close(() => resolve());
-  });
-}
-
-/** fauxqs (SNS + SQS), dynalite (DynamoDB), kinesalite (Kinesis) and our Secrets Manager, each on a free loopback port. */
+/**
+ * fauxqs (SNS + SQS), dynalite (DynamoDB) and kinesalite (Kinesis), each in a thread of its own on a
+ * free loopback port, and our Secrets Manager, which serves a handful of reads, on this one.
+ */
 export async function startEmulators(): Promise<Emulators> {
-  installFauxqsHooks();
-  const { buildApp } = await import("fauxqs");
-  const fauxqs = buildApp({ logger: false, defaultRegion: LOCAL_REGION });
-  const fauxqsUrl = (await fauxqs.listen({ port: 0, host: "127.0.0.1" })).replace("localhost", "127.0.0.1");
-
-  const dynamo = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
-  const dynamoUrl = await listenOnLoopback(dynamo);
-
-  // The SDK's Kinesis client speaks HTTP/2, as AWS does; kinesalite only serves HTTP/1, so its
-  // request handler is mounted on a cleartext HTTP/2 server rather than bending the product's client.
-  const kinesisHandler = kinesalite({ createStreamMs: 0, deleteStreamMs: 0, updateStreamMs: 0, shardLimit: 100 }).listeners("request")[0] as (...args: unknown[]) => void;
-  const kinesis = http2.createServer();
-  const kinesisSessions = new Set<http2.ServerHttp2Session>();
-  kinesis.on("session", (session) => {
-    kinesisSessions.add(session);
-    session.once("close", () => kinesisSessions.delete(session));
-  });
-  kinesis.on("request", kinesisHandler);
-  const kinesisUrl = await listenOnLoopback(kinesis);
-
+  const started = await Promise.allSettled((["sns-sqs", "dynamodb", "kinesis"] as const).map(startInThread));
+  const running = started.flatMap((result) => (result.status === "fulfilled" ? [result.value] : []));
+  const failure = started.find((result) => result.status === "rejected");
+  if (failure) {
+    await Promise.all(running.map((emulator) => emulator.stop()));
+    throw failure.reason;
+  }
+  const [snsSqs, dynamodb, kinesis] = running as [RunningEmulator, RunningEmulator, RunningEmulator];
   const secrets = new SecretsManagerEmulator(LOCAL_REGION, LOCAL_ACCOUNT);
   const secretsUrl = await secrets.listen();
 
   return {
-    endpoints: { sns: fauxqsUrl, sqs: fauxqsUrl, dynamodb: dynamoUrl, kinesis: kinesisUrl, secretsmanager: secretsUrl },
+    endpoints: { sns: snsSqs.url, sqs: snsSqs.url, dynamodb: dynamodb.url, kinesis: kinesis.url, secretsmanager: secretsUrl },
     async stop() {
-      for (const session of kinesisSessions) session.destroy();
-      await Promise.all([fauxqs.close(), close(dynamo), close(kinesis), secrets.close()]);
+      await Promise.all([...running.map((emulator) => emulator.stop()), secrets.close()]);
     },
   };
 }

@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
-import type { LocalFunction } from "./local-function.ts";
+import { THROTTLED, type LocalFunction } from "./local-function.ts";
 
 /** API Gateway's payload limit for HTTP APIs. */
 const MAX_PAYLOAD_BYTES = 10 * 1024 * 1024;
@@ -49,11 +49,12 @@ function send(response: ServerResponse, status: number, body: string, headers: R
 /**
  * API Gateway HTTP API (payload format 2.0) in front of the local functions: matches the routes the
  * template declares, builds the same event API Gateway builds and maps the result back, including
- * API Gateway's own 404, 413 and 500 answers.
+ * API Gateway's own 404, 413, 429 (the function throttled) and 500 answers, and 503 while starting.
  */
 export class HttpGateway {
   private readonly server: Server;
-  private routes: Route[] = [];
+  /** Undefined until the stack is deployed: the API answers 503 until then. */
+  private routes: Route[] | undefined;
   private readonly extra: ExtraHandler;
 
   constructor(extra: ExtraHandler) {
@@ -90,6 +91,9 @@ export class HttpGateway {
     const url = new URL(request.url ?? "/", this.url);
     if (await this.extra(request, response, url)) return;
 
+    if (!this.routes) {
+      return send(response, 503, JSON.stringify({ message: "The local cloud is starting: the stack is being deployed onto the emulators. Retry in a few seconds." }), { "content-type": "application/json", "retry-after": "2" });
+    }
     let match: RegExpExecArray | null = null;
     const route = this.routes.find((candidate) => candidate.method === request.method && (match = candidate.pattern.exec(url.pathname)) !== null);
     if (!route || !match) return send(response, 404, JSON.stringify({ message: "Not Found" }));
@@ -104,6 +108,8 @@ export class HttpGateway {
     const values = (match as RegExpExecArray).slice(1).map(decodeURIComponent);
     const event = this.event(request, url, route, values, body);
     const outcome = await route.function.invoke(event);
+    // As API Gateway answers when Lambda throttles the integration.
+    if (!outcome.ok && outcome.error.errorType === THROTTLED.errorType) return send(response, 429, JSON.stringify({ message: "Too Many Requests" }), { "content-type": "application/json", "retry-after": "1" });
     if (!outcome.ok) return send(response, 500, JSON.stringify({ message: "Internal Server Error" }));
     this.respond(response, outcome.result);
   }

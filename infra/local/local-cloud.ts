@@ -29,6 +29,13 @@ import { deployTemplate, type DeployedStack, type FunctionSpec } from "./templat
 
 export const PROJECT_ROOT = fileURLToPath(new URL("../../", import.meta.url));
 
+/**
+ * Execution environments per function when the template reserves no concurrency. Each is a worker
+ * thread holding its own copy of the bundle and the SDK (tens of megabytes), and two cores gain
+ * nothing from more: the event sources' concurrency and API bursts queue for these instead.
+ */
+export const LOCAL_ENVIRONMENTS_PER_FUNCTION = 4;
+
 export interface LocalCloudOptions {
   /** Port of the HTTP API; 0 picks a free one. @default 4000 */
   port?: number;
@@ -174,7 +181,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
   const logSubscriptions = new LogSubscriptions(LOCAL_ACCOUNT);
   const writeLogs = (logGroupName: string, lines: string[]) => logSubscriptions.write(logGroupName, lines, clock.now());
   const streamIteratorAges = () => kinesisSources.map((source) => ({ streamName: source.streamName, iteratorAgeMillis: source.iteratorAgeMillis() }));
-  const gateway = new HttpGateway(localRoutes({ sink, outbox: () => outbox, clock, faults, crashWorker, settled, publishFeedback, writeLogs, streamIteratorAges, usage: () => usage.snapshot() }));
+  const gateway = new HttpGateway(localRoutes({ sink, outbox: () => outbox, clock, faults, crashWorker, settled, publishFeedback, writeLogs, streamIteratorAges, usage: () => usage.snapshot(), environments: () => Object.fromEntries([...functions].map(([name, fn]) => [name, fn.environments])) }));
   try {
     await gateway.listen(options.port ?? 4000);
     const { template, stackName } = synthesize(join(stateDir, "cdk.out"), options.context ?? {});
@@ -198,6 +205,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
           clock,
           onLost: spec.environment.CHANNEL ? recordLost(spec.environment.CHANNEL) : undefined,
           usage,
+          maxEnvironments: spec.reservedConcurrency ?? LOCAL_ENVIRONMENTS_PER_FUNCTION,
         }),
       );
     }

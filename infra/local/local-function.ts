@@ -33,7 +33,14 @@ export interface LocalFunctionOptions {
   onLost?: (event: unknown, reason: string) => void;
   /** Receives each invocation's duration, CPU time, AWS requests and log bytes. */
   usage?: UsageLedger;
+  /** Execution environments at most; invocations beyond them wait for one. @default 4 */
+  maxEnvironments?: number;
+  /** Invocations that may wait for an environment; past them an invocation is throttled. @default 100 */
+  maxWaiting?: number;
 }
+
+/** What Lambda answers an invocation beyond the function's concurrency. */
+export const THROTTLED: FunctionError = { errorType: "TooManyRequestsException", errorMessage: "Rate Exceeded." };
 
 type ThreadAnswer = { requestId: string; usage?: Omit<InvocationUsage, "records"> } & InvokeResult;
 
@@ -53,6 +60,8 @@ export class LocalFunction {
   private readonly options: LocalFunctionOptions;
   private readonly idle: Instance[] = [];
   private readonly all = new Set<Instance>();
+  /** Invocations waiting for an environment, first come first served. */
+  private readonly waiting: Array<(instance: Instance) => void> = [];
   private readonly log: WriteStream;
   private inFlight = 0;
 
@@ -69,9 +78,20 @@ export class LocalFunction {
     return this.inFlight > 0;
   }
 
+  /** Execution environments alive now (busy or idle). */
+  get environments(): number {
+    return this.all.size;
+  }
+
+  /**
+   * Runs the event in an idle environment, a new one while fewer than maxEnvironments exist, or the
+   * first one freed; throttled, as Lambda throttles, when maxWaiting invocations already wait.
+   */
   async invoke(event: unknown): Promise<InvokeResult> {
+    const acquired = this.acquire();
+    if (!acquired) return { ok: false, error: THROTTLED };
     this.inFlight++;
-    const instance = this.idle.pop() ?? this.start();
+    const instance = await acquired;
     try {
       await instance.ready;
     } catch (error) {
@@ -113,8 +133,22 @@ export class LocalFunction {
       return { ok: false, error: { errorType: "Sandbox.Timedout", errorMessage: `Task timed out after ${this.spec.timeoutSeconds.toFixed(2)} seconds` } };
     }
     if (!result.ok && result.error.errorType === "Runtime.ExitError") this.discard(instance);
-    else this.idle.push(instance);
+    else this.release(instance);
     return result;
+  }
+
+  private acquire(): Promise<Instance> | undefined {
+    const idle = this.idle.pop();
+    if (idle) return Promise.resolve(idle);
+    if (this.all.size < (this.options.maxEnvironments ?? 4)) return Promise.resolve(this.start());
+    if (this.waiting.length >= (this.options.maxWaiting ?? 100)) return undefined;
+    return new Promise((resolve) => this.waiting.push(resolve));
+  }
+
+  private release(instance: Instance): void {
+    const next = this.waiting.shift();
+    if (next) next(instance);
+    else this.idle.push(instance);
   }
 
   /** Kills the busy environments whose current event matches, as a crash of their hosts would; returns those events. */
@@ -171,8 +205,11 @@ export class LocalFunction {
     this.options.usage?.addLogBytes(this.spec.name, this.spec.memorySize, Buffer.byteLength(chunk));
   }
 
+  /** Ends an environment; an invocation waiting for one gets a fresh one in its place. */
   private discard(instance: Instance): void {
-    this.all.delete(instance);
+    if (!this.all.delete(instance)) return;
     void instance.worker.terminate();
+    const next = this.waiting.shift();
+    if (next) next(this.start());
   }
 }

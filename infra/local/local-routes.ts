@@ -24,6 +24,8 @@ export interface LocalRoutesDependencies {
   streamIteratorAges(): Array<{ streamName: string; iteratorAgeMillis: number }>;
   /** What the functions and event sources have asked of AWS so far, and what their invocations took. */
   usage(): UsageSnapshot;
+  /** Execution environments alive per function name. */
+  environments(): Record<string, number>;
 }
 
 async function readJson(request: IncomingMessage): Promise<unknown> {
@@ -130,6 +132,9 @@ export function localRoutes(deps: LocalRoutesDependencies): ExtraHandler {
     }
     if (url.pathname === "/_local/usage" && request.method === "GET") {
       return json(response, 200, deps.usage());
+    }
+    if (url.pathname === "/_local/health" && request.method === "GET") {
+      return json(response, 200, { rssBytes: process.memoryUsage().rss, environments: deps.environments() });
     }
     if (url.pathname === "/_local/settled" && request.method === "GET") {
       try {

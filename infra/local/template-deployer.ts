@@ -18,6 +18,8 @@ export interface FunctionSpec {
   environment: Record<string, string>;
   timeoutSeconds: number;
   memorySize: number;
+  /** ReservedConcurrentExecutions, when the template sets it. */
+  reservedConcurrency?: number;
 }
 
 export interface EventSourceMappingSpec {
@@ -260,6 +262,7 @@ export async function deployTemplate(template: CfnTemplate, target: DeployTarget
           environment: Object.fromEntries(Object.entries(props.Environment?.Variables ?? {}).map(([key, value]) => [key, String(value)])),
           timeoutSeconds: props.Timeout ?? 3,
           memorySize: props.MemorySize ?? 128,
+          ...(props.ReservedConcurrentExecutions !== undefined ? { reservedConcurrency: Number(props.ReservedConcurrentExecutions) } : {}),
         };
         stack.functions.push(spec);
         deployed.set(logicalId, { ref: name, attributes: { Arn: spec.arn } });

@@ -2,13 +2,18 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { LocalFunction } from "#infra/local/local-function.ts";
+import { LocalFunction, THROTTLED } from "#infra/local/local-function.ts";
 
 const assetDir = mkdtempSync(join(tmpdir(), "notify-fn-"));
 writeFileSync(
   join(assetDir, "index.mjs"),
-  `export const handler = async (event, context) => {
+  `import { threadId } from "node:worker_threads";
+   export const handler = async (event, context) => {
      if (event.hang) await new Promise(() => setInterval(() => {}, 1000));
+     if (event.sleepMillis) {
+       await new Promise((resolve) => setTimeout(resolve, event.sleepMillis));
+       return { threadId };
+     }
      if (event.fail) throw new TypeError("bad input");
      return { echoed: event, region: process.env.AWS_REGION, remaining: context.getRemainingTimeInMillis() > 0 };
    };`,
@@ -18,8 +23,14 @@ const fn = new LocalFunction(
   { environment: { AWS_REGION: "eu-west-1" }, logFile: join(assetDir, "probe.log") },
 );
 
+const capped = new LocalFunction(
+  { logicalId: "Capped", name: "capped", arn: "arn:aws:lambda:us-east-1:000000000000:function:capped", assetDir, handler: "index.handler", environment: {}, timeoutSeconds: 5, memorySize: 128 },
+  { environment: {}, logFile: join(assetDir, "capped.log"), maxEnvironments: 1, maxWaiting: 1 },
+);
+
 afterAll(async () => {
   await fn.stop();
+  await capped.stop();
   rmSync(assetDir, { recursive: true, force: true });
 });
 
@@ -35,5 +46,14 @@ describe("LocalFunction", () => {
   it("ends an invocation at the function's timeout and serves the next one from a fresh environment", async () => {
     expect(await fn.invoke({ hang: true })).toEqual({ ok: false, error: { errorType: "Sandbox.Timedout", errorMessage: "Task timed out after 1.00 seconds" } });
     expect(await fn.invoke({ b: 2 })).toMatchObject({ ok: true });
+  });
+
+  it("runs at most maxEnvironments at once, queues up to maxWaiting, and throttles past that as Lambda does", async () => {
+    const results = await Promise.all([capped.invoke({ sleepMillis: 300 }), capped.invoke({ sleepMillis: 10 }), capped.invoke({ sleepMillis: 10 })]);
+    expect(results[2]).toEqual({ ok: false, error: THROTTLED });
+    const [first, second] = results as unknown as [{ ok: true; result: { threadId: number } }, { ok: true; result: { threadId: number } }];
+    expect(first.ok && second.ok).toBe(true);
+    // The waiting invocation ran in the environment the first one freed.
+    expect(second.result.threadId).toBe(first.result.threadId);
   });
 });
