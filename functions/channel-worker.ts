@@ -21,7 +21,7 @@ import { PreferencesStore } from "#shared/stores/preferences-store.ts";
 import { SentMessages } from "#shared/stores/sent-messages.ts";
 import { UnsubscribeLinks } from "#shared/unsubscribe-links.ts";
 import { WORKER_METRICS } from "#shared/worker-metrics.ts";
-import { documents, kinesis, sns } from "./commons/clients.ts";
+import { CLIENT_DEFAULTS, documents, kinesis, sns } from "./commons/clients.ts";
 import { requiredEnv } from "./commons/env.ts";
 import { logger, metrics } from "./commons/powertools.ts";
 import { secretString } from "./commons/secrets.ts";
@@ -36,7 +36,7 @@ metrics.setDefaultDimensions({ channel });
 const unsubscribeUrl = process.env.UNSUBSCRIBE_URL;
 const unsubscribeSecretArn = process.env.UNSUBSCRIBE_SECRET_ARN;
 const events = new DeliveryEventPublisher(kinesis, requiredEnv("DELIVERY_EVENTS_STREAM_NAME"), (millis) => sleep(millis));
-const retry = new RecordRetry(new SQSClient({}), events, {
+const retry = new RecordRetry(new SQSClient(CLIENT_DEFAULTS), events, {
   channel,
   maxReceiveCount: Number(requiredEnv("MAX_RECEIVE_COUNT")),
   policy: { baseSeconds: Number(requiredEnv("RETRY_BASE_SECONDS")), maxSeconds: Number(requiredEnv("RETRY_MAX_SECONDS")) },

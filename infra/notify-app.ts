@@ -29,6 +29,8 @@ export function createNotifyApp(options: NotifyAppOptions = {}): { app: App; sta
     workerMaxConcurrency: number("workerMaxConcurrency"),
     workerBatchSize: number("workerBatchSize"),
     publishBatchSize: number("publishBatchSize"),
+    apiRateLimit: number("apiRateLimit"),
+    apiBurstLimit: number("apiBurstLimit"),
     workerBatchingWindow: number("workerBatchingWindowSeconds") === undefined ? undefined : Duration.seconds(number("workerBatchingWindowSeconds")!),
     deliveryEventShards: number("deliveryEventShards"),
     workerTimeoutSeconds: number("workerTimeoutSeconds"),

@@ -46,6 +46,9 @@ export interface NotifyStackProps extends StackProps {
   readonly workerBatchSize?: number;
   /** Recipients per PublishBatch request when ingest publishes (1-10); 1 only to measure what batching saves. @default 10 */
   readonly publishBatchSize?: number;
+  /** HTTP API requests per second before it answers 429 (and its burst allowance). @default 200 and 400 */
+  readonly apiRateLimit?: number;
+  readonly apiBurstLimit?: number;
   /**
    * How long a worker waits to fill a batch: fewer invocations for more latency. When set, each
    * channel gets an express queue for priority `high` that is never batched. @default no wait
@@ -258,7 +261,7 @@ export class NotifyStack extends Stack {
     unsubscribeSecret.grantRead(ingest.function);
     tables.deliveries.grantReadWriteData(ingest.function);
     tables.preferences.grantReadWriteData(ingest.function);
-    return { ingest, api: new HttpApi(this, "Http", { handler: ingest.function }) };
+    return { ingest, api: new HttpApi(this, "Http", { handler: ingest.function, rateLimit: props.apiRateLimit, burstLimit: props.apiBurstLimit }) };
   }
 
   private createEncryptionKey(): Key {

@@ -9,6 +9,13 @@ import { Construct } from "constructs";
 
 export interface HttpApiProps {
   readonly handler: IFunction;
+  /**
+   * Steady requests per second the API accepts before answering 429, so a burst of publishes cannot
+   * take the account's Lambda concurrency from the channel workers. @default 200
+   */
+  readonly rateLimit?: number;
+  /** Requests the API accepts at once above the steady rate. @default 400 */
+  readonly burstLimit?: number;
 }
 
 /**
@@ -46,6 +53,9 @@ export class HttpApi extends Construct {
       httpApi: this.api,
       stageName: "$default",
       autoDeploy: true,
+      // Throttling at the stage rather than reserved concurrency on ingest: it needs no share of the
+      // account's concurrency (new accounts may have as little as 10) and refuses before invoking.
+      throttle: { rateLimit: props.rateLimit ?? 200, burstLimit: props.burstLimit ?? 400 },
       // Who called which route and how it ended; request bodies (addresses) are never logged.
       accessLogSettings: {
         destination: new LogGroupLogDestination(accessLogs),

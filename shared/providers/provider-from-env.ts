@@ -35,7 +35,7 @@ export function providerFromEnv(channel: Channel, env: Env, documents: DynamoDBD
   if (kind === "http") return new HttpProvider(required(env, "PROVIDER_HTTP_URL"), timeoutMillis);
   if (kind !== "aws") throw new Error(`PROVIDER must be aws or http, not ${kind}`);
   // A provider call that hangs counts as transient, like any other timeout; two tries inside one receive.
-  const clientConfig = { maxAttempts: 2, requestHandler: new NodeHttpHandler({ connectionTimeout: timeoutMillis, requestTimeout: timeoutMillis }) };
+  const clientConfig = { cacheMiddleware: true, maxAttempts: 2, requestHandler: new NodeHttpHandler({ connectionTimeout: timeoutMillis, requestTimeout: timeoutMillis }) };
   switch (channel) {
     case "email":
       return new SesEmailProvider(new SESv2Client(clientConfig), { fromAddress: required(env, "EMAIL_FROM_ADDRESS"), configurationSetName: env.SES_CONFIGURATION_SET || undefined });

@@ -168,6 +168,12 @@ describe("HTTP API", () => {
     ]);
     for (const route of routes) expect(route.Properties.AuthorizationType).toBe("AWS_IAM");
   });
+
+  it("throttles the API at the stage, so a burst of publishes answers 429 instead of taking the workers' concurrency", () => {
+    template.hasResourceProperties("AWS::ApiGatewayV2::Stage", { StageName: "$default", DefaultRouteSettings: { ThrottlingRateLimit: 200, ThrottlingBurstLimit: 400 } });
+    const { stack } = createNotifyApp({ context: { "aws:cdk:bundling-stacks": [], "notify:apiRateLimit": 50, "notify:apiBurstLimit": 80 } });
+    Template.fromStack(stack).hasResourceProperties("AWS::ApiGatewayV2::Stage", { DefaultRouteSettings: { ThrottlingRateLimit: 50, ThrottlingBurstLimit: 80 } });
+  });
 });
 
 describe("who may publish", () => {
