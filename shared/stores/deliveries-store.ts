@@ -168,7 +168,10 @@ export class DeliveriesStore {
       if (String(item.deliveryKey).startsWith(LEGACY_HISTORY_PREFIX)) return [item.event as DeliveryEvent];
       return historyOf(notificationId, item);
     });
-    return events.sort(chronologically);
+    // An event replayed across the upgrade is in both places; keep its earliest occurrence once.
+    const earliest = new Map<string, DeliveryEvent>();
+    for (const event of events) if (!earliest.has(event.eventId) || earliest.get(event.eventId)!.at > event.at) earliest.set(event.eventId, event);
+    return [...earliest.values()].sort(chronologically);
   }
 
   async get(notificationId: string): Promise<NotificationView | undefined> {
