@@ -4,6 +4,11 @@ import type { AddressInfo } from "node:net";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 import { THROTTLED, type LocalFunction } from "./local-function.ts";
 
+/**
+ * How long a request may wait for a free environment before it is answered 429: with API Gateway's
+ * 30 s integration timeout in mind, a burst is queued rather than refused, and still answered in time.
+ */
+const MAX_QUEUED_MILLIS = 10_000;
 /** API Gateway's payload limit for HTTP APIs. */
 const MAX_PAYLOAD_BYTES = 10 * 1024 * 1024;
 const TEXT_TYPES = /^(application\/(json|xml|x-www-form-urlencoded|[\w.+-]+\+json)|text\/)/i;
@@ -107,7 +112,7 @@ export class HttpGateway {
     }
     const values = (match as RegExpExecArray).slice(1).map(decodeURIComponent);
     const event = this.event(request, url, route, values, body);
-    const outcome = await route.function.invoke(event);
+    const outcome = await route.function.invoke(event, { maxWaitMillis: MAX_QUEUED_MILLIS });
     // As API Gateway answers when Lambda throttles the integration.
     if (!outcome.ok && outcome.error.errorType === THROTTLED.errorType) return send(response, 429, JSON.stringify({ message: "Too Many Requests" }), { "content-type": "application/json", "retry-after": "1" });
     if (!outcome.ok) return send(response, 500, JSON.stringify({ message: "Internal Server Error" }));

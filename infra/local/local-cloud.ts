@@ -34,9 +34,13 @@ export const PROJECT_ROOT = fileURLToPath(new URL("../../", import.meta.url));
  * thread with its own copy of the bundle and the SDK (tens of megabytes), and each already handles
  * its batch's records side by side; on two cores more of them only compete (4,000 deliveries on
  * this machine: 1 per function ran 228/s at 8.2 ms of CPU per delivery, 2 ran 198/s, 4 ran 166/s).
- * The event sources' concurrency and API bursts queue for them instead.
+ * Two, not one: with one, a channel whose provider hangs holds every batch behind it, and under
+ * the full chaos suite a republished copy then arrived after its first copy was dead-lettered,
+ * leaving a DLQ message for a delivery that another copy sent.
  */
-export const LOCAL_ENVIRONMENTS_PER_FUNCTION = 1;
+export const LOCAL_ENVIRONMENTS_PER_FUNCTION = 2;
+
+const environmentsOf = (spec: FunctionSpec) => spec.reservedConcurrency ?? LOCAL_ENVIRONMENTS_PER_FUNCTION;
 
 export interface LocalCloudOptions {
   /** Port of the HTTP API; 0 picks a free one. @default 4000 */
@@ -207,7 +211,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
           clock,
           onLost: spec.environment.CHANNEL ? recordLost(spec.environment.CHANNEL) : undefined,
           usage,
-          maxEnvironments: spec.reservedConcurrency ?? LOCAL_ENVIRONMENTS_PER_FUNCTION,
+          maxEnvironments: environmentsOf(spec),
         }),
       );
     }
@@ -236,7 +240,9 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
           batchSize: mapping.batchSize,
           batchingWindowSeconds: mapping.maximumBatchingWindowInSeconds,
           reportBatchItemFailures,
-          maximumConcurrency: mapping.maximumConcurrency,
+          // As Lambda's pollers, never hold more batches than the function can run: a batch waiting
+          // for an environment would spend its messages' visibility timeout.
+          maximumConcurrency: Math.min(mapping.maximumConcurrency ?? Number.POSITIVE_INFINITY, environmentsOf(fn.spec)),
         });
         sqsSources.push(source);
         source.start();

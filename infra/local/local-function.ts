@@ -35,7 +35,7 @@ export interface LocalFunctionOptions {
   usage?: UsageLedger;
   /** Execution environments at most; invocations beyond them wait for one. @default 4 */
   maxEnvironments?: number;
-  /** Invocations that may wait for an environment; past them an invocation is throttled. @default 100 */
+  /** Invocations that may wait for an environment; past them an invocation is throttled. @default 1000 */
   maxWaiting?: number;
 }
 
@@ -85,13 +85,16 @@ export class LocalFunction {
 
   /**
    * Runs the event in an idle environment, a new one while fewer than maxEnvironments exist, or the
-   * first one freed; throttled, as Lambda throttles, when maxWaiting invocations already wait.
+   * first one freed; throttled, as Lambda throttles, when maxWaiting invocations already wait or
+   * when none was freed within `maxWaitMillis` (a caller that must answer in time, like the API).
    */
-  async invoke(event: unknown): Promise<InvokeResult> {
-    const acquired = this.acquire();
-    if (!acquired) return { ok: false, error: THROTTLED };
+  async invoke(event: unknown, { maxWaitMillis }: { maxWaitMillis?: number } = {}): Promise<InvokeResult> {
     this.inFlight++;
-    const instance = await acquired;
+    const instance = await this.acquire(maxWaitMillis);
+    if (!instance) {
+      this.inFlight--;
+      return { ok: false, error: THROTTLED };
+    }
     try {
       await instance.ready;
     } catch (error) {
@@ -137,12 +140,22 @@ export class LocalFunction {
     return result;
   }
 
-  private acquire(): Promise<Instance> | undefined {
+  private async acquire(maxWaitMillis: number | undefined): Promise<Instance | undefined> {
     const idle = this.idle.pop();
-    if (idle) return Promise.resolve(idle);
-    if (this.all.size < (this.options.maxEnvironments ?? 4)) return Promise.resolve(this.start());
-    if (this.waiting.length >= (this.options.maxWaiting ?? 100)) return undefined;
-    return new Promise((resolve) => this.waiting.push(resolve));
+    if (idle) return idle;
+    if (this.all.size < (this.options.maxEnvironments ?? 4)) return this.start();
+    if (this.waiting.length >= (this.options.maxWaiting ?? 1000)) return undefined;
+    return new Promise((resolve) => {
+      const take = (instance: Instance) => {
+        clearTimeout(timer);
+        resolve(instance);
+      };
+      const timer = maxWaitMillis === undefined ? undefined : setTimeout(() => {
+        this.waiting.splice(this.waiting.indexOf(take), 1);
+        resolve(undefined);
+      }, maxWaitMillis);
+      this.waiting.push(take);
+    });
   }
 
   private release(instance: Instance): void {

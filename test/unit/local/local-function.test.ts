@@ -56,4 +56,11 @@ describe("LocalFunction", () => {
     // The waiting invocation ran in the environment the first one freed.
     expect(second.result.threadId).toBe(first.result.threadId);
   });
+
+  it("throttles an invocation that found no free environment within its maxWaitMillis", async () => {
+    const [busy, impatient] = await Promise.all([capped.invoke({ sleepMillis: 500 }), capped.invoke({ sleepMillis: 10 }, { maxWaitMillis: 50 })]);
+    expect(busy.ok).toBe(true);
+    expect(impatient).toEqual({ ok: false, error: THROTTLED });
+    expect((await capped.invoke({ sleepMillis: 10 })).ok).toBe(true);
+  });
 });
