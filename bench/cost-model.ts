@@ -3,7 +3,7 @@
  * the log bytes, times AWS list prices (aws-prices.ts), per channel delivery. The floor is the same
  * workload priced with the fewest requests this architecture allows.
  */
-import type { OperationUsage } from "#infra/local/sdk-request-counter.ts";
+import { emptyUsage, type OperationUsage } from "#infra/local/sdk-request-counter.ts";
 import type { UsageSnapshot } from "#infra/local/usage-ledger.ts";
 import { AWS_PRICES } from "./aws-prices.ts";
 
@@ -127,7 +127,7 @@ export function priceRun(usage: UsageSnapshot, workload: Workload): PricedRun {
  */
 export function floorOf(workload: Workload, measured: UsageSnapshot): PricedRun {
   const { deliveries, recipients, inAppDeliveries } = workload;
-  const usage = (fields: Partial<OperationUsage>): OperationUsage => ({ requests: 0, writeUnits: 0, readUnits: 0, payloadChunks: 0, putPayloadUnits: 0, ...fields });
+  const usage = (fields: Partial<OperationUsage>): OperationUsage => ({ ...emptyUsage(), ...fields });
   const publishBatches = recipients / 10;
   const workerBatches = deliveries / 10;
   const eventBatches = deliveries / 100;

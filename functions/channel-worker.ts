@@ -81,7 +81,12 @@ async function prepareBatch(records: SQSRecord[]): Promise<Batch> {
     }
   }
   const userIds = [...messages.values()].flatMap((message) => (message instanceof Error ? [] : [message.userId]));
-  const read = await preferences.getMany(userIds, (millis) => sleep(millis));
+  // A failed batch read must not fail the invocation: each record then reads alone and, if that
+  // fails too, fails alone with its own backoff and dead-letter record.
+  const read = await preferences.getMany(userIds, (millis) => sleep(millis)).catch((error: unknown) => {
+    logger.warn("batch preference read failed; records read their own", { records: userIds.length, error: (error as Error).message });
+    return new Map<string, undefined>();
+  });
   return {
     messages,
     dependencies: { ...dependencies, preferences: { get: async (userId) => (read.has(userId) ? read.get(userId) : preferences.get(userId)) } },

@@ -20,6 +20,7 @@ export class CoalescedDeliveryEvents implements Pick<DeliveryEventPublisher, "pu
   private readonly publisher: Pick<DeliveryEventPublisher, "publish">;
   private readonly windowMillis: number;
   private waiting: Waiting[] = [];
+  private pendingEvents = 0;
   private timer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(publisher: Pick<DeliveryEventPublisher, "publish">, windowMillis: number) {
@@ -30,7 +31,8 @@ export class CoalescedDeliveryEvents implements Pick<DeliveryEventPublisher, "pu
   publish(events: DeliveryEvent[]): Promise<void> {
     return new Promise((resolve, reject) => {
       this.waiting.push({ events, resolve, reject });
-      if (this.waiting.reduce((count, entry) => count + entry.events.length, 0) >= MAX_RECORDS_PER_PUT) void this.flush();
+      this.pendingEvents += events.length;
+      if (this.pendingEvents >= MAX_RECORDS_PER_PUT) void this.flush();
       else this.timer ??= setTimeout(() => void this.flush(), this.windowMillis);
     });
   }
@@ -40,6 +42,7 @@ export class CoalescedDeliveryEvents implements Pick<DeliveryEventPublisher, "pu
     this.timer = undefined;
     const waiting = this.waiting;
     this.waiting = [];
+    this.pendingEvents = 0;
     try {
       await this.publisher.publish(waiting.flatMap((entry) => entry.events));
       for (const entry of waiting) entry.resolve();

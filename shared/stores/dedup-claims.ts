@@ -1,6 +1,7 @@
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { Channel } from "#shared/channels.ts";
+import { deliveryKey } from "#shared/delivery-event.ts";
 
 export interface DeliveryKey {
   notificationId: string;
@@ -24,10 +25,6 @@ export interface DedupClaimsOptions {
   /** How long a finished claim is remembered; covers DLQ retention so a redrive still deduplicates. */
   retentionSeconds: number;
   now: () => number;
-}
-
-function claimKey(key: DeliveryKey): string {
-  return `${key.notificationId}#${key.userId}#${key.channel}`;
 }
 
 /**
@@ -56,7 +53,7 @@ export class DedupClaims {
         new PutCommand({
           TableName: this.options.tableName,
           Item: {
-            claimKey: claimKey(key),
+            claimKey: deliveryKey(key),
             state: "claimed",
             token,
             owner,
@@ -72,7 +69,7 @@ export class DedupClaims {
       return { kind: "claimed", token };
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
-      const existing = await this.client.send(new GetCommand({ TableName: this.options.tableName, Key: { claimKey: claimKey(key) }, ConsistentRead: true }));
+      const existing = await this.client.send(new GetCommand({ TableName: this.options.tableName, Key: { claimKey: deliveryKey(key) }, ConsistentRead: true }));
       const state = existing.Item?.state as string | undefined;
       // Gone or changed between the put and the get: try again shortly.
       if (state === undefined || state === "dead_lettered") return { kind: "busy" };
@@ -86,7 +83,7 @@ export class DedupClaims {
     await this.client.send(
       new UpdateCommand({
         TableName: this.options.tableName,
-        Key: { claimKey: claimKey(key) },
+        Key: { claimKey: deliveryKey(key) },
         UpdateExpression: "SET #state = :state, providerMessageId = :providerMessageId REMOVE leaseExpiresAt",
         ConditionExpression: "#token = :token",
         ExpressionAttributeNames: { "#state": "state", "#token": "token" },
@@ -110,7 +107,7 @@ export class DedupClaims {
       await this.client.send(
         new UpdateCommand({
           TableName: this.options.tableName,
-          Key: { claimKey: claimKey(key) },
+          Key: { claimKey: deliveryKey(key) },
           UpdateExpression: update,
           ConditionExpression: condition,
           ExpressionAttributeNames: { "#state": "state", ...names },
