@@ -48,7 +48,7 @@ const dependencies: DeliverDependencies = {
   channel,
   preferences,
   claims: new DedupClaims(documents, {
-    tableName: requiredEnv("DEDUP_TABLE_NAME"),
+    tableName: requiredEnv("DELIVERIES_TABLE_NAME"),
     leaseMillis: Number(requiredEnv("CLAIM_LEASE_SECONDS")) * 1000,
     retentionSeconds: Number(requiredEnv("DEDUP_RETENTION_SECONDS")),
     now,

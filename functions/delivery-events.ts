@@ -49,15 +49,19 @@ async function apply({ records, events, error }: DeliveryRecords): Promise<void>
     throw error;
   }
   const { notificationId, channel } = events[0]!;
+  // A worker's send or failure is on the row already, written with its claim's completion.
+  const unrecorded = events.filter((event) => !event.recordedInRow);
+  metrics.addMetric("eventsRecordedInRow", MetricUnit.Count, events.length - unrecorded.length);
+  if (unrecorded.length === 0) return;
   let applied;
   try {
-    applied = await deliveries.applyAll(events);
+    applied = await deliveries.applyAll(unrecorded);
   } catch (failure) {
     logger.warn("delivery events not applied; the shard resumes from them", { notificationId, channel, events: events.length, error: (failure as Error).message });
     throw failure;
   }
   metrics.addMetric("eventsApplied", MetricUnit.Count, applied === "applied" ? 1 : 0);
-  metrics.addMetric("eventsStale", MetricUnit.Count, events.length - (applied === "applied" ? 1 : 0));
+  metrics.addMetric("eventsStale", MetricUnit.Count, unrecorded.length - (applied === "applied" ? 1 : 0));
 }
 
 /**

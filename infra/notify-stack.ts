@@ -123,6 +123,8 @@ export class NotifyStack extends Stack {
     const workerTimeout = Duration.seconds(props.workerTimeoutSeconds ?? 30);
     // A claim outlives the longest invocation, so only a crashed attempt's claim can expire.
     const claimLease = Duration.seconds(workerTimeout.toSeconds() * 2);
+    // Push receipts name only the SNS message id; index it by delivery only when someone reads receipts.
+    const indexesPushMessageIds = (channel: string) => channel === "push" && Boolean(props.pushDeliveryStatusLogGroups?.length);
     for (const channel of CHANNELS) {
       const name = channelOutputPrefix(channel);
       // With a batching window, high priority gets its own lane that is never held to fill a batch.
@@ -154,7 +156,7 @@ export class NotifyStack extends Stack {
         environment: {
           CHANNEL: channel,
           PREFERENCES_TABLE_NAME: tables.preferences.tableName,
-          DEDUP_TABLE_NAME: tables.dedup.tableName,
+          DELIVERIES_TABLE_NAME: tables.deliveries.tableName,
           DEFERRED_TABLE_NAME: tables.deferred.tableName,
           NOTIFICATIONS_TOPIC_ARN: topic.topic.topicArn,
           DELIVERY_EVENTS_STREAM_NAME: events.stream.streamName,
@@ -166,12 +168,13 @@ export class NotifyStack extends Stack {
           DEDUP_RETENTION_SECONDS: String(DEDUP_RETENTION.toSeconds()),
           ...this.providerEnvironment(channel, props, tables, sesConfigurationSet),
           ...(channel === "email" && edge ? { UNSUBSCRIBE_URL: edge.api.unsubscribeUrl, UNSUBSCRIBE_SECRET_ARN: unsubscribeSecret.secretArn } : {}),
-          // Push receipts name only the SNS message id; index it by delivery only when someone reads receipts.
-          ...(channel === "push" && props.pushDeliveryStatusLogGroups?.length ? { INDEX_PUSH_MESSAGE_IDS: "true" } : {}),
+          ...(indexesPushMessageIds(channel) ? { INDEX_PUSH_MESSAGE_IDS: "true", DEDUP_TABLE_NAME: tables.dedup.tableName } : {}),
         },
       });
       tables.preferences.grantReadData(worker.function);
-      tables.dedup.grantReadWriteData(worker.function);
+      // The claim and the outcome live on the delivery's row: read on a conflict, written only by conditional updates.
+      tables.deliveries.grant(worker.function, "dynamodb:GetItem", "dynamodb:UpdateItem");
+      if (indexesPushMessageIds(channel)) tables.dedup.grant(worker.function, "dynamodb:PutItem");
       tables.deferred.grantWriteData(worker.function);
       for (const { lane } of lanes) lane.queue.grant(worker.function, "sqs:ChangeMessageVisibility", "sqs:GetQueueUrl");
       events.stream.grantWrite(worker.function);
@@ -224,7 +227,7 @@ export class NotifyStack extends Stack {
     if (edge) output("ApiId", edge.api.api.apiId, "HTTP API id");
     output("NotificationsTopicArn", topic.topic.topicArn, "Topic that fans notifications out to the channel queues");
     output("PreferencesTableName", tables.preferences.tableName, "User preferences");
-    output("DedupTableName", tables.dedup.tableName, "Send claims per notification, user and channel");
+    output("DedupTableName", tables.dedup.tableName, "Sent push messages by SNS message id, for push receipts (claims live on the deliveries rows)");
     output("DeliveriesTableName", tables.deliveries.tableName, "Delivery status per notification, user and channel");
     output("InboxTableName", tables.inbox.tableName, "In-app inbox items");
     output("DeferredTableName", tables.deferred.tableName, "Notifications held for quiet hours");

@@ -57,8 +57,8 @@ export class ClaimBusyError extends Error {
 }
 
 /**
- * One channel's delivery of one message: preferences, then the dedup claim, render, send, mark,
- * and the outcome on the stream. Throws only for what a retry can fix; every other path ends in an
+ * One channel's delivery of one message: preferences, then the dedup claim, render, send, mark
+ * (which writes the outcome to the delivery's row), and the outcome on the stream. Throws only for what a retry can fix; every other path ends in an
  * event, so the deliveries table always learns what happened.
  */
 export async function deliver(message: ChannelMessage, { attempt, messageId }: Receipt, deps: DeliverDependencies): Promise<DeliveryResult> {
@@ -118,10 +118,9 @@ export async function deliver(message: ChannelMessage, { attempt, messageId }: R
   }
 
   const providerMillis = deps.now() - sendStarted;
-  if (result.ok) {
-    await deps.claims.complete(key, claim.token, "sent", result.providerMessageId);
-    return emit({ kind: "outcome", event: outcome({ status: "sent", provider: deps.provider.name, providerMessageId: result.providerMessageId }), providerMillis });
-  }
-  await deps.claims.complete(key, claim.token, "failed");
-  return emit({ kind: "outcome", event: outcome({ status: "failed", reason: result.reason, provider: deps.provider.name }), providerMillis });
+  const event = result.ok
+    ? outcome({ status: "sent", provider: deps.provider.name, providerMessageId: result.providerMessageId })
+    : outcome({ status: "failed", reason: result.reason, provider: deps.provider.name });
+  await deps.claims.complete(key, claim.token, event);
+  return emit({ kind: "outcome", event: { ...event, recordedInRow: true }, providerMillis });
 }

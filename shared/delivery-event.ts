@@ -29,6 +29,8 @@ const fields = {
   provider: z.string().optional(),
   providerMessageId: z.string().optional(),
   at: z.iso.datetime(),
+  /** Written to the delivery's row with the claim's completion already: the events function skips it. */
+  recordedInRow: z.literal(true).optional(),
 };
 
 /**
@@ -43,7 +45,7 @@ const versionOne = z.object({ version: z.literal(1), ...fields }).transform((eve
 export const deliveryEventSchema = z.union([versionTwo, versionOne]);
 export type DeliveryEvent = z.infer<typeof versionTwo>;
 
-export type DeliveryOutcome = Omit<DeliveryEvent, "version" | "eventId" | "at">;
+export type DeliveryOutcome = Omit<DeliveryEvent, "version" | "eventId" | "at" | "recordedInRow">;
 
 /** notificationId#userId#channel: the delivery an event belongs to. */
 export function deliveryKey(event: Pick<DeliveryEvent, "notificationId" | "userId" | "channel">): string {

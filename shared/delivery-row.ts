@@ -41,6 +41,11 @@ export interface FoldedEvents {
 
 export type StoredRow = Record<string, unknown> & { precedence?: string; attempts?: number };
 
+/** The deliveries table's key of a delivery's row. */
+export function deliveryRowKey({ notificationId, userId, channel }: { notificationId: string; userId: string; channel: string }): { notificationId: string; deliveryKey: string } {
+  return { notificationId, deliveryKey: `${userId}#${channel}` };
+}
+
 export function historyAttribute(eventId: string): string {
   return `${HISTORY_ATTRIBUTE_PREFIX}${eventId}`;
 }
@@ -85,8 +90,21 @@ export function foldEvents(events: readonly DeliveryEvent[]): FoldedEvents {
   return { winner, ...(attempts !== undefined ? { attempts } : {}), history };
 }
 
+/** Status fields, attempts and history entries to write to a row. */
+export type RowChanges = Partial<RowStatus> & { attempts?: number; history: Record<string, HistoryEntry> };
+
+/** Everything the folded events say, for a write that expects the row to have seen none of them. */
+export function allOf(folded: FoldedEvents): RowChanges {
+  return { ...folded.winner, ...(folded.attempts !== undefined ? { attempts: folded.attempts } : {}), history: folded.history };
+}
+
+/** True when the changes would write nothing. */
+export function isEmpty(changes: RowChanges): boolean {
+  return changes.precedence === undefined && changes.attempts === undefined && Object.keys(changes.history).length === 0;
+}
+
 /** What must change in a stored row for it to hold the folded events too; empty when nothing does. */
-export function changesTo(row: StoredRow | undefined, folded: FoldedEvents): Partial<RowStatus> & { attempts?: number; history: Record<string, HistoryEntry> } {
+export function changesTo(row: StoredRow | undefined, folded: FoldedEvents): RowChanges {
   const history: Record<string, HistoryEntry> = {};
   for (const [eventId, entry] of Object.entries(folded.history)) {
     const stored = row?.[historyAttribute(eventId)] as HistoryEntry | undefined;

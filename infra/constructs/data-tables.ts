@@ -15,9 +15,9 @@ export interface DataTablesProps {
 export class DataTables extends Construct {
   /** userId → the user's addresses and switches. */
   readonly preferences: TableV2;
-  /** notificationId#userId#channel → claim state; expires by TTL. */
+  /** Provider message id → the delivery it belongs to, for push receipts; expires by TTL. */
   readonly dedup: TableV2;
-  /** notificationId + userId#channel → status, built from delivery events. */
+  /** notificationId + userId#channel → the delivery's send claim, status and history. */
   readonly deliveries: TableV2;
   /** userId + itemId → the in-app channel's items. */
   readonly inbox: TableV2;

@@ -1,7 +1,10 @@
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
-import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { unmarshall } from "@aws-sdk/util-dynamodb";
 import type { Channel } from "#shared/channels.ts";
-import { deliveryKey } from "#shared/delivery-event.ts";
+import type { DeliveryEvent } from "#shared/delivery-event.ts";
+import { allOf, changesTo, deliveryRowKey, foldEvents, type StoredRow } from "#shared/delivery-row.ts";
+import { combined, rowChangesUpdate, updateCommandInput, type RowUpdate } from "./delivery-row-update.ts";
 
 export interface DeliveryKey {
   notificationId: string;
@@ -19,6 +22,7 @@ export type ClaimResult =
   | { kind: "owned_elsewhere" };
 
 export interface DedupClaimsOptions {
+  /** The deliveries table: a claim lives on its delivery's row. */
   tableName: string;
   /** How long a claim stays exclusive; longer than one send, shorter than the queue's redelivery. */
   leaseMillis: number;
@@ -28,8 +32,15 @@ export interface DedupClaimsOptions {
 }
 
 /**
+ * Statuses that a row written before claims lived on it (by the events function alone) holds only
+ * after a send: such a row with no claim was sent already.
+ */
+const SENT_BEFORE_CLAIMS_ON_ROWS = ["sent", "delivered", "opened", "clicked", "bounced", "complained"];
+
+/**
  * The exactly-once effect per (notification, user, channel): claim with a lease, send, then mark.
- * TTL deletion lags by up to two days, so every check compares the expiry itself.
+ * The claim lives on the delivery's row in the deliveries table, so the mark that finishes it also
+ * writes the outcome's status and history: a send costs two writes, not a claim item and a row.
  */
 export class DedupClaims {
   private readonly client: DynamoDBDocumentClient;
@@ -44,78 +55,112 @@ export class DedupClaims {
    * `owner` is the SQS message id. Any message for this delivery may take a claim whose lease was
    * released or has expired (its holder failed, crashed or sits in the DLQ); while the lease is
    * live, a later receive of the owner's own message backs off and any other message (a repeated
-   * publish) is redundant, since the owner is at work on it right now.
+   * publish) is redundant, since the owner is at work on it right now. A finished claim is
+   * forgotten after the retention: rows are kept for good, so the check compares the expiry itself.
    */
   async claim(key: DeliveryKey, token: string, owner: string): Promise<ClaimResult> {
     const now = this.options.now();
+    const nowSeconds = Math.floor(now / 1000);
+    const sentBefore = SENT_BEFORE_CLAIMS_ON_ROWS.map((_, index) => `:sent${index}`);
     try {
       await this.client.send(
-        new PutCommand({
+        new UpdateCommand({
           TableName: this.options.tableName,
-          Item: {
-            claimKey: deliveryKey(key),
-            state: "claimed",
-            token,
-            owner,
-            leaseExpiresAt: now + this.options.leaseMillis,
-            expiresAt: Math.floor(now / 1000) + this.options.retentionSeconds,
+          Key: deliveryRowKey(key),
+          UpdateExpression:
+            "SET claimState = :claimed, claimToken = :token, claimOwner = :owner, leaseExpiresAt = :leaseExpiresAt, claimExpiresAt = :claimExpiresAt, userId = :userId, #channel = :channel",
+          ConditionExpression: [
+            `(attribute_not_exists(claimState) AND (attribute_not_exists(#status) OR NOT #status IN (${sentBefore.join(", ")})))`,
+            "claimExpiresAt < :nowSeconds",
+            "claimState = :deadLettered",
+            "(claimState = :claimed AND leaseExpiresAt < :now)",
+          ].join(" OR "),
+          ExpressionAttributeNames: { "#status": "status", "#channel": "channel" },
+          ExpressionAttributeValues: {
+            ":claimed": "claimed",
+            ":deadLettered": "dead_lettered",
+            ":token": token,
+            ":owner": owner,
+            ":now": now,
+            ":nowSeconds": nowSeconds,
+            ":leaseExpiresAt": now + this.options.leaseMillis,
+            ":claimExpiresAt": nowSeconds + this.options.retentionSeconds,
+            ":userId": key.userId,
+            ":channel": key.channel,
+            ...Object.fromEntries(SENT_BEFORE_CLAIMS_ON_ROWS.map((status, index) => [`:sent${index}`, status])),
           },
-          ConditionExpression:
-            "attribute_not_exists(claimKey) OR expiresAt < :nowSeconds OR #state = :deadLettered OR (#state = :claimed AND leaseExpiresAt < :now)",
-          ExpressionAttributeNames: { "#state": "state" },
-          ExpressionAttributeValues: { ":now": now, ":nowSeconds": Math.floor(now / 1000), ":claimed": "claimed", ":deadLettered": "dead_lettered" },
+          ReturnValuesOnConditionCheckFailure: "ALL_OLD",
         }),
       );
       return { kind: "claimed", token };
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
-      const existing = await this.client.send(new GetCommand({ TableName: this.options.tableName, Key: { claimKey: deliveryKey(key) }, ConsistentRead: true }));
-      const state = existing.Item?.state as string | undefined;
-      // Gone or changed between the put and the get: try again shortly.
+      const row = (error.Item ? unmarshall(error.Item) : await this.row(key)) as StoredRow | undefined;
+      const state = row?.claimState as string | undefined;
+      if (state === undefined && SENT_BEFORE_CLAIMS_ON_ROWS.includes(row?.status as string)) return { kind: "already_done", status: "sent" };
+      // Changed between the write and the read: try again shortly.
       if (state === undefined || state === "dead_lettered") return { kind: "busy" };
-      if (state === "claimed") return existing.Item?.owner === owner ? { kind: "busy" } : { kind: "owned_elsewhere" };
-      return { kind: "already_done", status: state, providerMessageId: existing.Item?.providerMessageId ?? undefined };
+      if (state === "claimed") return row?.claimOwner === owner ? { kind: "busy" } : { kind: "owned_elsewhere" };
+      return { kind: "already_done", status: state, providerMessageId: (row?.providerMessageId as string | null | undefined) ?? undefined };
     }
   }
 
-  /** Records the final state; only the holder of the claim may, so a late attempt cannot overwrite. */
-  async complete(key: DeliveryKey, token: string, state: "sent" | "failed", providerMessageId?: string): Promise<void> {
-    await this.client.send(
-      new UpdateCommand({
-        TableName: this.options.tableName,
-        Key: { claimKey: deliveryKey(key) },
-        UpdateExpression: "SET #state = :state, providerMessageId = :providerMessageId REMOVE leaseExpiresAt",
-        ConditionExpression: "#token = :token",
-        ExpressionAttributeNames: { "#state": "state", "#token": "token" },
-        ExpressionAttributeValues: { ":state": state, ":token": token, ":providerMessageId": providerMessageId ?? null },
-      }),
-    );
+  /**
+   * Records the final state (the outcome's status: sent, or failed for good) and the outcome, which the row then shows (its status unless something
+   * that outranks it, such as a receipt, got there first); only the holder of the claim may, so a
+   * late attempt cannot overwrite. Throws ConditionalCheckFailedException when the claim was lost.
+   */
+  async complete(key: DeliveryKey, token: string, outcome: DeliveryEvent): Promise<void> {
+    const folded = foldEvents([outcome]);
+    const finish: RowUpdate = {
+      sets: ["claimState = :finalState", "providerMessageId = :providerMessageId"],
+      removes: ["leaseExpiresAt"],
+      conditions: ["claimToken = :token"],
+      names: {},
+      values: { ":finalState": outcome.status, ":providerMessageId": outcome.providerMessageId ?? null, ":token": token },
+    };
+    let update = combined(finish, rowChangesUpdate(allOf(folded), "unseen"));
+    for (let tries = 1; ; tries++) {
+      try {
+        await this.client.send(new UpdateCommand(updateCommandInput(this.options.tableName, deliveryRowKey(key), update)));
+        return;
+      } catch (error) {
+        if (!(error instanceof ConditionalCheckFailedException)) throw error;
+        const row = (error.Item ? unmarshall(error.Item) : await this.row(key)) as StoredRow | undefined;
+        if (row?.claimToken !== token || tries >= 3) throw error;
+        // Still ours, but the row already holds something that outranks this outcome: keep that status.
+        update = combined(finish, rowChangesUpdate(changesTo(row, folded), { precedence: row.precedence }));
+      }
+    }
   }
 
   /** Ends the lease after a failure a retry can fix, so the owner's next receive need not wait it out. */
   async release(key: DeliveryKey, token: string): Promise<void> {
-    await this.conditionalUpdate(key, "SET leaseExpiresAt = :now", "#token = :token AND #state = :claimed", { ":token": token, ":now": this.options.now() - 1 }, { "#token": "token" });
+    await this.conditionalUpdate(key, "SET leaseExpiresAt = :now", "claimToken = :token AND claimState = :claimed", { ":token": token, ":now": this.options.now() - 1 });
   }
 
   /** The owner's message went to the DLQ: whichever message comes back for this delivery may take it. */
   async markDeadLettered(key: DeliveryKey, owner: string): Promise<void> {
-    await this.conditionalUpdate(key, "SET #state = :deadLettered", "#owner = :owner AND #state = :claimed", { ":owner": owner, ":deadLettered": "dead_lettered" }, { "#owner": "owner" });
+    await this.conditionalUpdate(key, "SET claimState = :deadLettered", "claimOwner = :owner AND claimState = :claimed", { ":owner": owner, ":deadLettered": "dead_lettered" });
   }
 
-  private async conditionalUpdate(key: DeliveryKey, update: string, condition: string, values: Record<string, unknown>, names: Record<string, string>): Promise<void> {
+  private async conditionalUpdate(key: DeliveryKey, update: string, condition: string, values: Record<string, unknown>): Promise<void> {
     try {
       await this.client.send(
         new UpdateCommand({
           TableName: this.options.tableName,
-          Key: { claimKey: deliveryKey(key) },
+          Key: deliveryRowKey(key),
           UpdateExpression: update,
           ConditionExpression: condition,
-          ExpressionAttributeNames: { "#state": "state", ...names },
           ExpressionAttributeValues: { ":claimed": "claimed", ...values },
         }),
       );
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
     }
+  }
+
+  private async row(key: DeliveryKey): Promise<StoredRow | undefined> {
+    return (await this.client.send(new GetCommand({ TableName: this.options.tableName, Key: deliveryRowKey(key), ConsistentRead: true }))).Item as StoredRow | undefined;
   }
 }

@@ -2,8 +2,9 @@ import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { unmarshall } from "@aws-sdk/util-dynamodb";
 import type { DeliveryEvent, DeliveryStatus } from "#shared/delivery-event.ts";
-import { changesTo, foldEvents, historyAttribute, historyOf, type StoredRow } from "#shared/delivery-row.ts";
+import { allOf, changesTo, deliveryRowKey, foldEvents, historyOf, isEmpty, type StoredRow } from "#shared/delivery-row.ts";
 import type { AcceptedNotification } from "#shared/notification-request.ts";
+import { rowChangesUpdate, updateCommandInput } from "./delivery-row-update.ts";
 
 /** The row that says a notification was accepted; it sorts apart from the per-delivery rows. */
 const HEADER_KEY = "#notification";
@@ -76,23 +77,22 @@ export class DeliveriesStore {
    * exactly the changes it lacks, if any.
    */
   async applyAll(events: readonly DeliveryEvent[]): Promise<"applied" | "stale"> {
-    const { notificationId, userId, channel } = events[0]!;
-    const key = { notificationId, deliveryKey: `${userId}#${channel}` };
+    const key = deliveryRowKey(events[0]!);
     const folded = foldEvents(events);
     let row: StoredRow | undefined;
     try {
-      await this.update(key, { ...folded.winner, ...(folded.attempts !== undefined ? { attempts: folded.attempts } : {}), history: folded.history }, "unseen");
+      await this.client.send(new UpdateCommand(updateCommandInput(this.tableName, key, rowChangesUpdate(allOf(folded), "unseen"))));
       return "applied";
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
       row = error.Item ? (unmarshall(error.Item) as StoredRow) : await this.row(key);
     }
-    // Only this shard's reader writes a delivery's row, so a conflict means a replayed batch raced it; merge again.
+    // A replayed batch or the worker's completion of a claim raced this write; merge again.
     for (let tries = 1; ; tries++) {
       const changes = changesTo(row, folded);
-      if (changes.precedence === undefined && changes.attempts === undefined && Object.keys(changes.history).length === 0) return "stale";
+      if (isEmpty(changes)) return "stale";
       try {
-        await this.update(key, changes, { precedence: row?.precedence });
+        await this.client.send(new UpdateCommand(updateCommandInput(this.tableName, key, rowChangesUpdate(changes, { precedence: row?.precedence }))));
         return changes.precedence === undefined ? "stale" : "applied";
       } catch (error) {
         if (!(error instanceof ConditionalCheckFailedException) || tries >= 3) throw error;
@@ -101,61 +101,12 @@ export class DeliveriesStore {
     }
   }
 
-  /**
-   * Sets the given status fields, attempts and history entries. `"unseen"` writes only if every
-   * entry is new, the status outranks the stored one and attempts does not go down; otherwise only if
-   * the row's precedence is still the one read.
-   */
-  private async update(key: Record<string, string>, changes: ReturnType<typeof changesTo>, expect: "unseen" | { precedence: string | undefined }): Promise<void> {
-    const { history, attempts, ...status } = changes;
-    const names: Record<string, string> = {};
-    const values: Record<string, unknown> = {};
-    const sets: string[] = [];
-    for (const [field, value] of Object.entries(status)) {
-      names[`#${field}`] = field;
-      values[`:${field}`] = value;
-      sets.push(`#${field} = :${field}`);
-    }
-    if (attempts !== undefined) {
-      values[":attempts"] = attempts;
-      sets.push("attempts = :attempts");
-    }
-    const conditions: string[] = [];
-    Object.entries(history).forEach(([eventId, entry], index) => {
-      names[`#h${index}`] = historyAttribute(eventId);
-      values[`:h${index}`] = entry;
-      sets.push(`#h${index} = :h${index}`);
-      if (expect === "unseen") conditions.push(`attribute_not_exists(#h${index})`);
-    });
-    names["#precedenceKey"] = "precedence";
-    if (expect === "unseen") {
-      conditions.push("(attribute_not_exists(#precedenceKey) OR #precedenceKey < :precedence)");
-      if (attempts !== undefined) conditions.push("(attribute_not_exists(attempts) OR attempts <= :attempts)");
-    } else if (expect.precedence === undefined) {
-      conditions.push("attribute_not_exists(#precedenceKey)");
-    } else {
-      values[":readPrecedence"] = expect.precedence;
-      conditions.push("#precedenceKey = :readPrecedence");
-    }
-    await this.client.send(
-      new UpdateCommand({
-        TableName: this.tableName,
-        Key: key,
-        UpdateExpression: `SET ${sets.join(", ")}`,
-        ConditionExpression: conditions.join(" AND "),
-        ExpressionAttributeNames: names,
-        ExpressionAttributeValues: values,
-        ReturnValuesOnConditionCheckFailure: "ALL_OLD",
-      }),
-    );
-  }
-
   private async row(key: Record<string, string>): Promise<StoredRow | undefined> {
     return (await this.client.send(new GetCommand({ TableName: this.tableName, Key: key, ConsistentRead: true }))).Item as StoredRow | undefined;
   }
 
   async statusOf(notificationId: string, userId: string, channel: string): Promise<DeliveryStatus | undefined> {
-    const result = await this.client.send(new GetCommand({ TableName: this.tableName, Key: { notificationId, deliveryKey: `${userId}#${channel}` }, ConsistentRead: true }));
+    const result = await this.client.send(new GetCommand({ TableName: this.tableName, Key: deliveryRowKey({ notificationId, userId, channel }), ConsistentRead: true }));
     return result.Item?.status as DeliveryStatus | undefined;
   }
 
@@ -177,7 +128,8 @@ export class DeliveriesStore {
   async get(notificationId: string): Promise<NotificationView | undefined> {
     const items = (await this.queryAll(notificationId)).filter((item) => !String(item.deliveryKey).startsWith(LEGACY_HISTORY_PREFIX));
     const header = items.find((item) => item.deliveryKey === HEADER_KEY);
-    const rows = items.filter((item) => item.deliveryKey !== HEADER_KEY);
+    // A row whose claim a worker holds before any outcome has no status yet: no delivery to show.
+    const rows = items.filter((item) => item.deliveryKey !== HEADER_KEY && item.status !== undefined);
     if (!header && rows.length === 0) return undefined;
     // Published straight to the topic (NotifyClient), a notification has no header; its rows say enough.
     return {

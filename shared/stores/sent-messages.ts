@@ -11,18 +11,18 @@ export interface SentDelivery {
 
 export interface SentMessagesOptions {
   tableName: string;
-  /** As long as a dedup claim: receipts for anything older are not worth reading. */
+  /** As long as a claim is remembered: receipts for anything older are not worth reading. */
   retentionSeconds: number;
   now: () => number;
 }
 
-/** Sorts apart from claim keys, which start with a notificationId and so never with '~'. */
+/** Sorts apart from the claim keys that earlier versions kept in this table, which never start with '~'. */
 const KEY_PREFIX = "~sent-message#";
 
 /**
  * Which delivery a provider message id belongs to, for providers whose receipts name nothing else:
  * SNS mobile push delivery status logs carry the SNS message id and the endpoint, no attributes.
- * Kept in the dedup table beside the claims, with the same expiry.
+ * Kept in the dedup table, as long as a claim is remembered.
  */
 export class SentMessages {
   private readonly client: DynamoDBDocumentClient;

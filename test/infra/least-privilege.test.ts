@@ -46,6 +46,16 @@ function accessOf(functionId: string, from: Template = template): Record<string,
   );
 }
 
+/** The actions a function's role is granted on one resource, sorted. */
+function actionsOn(functionId: string, resource: string, from: Template = template): string[] {
+  const policies = Object.values(resourcesOfType(from, "AWS::IAM::Policy")).filter((policy) => JSON.stringify(policy.Properties.Roles).includes(`"${functionId}Role`));
+  const actions = new Set<string>();
+  for (const statement of policies[0]!.Properties.PolicyDocument.Statement as Array<{ Action: string | string[]; Resource: unknown }>) {
+    if ([statement.Resource].flat().some((candidate) => resourceName(candidate) === resource)) for (const action of [statement.Action].flat()) actions.add(action);
+  }
+  return [...actions].sort();
+}
+
 function resourceName(resource: unknown): string {
   const text = JSON.stringify(resource);
   const reference = /"Fn::GetAtt":\["([A-Za-z0-9]+)"|"Ref":"(?!AWS::)([A-Za-z0-9]+)"/.exec(text);
@@ -60,7 +70,8 @@ function worker(channel: string, provider: Record<string, Access>, extra: Record
   return {
     [`${channel}WorkerLogs`]: "write",
     TablesPreferences: "read",
-    TablesDedup: "read-write",
+    // The send claim and the outcome it records live on the delivery's row.
+    TablesDeliveries: "read-write",
     TablesDeferred: "write",
     [`${channel}ChannelQueue`]: "read-write",
     DeliveryEventsStream: "write",
@@ -112,8 +123,14 @@ describe("least privilege, per function", () => {
     });
   });
 
-  it("lets workers report outcomes only through the stream: the events processor alone writes deliveries", () => {
-    for (const channel of ["Email", "Sms", "Push", "InApp"]) expect(accessOf(`${channel}Worker`)).not.toHaveProperty("TablesDeliveries");
+  it("lets workers change a delivery's row only by conditional update: no put, delete or batch write can replace or drop a row", () => {
+    for (const channel of ["Email", "Sms", "Push", "InApp"]) expect(actionsOn(`${channel}Worker`, "TablesDeliveries"), channel).toEqual(["dynamodb:GetItem", "dynamodb:UpdateItem"]);
+  });
+
+  it("gives the push worker the sent-message index only when push receipts are read", () => {
+    const { stack } = createNotifyApp({ context: { "aws:cdk:bundling-stacks": [], "notify:pushDeliveryStatusLogGroups": "sns/eu-west-1/123456789012/app/GCM/mobile" } });
+    expect(accessOf("PushWorker", Template.fromStack(stack))).toEqual(worker("Push", { "sns:endpoint/*": "write" }, { TablesDedup: "write" }));
+    expect(actionsOn("PushWorker", "TablesDedup", Template.fromStack(stack))).toEqual(["dynamodb:PutItem"]);
   });
 
   it("gives every function a role of its own that only Lambda can assume, with no AWS managed policy", () => {

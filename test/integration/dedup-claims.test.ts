@@ -1,7 +1,9 @@
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { describe, expect, inject, it } from "vitest";
-import { DedupClaims } from "#shared/stores/dedup-claims.ts";
+import { deliveryEvent, type DeliveryStatus } from "#shared/delivery-event.ts";
+import { DedupClaims, type DeliveryKey } from "#shared/stores/dedup-claims.ts";
+import { DeliveriesStore } from "#shared/stores/deliveries-store.ts";
 import { uniqueId } from "../helpers/local-api.ts";
 
 const documents = DynamoDBDocumentClient.from(
@@ -9,11 +11,17 @@ const documents = DynamoDBDocumentClient.from(
 );
 
 function claimsAt(clock: { now: number }) {
-  return new DedupClaims(documents, { tableName: inject("localCloudOutputs").DedupTableName!, leaseMillis: 60_000, retentionSeconds: 3600, now: () => clock.now });
+  return new DedupClaims(documents, { tableName: inject("localCloudOutputs").DeliveriesTableName!, leaseMillis: 60_000, retentionSeconds: 3600, now: () => clock.now });
 }
 
-const key = () => ({ notificationId: uniqueId("n"), userId: uniqueId("u"), channel: "email" as const });
+const key = (): DeliveryKey => ({ notificationId: uniqueId("n"), userId: uniqueId("u"), channel: "email" });
 const start = () => ({ now: Date.parse("2026-11-23T10:00:00Z") });
+const deliveries = () => new DeliveriesStore(documents, inject("localCloudOutputs").DeliveriesTableName!);
+
+/** The outcome a worker records when it finishes its claim. */
+function outcome(delivery: DeliveryKey, status: DeliveryStatus, clock: { now: number }, providerMessageId?: string) {
+  return deliveryEvent({ ...delivery, type: "order.shipped", status, attempt: 1, provider: "sink", ...(providerMessageId ? { providerMessageId } : {}) }, new Date(clock.now));
+}
 
 describe("dedup claims on the deployed table", () => {
   it("makes a second receive of the same message back off while the first holds a live lease", async () => {
@@ -49,10 +57,11 @@ describe("dedup claims on the deployed table", () => {
   });
 
   it("tells a redelivery after the mark that it was already sent", async () => {
-    const claims = claimsAt(start());
+    const clock = start();
+    const claims = claimsAt(clock);
     const delivery = key();
     await claims.claim(delivery, "first", "message-1");
-    await claims.complete(delivery, "first", "sent", "provider-1");
+    await claims.complete(delivery, "first", outcome(delivery, "sent", clock, "provider-1"));
     expect(await claims.claim(delivery, "redelivery", "message-1")).toEqual({ kind: "already_done", status: "sent", providerMessageId: "provider-1" });
     expect(await claims.claim(delivery, "copy", "message-2")).toEqual({ kind: "already_done", status: "sent", providerMessageId: "provider-1" });
   });
@@ -64,7 +73,7 @@ describe("dedup claims on the deployed table", () => {
     await claims.claim(delivery, "crashed", "message-1");
     clock.now += 60_001;
     expect(await claims.claim(delivery, "retry", "message-1")).toEqual({ kind: "claimed", token: "retry" });
-    await expect(claims.complete(delivery, "crashed", "sent")).rejects.toThrow();
+    await expect(claims.complete(delivery, "crashed", outcome(delivery, "sent", clock))).rejects.toThrow();
   });
 
   it("lets the owner's next receive take the claim at once after a retryable failure released the lease", async () => {
@@ -88,8 +97,52 @@ describe("dedup claims on the deployed table", () => {
     const claims = claimsAt(clock);
     const delivery = key();
     await claims.claim(delivery, "first", "message-1");
-    await claims.complete(delivery, "first", "sent");
+    await claims.complete(delivery, "first", outcome(delivery, "sent", clock));
     clock.now += 3_601_000;
     expect(await claims.claim(delivery, "much-later", "message-2")).toEqual({ kind: "claimed", token: "much-later" });
+  });
+
+  it("writes the outcome to the delivery's row with the mark, so the row shows it without the events function", async () => {
+    const clock = start();
+    const claims = claimsAt(clock);
+    const delivery = key();
+    await claims.claim(delivery, "first", "message-1");
+    expect((await deliveries().get(delivery.notificationId))).toBeUndefined();
+    const sent = outcome(delivery, "sent", clock, "provider-1");
+    await claims.complete(delivery, "first", sent);
+    expect((await deliveries().get(delivery.notificationId))!.deliveries).toEqual([{ userId: delivery.userId, channel: "email", status: "sent", attempts: 1, updatedAt: sent.at }]);
+    expect(await deliveries().timeline(delivery.notificationId)).toEqual([{ ...sent }]);
+  });
+
+  it("keeps a status that outranks the outcome when a receipt reached the row before the mark", async () => {
+    const clock = start();
+    const claims = claimsAt(clock);
+    const delivery = key();
+    await claims.claim(delivery, "first", "message-1");
+    const sent = outcome(delivery, "sent", clock, "provider-1");
+    clock.now += 1000;
+    const delivered = outcome(delivery, "delivered", clock);
+    await deliveries().apply(delivered);
+    await claims.complete(delivery, "first", sent);
+    const view = (await deliveries().get(delivery.notificationId))!;
+    expect(view.deliveries).toEqual([{ userId: delivery.userId, channel: "email", status: "delivered", attempts: 1, updatedAt: delivered.at }]);
+    expect((await deliveries().timeline(delivery.notificationId)).map((event) => event.status)).toEqual(["sent", "delivered"]);
+    expect(await claims.claim(delivery, "copy", "message-2")).toEqual({ kind: "already_done", status: "sent", providerMessageId: "provider-1" });
+  });
+
+  it("takes a claim on a row that holds an earlier outcome that needs another attempt, such as a quiet-hours deferral", async () => {
+    const clock = start();
+    const claims = claimsAt(clock);
+    const delivery = key();
+    await deliveries().apply(outcome(delivery, "deferred", clock));
+    expect(await claims.claim(delivery, "released", "message-2")).toEqual({ kind: "claimed", token: "released" });
+  });
+
+  it("tells a message for a delivery sent before claims lived on its row that it was already sent", async () => {
+    const clock = start();
+    const claims = claimsAt(clock);
+    const delivery = key();
+    await deliveries().apply(outcome(delivery, "sent", clock, "provider-1"));
+    expect(await claims.claim(delivery, "after-upgrade", "message-1")).toEqual({ kind: "already_done", status: "sent" });
   });
 });

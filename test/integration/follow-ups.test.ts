@@ -22,6 +22,8 @@ describe("fallback and escalation (order.shipped: push, then email)", () => {
     const { notificationId } = await pushOnly({ email, phone });
     const email_ = await eventually("the fallback email sent", rowFor(notificationId, "email"), (row) => row?.status === "sent");
     expect(email_).toMatchObject({ attempts: 1 });
+    // Rows of different channels are not ordered: the email's mark writes its row, the push outcome comes from the stream.
+    await eventually("the push suppressed", rowFor(notificationId, "push"), (row) => row?.status === "suppressed");
     expect(await rowFor(notificationId, "push")()).toMatchObject({ status: "suppressed", reason: "no_address" });
     await settled();
     expect((await outbox(notificationId)).map((entry) => entry.channel)).toEqual(["email"]);
