@@ -119,9 +119,10 @@ export function priceRun(usage: UsageSnapshot, workload: Workload): PricedRun {
 
 /**
  * The fewest requests a delivery needs with this architecture: one SNS message per recipient
- * (PublishBatch of ten), SQS receive and delete in batches of ten, a preference read, one claim
- * write and one completion write (plus the inbox write that is the in-app channel's send), one
- * stream record put with its batch, and invocations per batch (ingest per request, a worker per ten
+ * (PublishBatch of ten), SQS receive and delete in batches of ten, preference reads in batches of
+ * ten (still a read unit each: reads are billed per item), one claim write and one completion write
+ * (plus the inbox write that is the in-app channel's send), one stream record put with its batch,
+ * and invocations per batch (ingest per request, a worker per ten
  * messages, the events function per hundred records). Lambda time and logs are priced as measured
  * in `measured`, so the floor differs from it only in requests.
  */
@@ -135,7 +136,7 @@ export function floorOf(workload: Workload, measured: UsageSnapshot): PricedRun 
     "sns.PublishBatch": usage({ requests: publishBatches, payloadChunks: publishBatches }),
     "sqs.ReceiveMessage": usage({ requests: workerBatches, payloadChunks: workerBatches }),
     "sqs.DeleteMessageBatch": usage({ requests: workerBatches, payloadChunks: workerBatches }),
-    "dynamodb.GetItem": usage({ requests: deliveries, readUnits: deliveries / 2 }),
+    "dynamodb.BatchGetItem": usage({ requests: workerBatches, readUnits: deliveries / 2 }),
     "dynamodb.PutItem": usage({ requests: deliveries + inAppDeliveries, writeUnits: deliveries + inAppDeliveries }),
     "dynamodb.UpdateItem": usage({ requests: deliveries, writeUnits: deliveries }),
     "kinesis.PutRecords": usage({ requests: workerBatches, putPayloadUnits: deliveries }),

@@ -3,6 +3,7 @@ import http2, { type Http2Server } from "node:http2";
 import type { AddressInfo } from "node:net";
 import dynalite from "dynalite";
 import kinesalite from "kinesalite";
+import { cacheExpressionParses } from "./dynalite-expression-cache.ts";
 import { installDynalitePatches } from "./dynalite-patches.ts";
 import { installFauxqsHooks } from "./fauxqs-hooks.ts";
 
@@ -42,6 +43,7 @@ async function startFauxqs(): Promise<RunningEmulator> {
 
 async function startDynalite(): Promise<RunningEmulator> {
   installDynalitePatches();
+  cacheExpressionParses();
   const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   return { url: await listenOnLoopback(server), stop: () => close(server) };
 }

@@ -50,6 +50,8 @@ describe("the cost model", () => {
     const floor = floorOf(workload, measured);
     expect(floor.dynamodbWriteUnitsPerDelivery).toBeCloseTo(2.3);
     expect(floor.requestsPerDelivery.byService.sqs).toBeCloseTo(0.2);
+    // Claim, completion, inbox write and a tenth of a batched preference read.
+    expect(floor.requestsPerDelivery.byService.dynamodb).toBeCloseTo(2.4);
     expect(floor.requestsPerDelivery.byService.sns).toBeCloseTo(0.04);
     // Lambda time and logs are priced as measured; only requests differ.
     expect(floor.costPerMillionDeliveries.byService.logs).toBeCloseTo(priced.costPerMillionDeliveries.byService.logs);
