@@ -4,7 +4,8 @@ export default defineConfig({
   test: {
     projects: [
       { test: { name: "unit", include: ["test/unit/**/*.test.ts"] } },
-      { test: { name: "infra", include: ["test/infra/**/*.test.ts"], testTimeout: 120_000, hookTimeout: 180_000 } },
+      // Every infra file synthesizes the same app: sharing one module graph imports aws-cdk-lib, and synthesizes the default stack, once per worker.
+      { test: { name: "infra", include: ["test/infra/**/*.test.ts"], isolate: false, testTimeout: 120_000, hookTimeout: 180_000 } },
       {
         test: {
           name: "integration",

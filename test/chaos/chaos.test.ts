@@ -86,14 +86,14 @@ async function duplicatesOutsideCrashWindow(sends: Map<string, { at: string }[]>
 }
 
 beforeAll(async () => {
-  // The same stack with shorter waits, so crashed work returns sooner: an 8 s worker timeout (48 s
-  // visibility, 16 s claim lease), retries from 1 s up to 4 s, a 3 s provider timeout. Two
+  // The same stack with shorter waits, so crashed work returns sooner: a 5 s worker timeout (30 s
+  // visibility, 10 s claim lease), retries from 1 s up to 4 s, a 3 s provider timeout. Two
   // environments per channel: everything runs in one process on two cores, and more threads only
   // starve each other into timeouts.
   cloud = await startLocalCloud({
     port: 0,
     stateDir,
-    context: { "notify:workerTimeoutSeconds": 8, "notify:workerMaxConcurrency": 2, "notify:retryBaseSeconds": 1, "notify:retryMaxSeconds": 4, "notify:providerTimeoutMillis": PROVIDER_TIMEOUT_MILLIS },
+    context: { "notify:workerTimeoutSeconds": 5, "notify:workerMaxConcurrency": 2, "notify:retryBaseSeconds": 1, "notify:retryMaxSeconds": 4, "notify:providerTimeoutMillis": PROVIDER_TIMEOUT_MILLIS },
   });
   const credentials = { accessKeyId: "local", secretAccessKey: "local" };
   sqs = new SQSClient({ region: cloud.region, endpoint: cloud.endpoints.sqs, credentials });

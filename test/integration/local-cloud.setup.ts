@@ -16,9 +16,9 @@ declare module "vitest" {
 export default async function setup(project: TestProject) {
   const stateDir = join(PROJECT_ROOT, ".notify", `test-run-${process.pid}`);
   const started = performance.now();
-  // Same stack, shorter waits: retries start at 1 s and a provider call times out after 1 s, so the
-  // retry and dead-letter paths finish in seconds rather than minutes.
-  const cloud = await startLocalCloud({ port: 0, stateDir, context: { "notify:retryBaseSeconds": 1, "notify:providerTimeoutMillis": 1000 } });
+  // Same stack, shorter waits: retries back off from 1 s up to 2 s and a provider call times out
+  // after 1 s, so the retry and dead-letter paths finish in seconds rather than minutes.
+  const cloud = await startLocalCloud({ port: 0, stateDir, context: { "notify:retryBaseSeconds": 1, "notify:retryMaxSeconds": 2, "notify:providerTimeoutMillis": 1000 } });
   console.log(`local cloud ready in ${((performance.now() - started) / 1000).toFixed(1)} s at ${cloud.apiUrl}`);
   project.provide("apiUrl", cloud.apiUrl);
   project.provide("localCloudEndpoints", cloud.endpoints);
