@@ -8,6 +8,7 @@ import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { LocalCloud } from "#infra/local/local-cloud.ts";
 import type { Channel } from "#shared/channels.ts";
 import { PreferencesStore } from "#shared/stores/preferences-store.ts";
+import { deliveryKey } from "#shared/delivery-event.ts";
 
 export const RECIPIENTS_PER_REQUEST = 100;
 /** Four requests carry ten channel deliveries per recipient: 1,000 deliveries. */
@@ -78,8 +79,8 @@ export async function runRound(cloud: LocalCloud, round: string, deliveries: num
 
   const stopListening = cloud.onDeliveryEvent((event) => {
     const { notificationId, userId: user, channel, status, at } = event as SentEvent;
-    if (status !== "sent" || !notificationId || !publishedAt.has(notificationId)) return;
-    const key = `${notificationId}#${user}#${channel}`;
+    if (status !== "sent" || !notificationId || !user || !channel || !publishedAt.has(notificationId)) return;
+    const key = deliveryKey({ notificationId, userId: user, channel });
     if (seen.has(key)) return;
     seen.add(key);
     const sentAt = Date.parse(at!);

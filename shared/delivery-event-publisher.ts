@@ -1,5 +1,6 @@
 import { PutRecordsCommand, type KinesisClient } from "@aws-sdk/client-kinesis";
 import type { DeliveryEvent } from "./delivery-event.ts";
+import { sendResendingFailed } from "./resend-failed.ts";
 
 const MAX_ATTEMPTS = 4;
 
@@ -16,20 +17,19 @@ export class DeliveryEventPublisher {
   }
 
   async publish(events: DeliveryEvent[]): Promise<void> {
-    let pending = events;
-    for (let attempt = 1; pending.length > 0; attempt++) {
-      const response = await this.client.send(
-        new PutRecordsCommand({
-          StreamName: this.streamName,
-          Records: pending.map((event) => ({ PartitionKey: event.userId, Data: Buffer.from(JSON.stringify(event)) })),
-        }),
-      );
-      if (!response.FailedRecordCount) return;
-      pending = pending.filter((_, index) => response.Records?.[index]?.ErrorCode);
-      if (attempt >= MAX_ATTEMPTS) {
-        throw new Error(`${pending.length} delivery events were not accepted by ${this.streamName}: ${response.Records?.find((r) => r.ErrorCode)?.ErrorCode}`);
-      }
-      await this.sleep(50 * 2 ** attempt * Math.random());
-    }
+    await sendResendingFailed(
+      events,
+      async (pending) => {
+        const response = await this.client.send(
+          new PutRecordsCommand({
+            StreamName: this.streamName,
+            Records: pending.map((event) => ({ PartitionKey: event.userId, Data: Buffer.from(JSON.stringify(event)) })),
+          }),
+        );
+        const failed = response.FailedRecordCount ? pending.filter((_, index) => response.Records?.[index]?.ErrorCode) : [];
+        return { failed, retryable: true, detail: response.Records?.find((record) => record.ErrorCode)?.ErrorCode ?? "" };
+      },
+      { maxAttempts: MAX_ATTEMPTS, sleep: this.sleep, giveUp: (failed, detail) => new Error(`${failed.length} delivery events were not accepted by ${this.streamName}: ${detail}`) },
+    );
   }
 }

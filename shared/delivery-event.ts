@@ -48,7 +48,7 @@ export type DeliveryEvent = z.infer<typeof versionTwo>;
 export type DeliveryOutcome = Omit<DeliveryEvent, "version" | "eventId" | "at" | "recordedInRow">;
 
 /** notificationId#userId#channel: the delivery an event belongs to. */
-export function deliveryKey(event: Pick<DeliveryEvent, "notificationId" | "userId" | "channel">): string {
+export function deliveryKey(event: { notificationId: string; userId: string; channel: string }): string {
   return `${event.notificationId}#${event.userId}#${event.channel}`;
 }
 

@@ -1,5 +1,6 @@
 import { PublishBatchCommand, type PublishBatchRequestEntry, type SNSClient } from "@aws-sdk/client-sns";
 import { routingAttributes, type ChannelMessage } from "./channel-message.ts";
+import { sendResendingFailed } from "./resend-failed.ts";
 
 const SNS_BATCH_LIMIT = 10;
 const MAX_ATTEMPTS = 4;
@@ -48,18 +49,18 @@ export class NotificationPublisher {
   }
 
   private async publishBatch(entries: PublishBatchRequestEntry[]): Promise<void> {
-    let pending = entries;
-    for (let attempt = 1; ; attempt++) {
-      const response = await this.client.send(new PublishBatchCommand({ TopicArn: this.topicArn, PublishBatchRequestEntries: pending }));
-      const failures = response.Failed ?? [];
-      if (failures.length === 0) return;
-      const retryable = failures.filter((failure) => !failure.SenderFault);
-      if (retryable.length < failures.length || attempt >= MAX_ATTEMPTS) {
-        throw new PublishIncompleteError(failures.length, failures.map((failure) => `${failure.Code}: ${failure.Message}`).join("; "));
-      }
-      const failedIds = new Set(failures.map((failure) => failure.Id));
-      pending = pending.filter((entry) => failedIds.has(entry.Id));
-      await this.sleep(50 * 2 ** attempt * Math.random());
-    }
+    await sendResendingFailed(
+      entries,
+      async (pending) => {
+        const failures = (await this.client.send(new PublishBatchCommand({ TopicArn: this.topicArn, PublishBatchRequestEntries: pending }))).Failed ?? [];
+        const failedIds = new Set(failures.map((failure) => failure.Id));
+        return {
+          failed: pending.filter((entry) => failedIds.has(entry.Id)),
+          retryable: failures.every((failure) => !failure.SenderFault),
+          detail: failures.map((failure) => `${failure.Code}: ${failure.Message}`).join("; "),
+        };
+      },
+      { maxAttempts: MAX_ATTEMPTS, sleep: this.sleep, giveUp: (failed, detail) => new PublishIncompleteError(failed.length, detail) },
+    );
   }
 }

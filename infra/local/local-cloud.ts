@@ -26,6 +26,7 @@ import { countRequestsOf } from "./sdk-request-counter.ts";
 import { SqsEventSource } from "./sqs-event-source.ts";
 import { UsageLedger } from "./usage-ledger.ts";
 import { deployTemplate, type DeployedStack, type FunctionSpec } from "./template-deployer.ts";
+import { deliveryKey } from "#shared/delivery-event.ts";
 
 export const PROJECT_ROOT = fileURLToPath(new URL("../../", import.meta.url));
 
@@ -117,7 +118,7 @@ function deliveryKeysOf(event: unknown, channel: string): string[] {
   return ((event as { Records?: { body: string }[] }).Records ?? []).flatMap((record) => {
     try {
       const { notificationId, userId } = JSON.parse(record.body) as { notificationId?: string; userId?: string };
-      return notificationId && userId ? [`${notificationId}#${userId}#${channel}`] : [];
+      return notificationId && userId ? [deliveryKey({ notificationId, userId, channel })] : [];
     } catch {
       return [];
     }
@@ -171,7 +172,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
   }
 
   const crashWorker = (channel: string, notificationId: string, userId: string) => {
-    const inBatch = (event: unknown) => deliveryKeysOf(event, channel).includes(`${notificationId}#${userId}#${channel}`);
+    const inBatch = (event: unknown) => deliveryKeysOf(event, channel).includes(deliveryKey({ notificationId, userId, channel }));
     for (const fn of functions.values()) if (fn.spec.environment.CHANNEL === channel) fn.crashWhere(inBatch);
   };
   /** A channel worker's environment died mid-batch: any of its sends may lack its mark. */

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { BatchWriteCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { ChannelMessage } from "#shared/channel-message.ts";
 import type { Channel } from "#shared/channels.ts";
-import type { DeliveryStatus } from "#shared/delivery-event.ts";
+import { deliveryKey, type DeliveryStatus } from "#shared/delivery-event.ts";
 
 /** Partitions the due-time index is spread over, so a night's backlog does not sit on one hot key. */
 export const DEFERRED_SHARDS = 16;
@@ -26,7 +26,7 @@ export interface DeferredItem {
 }
 
 function shardOf(message: ChannelMessage, channel: Channel): string {
-  const digest = createHash("sha256").update(`${message.notificationId}#${message.userId}#${channel}`).digest();
+  const digest = createHash("sha256").update(deliveryKey({ ...message, channel })).digest();
   return `shard#${String(digest.readUInt16BE(0) % DEFERRED_SHARDS).padStart(2, "0")}`;
 }
 
@@ -52,7 +52,7 @@ export class DeferredItems {
     const item: DeferredItem & { expiresAt: number } = {
       ...(unless ? { unless } : {}),
       shard: shardOf(message, channel),
-      dueKey: `${new Date(dueAt).toISOString()}#${message.notificationId}#${message.userId}#${channel}`,
+      dueKey: `${new Date(dueAt).toISOString()}#${deliveryKey({ ...message, channel })}`,
       channel,
       dueAt,
       message,

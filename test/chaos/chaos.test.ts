@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PROJECT_ROOT, startLocalCloud, type LocalCloud } from "#infra/local/local-cloud.ts";
 import { CHANNELS, channelOutputPrefix, type Channel } from "#shared/channels.ts";
 import { redriveDeadLetters } from "#shared/dlq-redrive.ts";
+import { deliveryKey } from "#shared/delivery-event.ts";
 
 const NOTIFICATIONS = Number(process.env.CHAOS_NOTIFICATIONS ?? 40);
 const USERS = Math.max(20, Math.round(NOTIFICATIONS / 10));
@@ -50,7 +51,7 @@ async function deliveryRows(): Promise<Map<string, { status: string; reason?: st
     for (const item of page.Items ?? []) {
       // Skip the ingest record and the per-delivery history; keep the status rows.
       if (item.deliveryKey === "#notification" || String(item.deliveryKey).startsWith("~event#") || !String(item.notificationId).startsWith("chaos-")) continue;
-      rows.set(`${item.notificationId}#${item.userId}#${item.channel}`, { status: item.status, reason: item.reason ?? undefined });
+      rows.set(deliveryKey(item as { notificationId: string; userId: string; channel: string }), { status: item.status, reason: item.reason ?? undefined });
     }
     startKey = page.LastEvaluatedKey;
   } while (startKey);
@@ -61,7 +62,7 @@ async function sendsByKey(): Promise<Map<string, { at: string }[]>> {
   const entries = (await api("GET", "/_local/outbox")).body as { notificationId: string; userId: string; channel: string; at: string }[];
   const byKey = new Map<string, { at: string }[]>();
   for (const entry of entries.filter((candidate) => candidate.notificationId.startsWith("chaos-"))) {
-    const key = `${entry.notificationId}#${entry.userId}#${entry.channel}`;
+    const key = deliveryKey(entry);
     byKey.set(key, [...(byKey.get(key) ?? []), entry]);
   }
   return byKey;
@@ -166,7 +167,7 @@ describe(`chaos: ${NOTIFICATIONS} notifications x ${PUBLISHES_PER_NOTIFICATION} 
         publishes.slice(start, start + 20).map(async (request) => {
           const response = await api("POST", "/v1/notifications", request);
           expect(response.status).toBe(202);
-          accepted.set(request.notificationId, response.body.channels.map((channel: string) => `${request.notificationId}#${request.recipients[0]!.userId}#${channel}`));
+          accepted.set(request.notificationId, response.body.channels.map((channel: string) => deliveryKey({ notificationId: request.notificationId, userId: request.recipients[0]!.userId, channel })));
         }),
       );
     }
