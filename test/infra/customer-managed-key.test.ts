@@ -51,7 +51,7 @@ describe("default encryption", () => {
     for (const [id, queue] of Object.entries(resourcesOfType(defaults, "AWS::SQS::Queue"))) expect(queue.Properties.SqsManagedSseEnabled, id).toBe(true);
   });
 
-  it("denies both topics to callers not using HTTPS", () => {
+  it("denies every topic to callers not using HTTPS", () => {
     const policies = Object.values(resourcesOfType(defaults, "AWS::SNS::TopicPolicy"));
     for (const id of Object.keys(resourcesOfType(defaults, "AWS::SNS::Topic"))) {
       const policy = policies.find((candidate) => JSON.stringify(candidate.Properties.Topics).includes(`"${id}"`));

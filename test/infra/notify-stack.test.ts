@@ -1,6 +1,7 @@
 import { Match, Template } from "aws-cdk-lib/assertions";
 import { createNotifyApp } from "#infra/notify-app.ts";
 import { describe, expect, it } from "vitest";
+import { ROUTES } from "#functions/ingest/routes.ts";
 import { CHANNELS } from "#shared/channels.ts";
 import { resourcesOfType, synthesizedTemplate } from "../helpers/synthesized-template.ts";
 
@@ -125,7 +126,7 @@ describe("data at rest", () => {
     expect(alarmsOn("GetRecords.IteratorAgeMilliseconds", streamId)).toHaveLength(1);
   });
 
-  it("encrypts both topics", () => {
+  it("encrypts every topic", () => {
     for (const [id, topic] of Object.entries(resourcesOfType(template, "AWS::SNS::Topic"))) expect(topic.Properties.KmsMasterKeyId, id).toBeDefined();
   });
 });
@@ -150,6 +151,11 @@ describe("quiet hours", () => {
 });
 
 describe("HTTP API", () => {
+  it("declares exactly the routes the ingest function answers", () => {
+    const declared = Object.values(resourcesOfType(template, "AWS::ApiGatewayV2::Route")).map((route) => route.Properties.RouteKey as string);
+    expect(declared.sort()).toEqual(Object.keys(ROUTES).sort());
+  });
+
   it("leaves only the one-click unsubscribe target open, for mailbox providers that cannot sign", () => {
     const open = Object.values(resourcesOfType(template, "AWS::ApiGatewayV2::Route")).filter((route) => route.Properties.AuthorizationType !== "AWS_IAM");
     expect(open.map((route) => route.Properties.RouteKey).sort()).toEqual(["GET /v1/unsubscribe", "POST /v1/unsubscribe"]);

@@ -1,4 +1,4 @@
-import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { ConditionalCheckFailedException, DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { describe, expect, inject, it } from "vitest";
 import { deliveryEvent, type DeliveryStatus } from "#shared/delivery-event.ts";
@@ -73,7 +73,7 @@ describe("dedup claims on the deployed table", () => {
     await claims.claim(delivery, "crashed", "message-1");
     clock.now += 60_001;
     expect(await claims.claim(delivery, "retry", "message-1")).toEqual({ kind: "claimed", token: "retry" });
-    await expect(claims.complete(delivery, "crashed", outcome(delivery, "sent", clock))).rejects.toThrow();
+    await expect(claims.complete(delivery, "crashed", outcome(delivery, "sent", clock))).rejects.toBeInstanceOf(ConditionalCheckFailedException);
   });
 
   it("lets the owner's next receive take the claim at once after a retryable failure released the lease", async () => {
