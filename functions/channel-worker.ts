@@ -1,10 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import { BatchProcessor, EventType, processPartialResponse } from "@aws-lambda-powertools/batch";
-import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import { MetricUnit } from "@aws-lambda-powertools/metrics";
-import { logMetrics } from "@aws-lambda-powertools/metrics/middleware";
-import middy from "@middy/core";
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import { parseChannelMessage, type ChannelMessage } from "#shared/channel-message.ts";
@@ -23,7 +20,7 @@ import { UnsubscribeLinks } from "#shared/unsubscribe-links.ts";
 import { WORKER_METRICS } from "#shared/worker-metrics.ts";
 import { CLIENT_DEFAULTS, documents, kinesis, sns } from "./commons/clients.ts";
 import { requiredEnv } from "./commons/env.ts";
-import { logger, metrics } from "./commons/powertools.ts";
+import { logger, metrics, withPowertools } from "./commons/powertools.ts";
 import { secretString } from "./commons/secrets.ts";
 
 const channel = requiredEnv("CHANNEL");
@@ -33,13 +30,23 @@ const now = () => Date.now();
 /** How long an outcome waits for others to share its PutRecords request. */
 const EVENTS_WINDOW_MILLIS = 20;
 metrics.setDefaultDimensions({ channel });
+// Every line names the channel. A batch's records run side by side on one logger, so a record's ids
+// go in its own log calls: keys appended per record would land on its neighbours' lines too.
+logger.appendPersistentKeys({ channel });
 const unsubscribeUrl = process.env.UNSUBSCRIBE_URL;
 const unsubscribeSecretArn = process.env.UNSUBSCRIBE_SECRET_ARN;
 const events = new DeliveryEventPublisher(kinesis, requiredEnv("DELIVERY_EVENTS_STREAM_NAME"), (millis) => sleep(millis));
+const claims = new DedupClaims(documents, {
+  tableName: requiredEnv("DELIVERIES_TABLE_NAME"),
+  leaseMillis: Number(requiredEnv("CLAIM_LEASE_SECONDS")) * 1000,
+  retentionSeconds: Number(requiredEnv("DEDUP_RETENTION_SECONDS")),
+  now,
+});
 const retry = new RecordRetry(new SQSClient(CLIENT_DEFAULTS), events, {
   channel,
   maxReceiveCount: Number(requiredEnv("MAX_RECEIVE_COUNT")),
   policy: { baseSeconds: Number(requiredEnv("RETRY_BASE_SECONDS")), maxSeconds: Number(requiredEnv("RETRY_MAX_SECONDS")) },
+  claims,
   now,
 });
 const preferences = new PreferencesStore(documents, requiredEnv("PREFERENCES_TABLE_NAME"));
@@ -47,12 +54,7 @@ const dependencies: DeliverDependencies = {
   unsubscribeLinks: unsubscribeUrl && unsubscribeSecretArn ? new UnsubscribeLinks(unsubscribeUrl, () => secretString(unsubscribeSecretArn), now) : undefined,
   channel,
   preferences,
-  claims: new DedupClaims(documents, {
-    tableName: requiredEnv("DELIVERIES_TABLE_NAME"),
-    leaseMillis: Number(requiredEnv("CLAIM_LEASE_SECONDS")) * 1000,
-    retentionSeconds: Number(requiredEnv("DEDUP_RETENTION_SECONDS")),
-    now,
-  }),
+  claims,
   deferred: new DeferredItems(documents, requiredEnv("DEFERRED_TABLE_NAME")),
   followUps: new NotificationPublisher(sns, requiredEnv("NOTIFICATIONS_TOPIC_ARN"), (millis) => sleep(millis)),
   provider: providerFromEnv(channel, process.env, documents, now),
@@ -104,12 +106,15 @@ async function deliverRecord(record: SQSRecord, batch: Batch): Promise<void> {
     await retry.beforeAttempt(attempt, message);
     await deliverMessage(message, { attempt, messageId: record.messageId }, batch.dependencies);
   } catch (error) {
-    const next = await retry.afterFailure({ receiptHandle: record.receiptHandle, eventSourceARN: record.eventSourceARN, attempt }, message, error);
-    if (next === "dead_lettered" && message) {
-      await dependencies.claims.markDeadLettered({ notificationId: message.notificationId, userId: message.userId, channel: dependencies.channel }, record.messageId);
+    const next = await retry.afterFailure({ receiptHandle: record.receiptHandle, eventSourceARN: record.eventSourceARN, attempt, messageId: record.messageId }, message, error);
+    const details = { notificationId: message?.notificationId, attempt, error: (error as Error).message };
+    if (next === "dead_lettered") {
+      metrics.addMetric(WORKER_METRICS.deadLettered, MetricUnit.Count, 1);
+      logger.warn("delivery dead-lettered", details);
+    } else {
+      metrics.addMetric(WORKER_METRICS.retried, MetricUnit.Count, 1);
+      logger.warn("delivery will be retried", { ...details, retryInSeconds: next.retryInSeconds });
     }
-    metrics.addMetric(next === "dead_lettered" ? WORKER_METRICS.deadLettered : WORKER_METRICS.retried, MetricUnit.Count, 1);
-    logger.warn("delivery will be retried", { notificationId: message?.notificationId, channel, attempt, next, error: (error as Error).message });
     throw error;
   }
 }
@@ -118,7 +123,7 @@ async function deliverMessage(message: ChannelMessage, receipt: Receipt, batchDe
   const result = await deliver(message, receipt, batchDependencies);
   if (result.kind === "redundant") {
     metrics.addMetric(WORKER_METRICS.redundant, MetricUnit.Count, 1);
-    logger.debug("another message owns this delivery", { notificationId: message.notificationId, channel });
+    logger.debug("another message owns this delivery", { notificationId: message.notificationId });
     return;
   }
   const { status, reason } = result.event;
@@ -131,7 +136,7 @@ async function deliverMessage(message: ChannelMessage, receipt: Receipt, batchDe
   } else if (status === "sent" || status === "failed" || status === "deferred") metrics.addMetric(WORKER_METRICS[status], MetricUnit.Count, 1);
   if (result.kind === "outcome" && result.providerMillis !== undefined) metrics.addMetric(WORKER_METRICS.providerLatency, MetricUnit.Milliseconds, result.providerMillis);
   // Every outcome is on the delivery-events stream and in the metrics; a log line per send would cost more than the send's requests.
-  logger.debug("delivery outcome", { notificationId: message.notificationId, channel, status, reason, attempt: receipt.attempt, duplicate: result.kind === "duplicate" });
+  logger.debug("delivery outcome", { notificationId: message.notificationId, status, reason, attempt: receipt.attempt, duplicate: result.kind === "duplicate" });
 }
 
 /** The batch's records are delivered side by side; a record that throws fails alone. */
@@ -140,6 +145,4 @@ async function handleBatch(event: SQSEvent, context: Context): Promise<SQSBatchR
   return processPartialResponse(event, (record: SQSRecord) => deliverRecord(record, batch), processor, { context });
 }
 
-export const handler = middy(handleBatch)
-  .use(logMetrics(metrics, { throwOnEmptyMetrics: false }))
-  .use(injectLambdaContext(logger, { clearState: true }));
+export const handler = withPowertools(handleBatch);

@@ -1,8 +1,5 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import { MetricUnit } from "@aws-lambda-powertools/metrics";
-import { logMetrics } from "@aws-lambda-powertools/metrics/middleware";
-import middy from "@middy/core";
 import type { Context, ScheduledEvent } from "aws-lambda";
 import { NotificationPublisher } from "#shared/notification-publisher.ts";
 import { releaseDeferred } from "#shared/release-deferred.ts";
@@ -10,7 +7,7 @@ import { DeferredItems } from "#shared/stores/deferred-items.ts";
 import { DeliveriesStore } from "#shared/stores/deliveries-store.ts";
 import { documents, sns } from "./commons/clients.ts";
 import { requiredEnv } from "./commons/env.ts";
-import { logger, metrics } from "./commons/powertools.ts";
+import { logger, metrics, withPowertools } from "./commons/powertools.ts";
 
 const deferred = new DeferredItems(documents, requiredEnv("DEFERRED_TABLE_NAME"));
 const deliveries = new DeliveriesStore(documents, requiredEnv("DELIVERIES_TABLE_NAME"));
@@ -25,6 +22,4 @@ async function sweep(_event: ScheduledEvent, context: Context): Promise<{ releas
   return { released };
 }
 
-export const handler = middy(sweep)
-  .use(logMetrics(metrics, { throwOnEmptyMetrics: false }))
-  .use(injectLambdaContext(logger, { clearState: true }));
+export const handler = withPowertools(sweep);

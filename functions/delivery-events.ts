@@ -1,14 +1,11 @@
-import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import { MetricUnit } from "@aws-lambda-powertools/metrics";
-import { logMetrics } from "@aws-lambda-powertools/metrics/middleware";
-import middy from "@middy/core";
 import type { KinesisStreamBatchResponse, KinesisStreamEvent, KinesisStreamRecord } from "aws-lambda";
 import { deliveryEventSchema, deliveryKey, type DeliveryEvent } from "#shared/delivery-event.ts";
 import { inOrderPerKey } from "#shared/in-order-per-key.ts";
 import { DeliveriesStore } from "#shared/stores/deliveries-store.ts";
 import { documents } from "./commons/clients.ts";
 import { requiredEnv } from "./commons/env.ts";
-import { logger, metrics } from "./commons/powertools.ts";
+import { logger, metrics, withPowertools } from "./commons/powertools.ts";
 
 /** Deliveries written at once; each is one conditional UpdateItem. */
 const PARALLEL_DELIVERIES = 16;
@@ -74,6 +71,4 @@ async function handleBatch(event: KinesisStreamEvent): Promise<KinesisStreamBatc
   return { batchItemFailures: failed.flatMap(({ records }) => records.map((record) => ({ itemIdentifier: record.kinesis.sequenceNumber }))) };
 }
 
-export const handler = middy(handleBatch)
-  .use(logMetrics(metrics, { throwOnEmptyMetrics: false }))
-  .use(injectLambdaContext(logger, { clearState: true }));
+export const handler = withPowertools(handleBatch);

@@ -1,16 +1,13 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { BatchProcessor, EventType, processPartialResponse } from "@aws-lambda-powertools/batch";
-import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import { MetricUnit } from "@aws-lambda-powertools/metrics";
-import { logMetrics } from "@aws-lambda-powertools/metrics/middleware";
-import middy from "@middy/core";
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
 import { DeliveryEventPublisher } from "#shared/delivery-event-publisher.ts";
 import { readProviderFeedback } from "#shared/provider-feedback.ts";
 import { PreferencesStore } from "#shared/stores/preferences-store.ts";
 import { documents, kinesis } from "./commons/clients.ts";
 import { requiredEnv } from "./commons/env.ts";
-import { logger, metrics } from "./commons/powertools.ts";
+import { logger, metrics, withPowertools } from "./commons/powertools.ts";
 
 const preferences = new PreferencesStore(documents, requiredEnv("PREFERENCES_TABLE_NAME"));
 const events = new DeliveryEventPublisher(kinesis, requiredEnv("DELIVERY_EVENTS_STREAM_NAME"), (millis) => sleep(millis));
@@ -43,6 +40,4 @@ async function handleBatch(event: SQSEvent, context: Context): Promise<SQSBatchR
   return processPartialResponse(event, handleFeedback, processor, { context });
 }
 
-export const handler = middy(handleBatch)
-  .use(logMetrics(metrics, { throwOnEmptyMetrics: false }))
-  .use(injectLambdaContext(logger, { clearState: true }));
+export const handler = withPowertools(handleBatch);

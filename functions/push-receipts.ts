@@ -1,9 +1,6 @@
 import { gunzipSync } from "node:zlib";
 import { setTimeout as sleep } from "node:timers/promises";
-import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import { MetricUnit } from "@aws-lambda-powertools/metrics";
-import { logMetrics } from "@aws-lambda-powertools/metrics/middleware";
-import middy from "@middy/core";
 import type { CloudWatchLogsDecodedData, CloudWatchLogsEvent } from "aws-lambda";
 import type { DeliveryEvent } from "#shared/delivery-event.ts";
 import { DeliveryEventPublisher } from "#shared/delivery-event-publisher.ts";
@@ -14,7 +11,7 @@ import { PreferencesStore } from "#shared/stores/preferences-store.ts";
 import { SentMessages } from "#shared/stores/sent-messages.ts";
 import { documents, kinesis } from "./commons/clients.ts";
 import { requiredEnv } from "./commons/env.ts";
-import { logger, metrics } from "./commons/powertools.ts";
+import { logger, metrics, withPowertools } from "./commons/powertools.ts";
 
 const now = () => Date.now();
 const preferences = new PreferencesStore(documents, requiredEnv("PREFERENCES_TABLE_NAME"));
@@ -57,6 +54,4 @@ async function handleLogs(event: CloudWatchLogsEvent): Promise<void> {
   metrics.addMetric("pushReceipts", MetricUnit.Count, outcomes.length);
 }
 
-export const handler = middy(handleLogs)
-  .use(logMetrics(metrics, { throwOnEmptyMetrics: false }))
-  .use(injectLambdaContext(logger, { clearState: true }));
+export const handler = withPowertools(handleLogs);

@@ -18,7 +18,7 @@ import type { UnsubscribeLinks } from "./unsubscribe-links.ts";
 export interface DeliverDependencies {
   channel: Channel;
   preferences: Pick<PreferencesStore, "get">;
-  claims: DedupClaims;
+  claims: Pick<DedupClaims, "claim" | "complete" | "release">;
   deferred: Pick<DeferredItems, "hold">;
   /** Publishes fallbacks to the notifications topic. */
   followUps: Pick<NotificationPublisher, "publish">;

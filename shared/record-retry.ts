@@ -4,6 +4,7 @@ import type { Channel } from "./channels.ts";
 import { deliveryEvent } from "./delivery-event.ts";
 import type { DeliveryEventPublisher } from "./delivery-event-publisher.ts";
 import { TransientProviderError } from "./providers/provider.ts";
+import type { DedupClaims } from "./stores/dedup-claims.ts";
 import { retryDelaySeconds, type BackoffPolicy } from "./retry-backoff.ts";
 
 export interface FailedRecord {
@@ -12,6 +13,8 @@ export interface FailedRecord {
   eventSourceARN: string;
   /** ApproximateReceiveCount: 1 on the first delivery. */
   attempt: number;
+  /** The SQS message id, which owns the delivery's claim while it is in flight. */
+  messageId: string;
 }
 
 export interface RecordRetryOptions {
@@ -19,6 +22,8 @@ export interface RecordRetryOptions {
   /** The queue's maxReceiveCount: after this many receives SQS moves the message to the DLQ. */
   maxReceiveCount: number;
   policy: BackoffPolicy;
+  /** A dead-lettered owner's claim is handed back, so the message redriven later may take it. */
+  claims: Pick<DedupClaims, "markDeadLettered">;
   now: () => number;
   random?: () => number;
 }
@@ -27,7 +32,7 @@ export interface RecordRetryOptions {
  * What happens to a record that failed with something a retry can fix. Before its last allowed
  * receive it comes back after an exponential, jittered delay set on that message alone (not the
  * queue's fixed visibility timeout). On its last receive it is recorded as dead_lettered first, so
- * the deliveries table knows before SQS moves it to the DLQ.
+ * the deliveries table knows before SQS moves it to the DLQ, and its claim is handed back.
  */
 export class RecordRetry {
   private readonly sqs: SQSClient;
@@ -53,7 +58,10 @@ export class RecordRetry {
 
   async afterFailure(record: FailedRecord, message: ChannelMessage | undefined, error: unknown): Promise<"dead_lettered" | { retryInSeconds: number }> {
     if (record.attempt >= this.options.maxReceiveCount) {
-      if (message) await this.recordDeadLettered(message, record.attempt, `${(error as Error)?.name ?? "Error"}: ${(error as Error)?.message ?? String(error)}`.slice(0, 500));
+      if (message) {
+        await this.recordDeadLettered(message, record.attempt, `${(error as Error)?.name ?? "Error"}: ${(error as Error)?.message ?? String(error)}`.slice(0, 500));
+        await this.options.claims.markDeadLettered({ notificationId: message.notificationId, userId: message.userId, channel: this.options.channel }, record.messageId);
+      }
       // Visible again at once: the next receive is past maxReceiveCount, so SQS moves it to the DLQ
       // now instead of after the queue's whole visibility timeout.
       await this.setVisibility(record, 0);

@@ -1,8 +1,5 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import { MetricUnit } from "@aws-lambda-powertools/metrics";
-import { logMetrics } from "@aws-lambda-powertools/metrics/middleware";
-import middy from "@middy/core";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 import { DeliveryEventPublisher } from "#shared/delivery-event-publisher.ts";
 import { NotificationPublisher } from "#shared/notification-publisher.ts";
@@ -12,7 +9,7 @@ import { InboxStore } from "#shared/stores/inbox-store.ts";
 import { PreferencesStore } from "#shared/stores/preferences-store.ts";
 import { documents, kinesis, sns } from "../commons/clients.ts";
 import { requiredEnv } from "../commons/env.ts";
-import { logger, metrics } from "../commons/powertools.ts";
+import { logger, metrics, withPowertools } from "../commons/powertools.ts";
 import { secretString } from "../commons/secrets.ts";
 import { json, requestErrorResponse } from "./http-response.ts";
 import { ROUTES, type IngestDependencies } from "./routes.ts";
@@ -43,6 +40,4 @@ async function handleRequest(event: APIGatewayProxyEventV2): Promise<APIGatewayP
   }
 }
 
-export const handler = middy(handleRequest)
-  .use(logMetrics(metrics, { throwOnEmptyMetrics: false }))
-  .use(injectLambdaContext(logger, { clearState: true }));
+export const handler = withPowertools(handleRequest);

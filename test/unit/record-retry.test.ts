@@ -8,13 +8,15 @@ import { RecordRetry } from "#shared/record-retry.ts";
 
 const sqs = mockClient(SQSClient);
 const message: ChannelMessage = { version: 1, notificationId: "n-1", type: "order.shipped", category: "transactional", userId: "u-1", channels: ["sms"], data: {}, priority: "normal", publishedAt: "2026-11-23T10:00:00Z" };
-const record = (attempt: number) => ({ receiptHandle: "rh-1", eventSourceARN: "arn:aws:sqs:eu-west-1:123456789012:Notify-sms", attempt });
+const record = (attempt: number) => ({ receiptHandle: "rh-1", eventSourceARN: "arn:aws:sqs:eu-west-1:123456789012:Notify-sms", attempt, messageId: "m-1" });
+const handedBack: Array<{ key: unknown; owner: string }> = [];
 
 function retryWith(events: DeliveryEvent[]) {
   return new RecordRetry(new SQSClient({ region: "eu-west-1" }), { publish: async (batch) => void events.push(...batch) }, {
     channel: "sms",
     maxReceiveCount: 5,
     policy: { baseSeconds: 2, maxSeconds: 300 },
+    claims: { markDeadLettered: async (key, owner) => void handedBack.push({ key, owner }) },
     now: () => Date.parse("2026-11-23T10:05:00Z"),
     random: () => 1,
   });
@@ -23,6 +25,7 @@ function retryWith(events: DeliveryEvent[]) {
 describe("RecordRetry", () => {
   beforeEach(() => {
     sqs.reset();
+    handedBack.length = 0;
     sqs.on(GetQueueUrlCommand).resolves({ QueueUrl: "https://sqs.eu-west-1.amazonaws.com/123456789012/Notify-sms" });
   });
 
@@ -47,6 +50,7 @@ describe("RecordRetry", () => {
     expect(await retryWith(events).afterFailure(record(5), message, new TransientProviderError("still down"))).toBe("dead_lettered");
     expect(events).toEqual([expect.objectContaining({ notificationId: "n-1", userId: "u-1", channel: "sms", status: "dead_lettered", attempt: 5, reason: "TransientProviderError: still down" })]);
     expect(sqs.commandCalls(ChangeMessageVisibilityCommand)[0]?.args[0].input.VisibilityTimeout).toBe(0);
+    expect(handedBack).toEqual([{ key: { notificationId: "n-1", userId: "u-1", channel: "sms" }, owner: "m-1" }]);
   });
 
   it("records dead_lettered before the last allowed receive is attempted, and nothing before earlier ones", async () => {
