@@ -6,9 +6,9 @@
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { LocalCloud } from "#infra/local/local-cloud.ts";
-import type { Channel } from "#shared/channels.ts";
-import { PreferencesStore } from "#shared/stores/preferences-store.ts";
-import { deliveryKey } from "#shared/delivery-event.ts";
+import type { Channel } from "#shared/domain/channels.ts";
+import { PreferencesStore } from "#shared/adapters/stores/preferences-store.ts";
+import { deliveryKey } from "#shared/domain/delivery-event.ts";
 
 export const RECIPIENTS_PER_REQUEST = 100;
 /** Four requests carry ten channel deliveries per recipient: 1,000 deliveries. */

@@ -9,7 +9,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient, ScanCommand } from "@aws-sdk/lib-dynamodb";
 import { PROJECT_ROOT, startLocalCloud } from "#infra/local/local-cloud.ts";
-import { DeferredItems } from "#shared/stores/deferred-items.ts";
+import { DeferredItems } from "#shared/adapters/stores/deferred-items.ts";
 
 const ITEMS = Number(process.env.BENCH_DEFERRED_ITEMS ?? 2000);
 const cloud = await startLocalCloud({ port: 0, stateDir: join(PROJECT_ROOT, ".notify", `bench-${process.pid}`) });

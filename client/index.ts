@@ -1,3 +1,3 @@
 export { NotifyClient, type NotificationRequest, type PublishResult } from "./notify-client.ts";
-export { PublishIncompleteError } from "#shared/notification-publisher.ts";
-export { RequestError, type RequestErrorCode, type RequestIssue } from "#shared/request-error.ts";
+export { PublishIncompleteError } from "#shared/adapters/notification-publisher.ts";
+export { RequestError, type RequestErrorCode, type RequestIssue } from "#shared/domain/request-error.ts";

@@ -1,10 +1,10 @@
 import { randomUUID } from "node:crypto";
 import { SNSClient } from "@aws-sdk/client-sns";
 import { setTimeout as sleep } from "node:timers/promises";
-import { channelMessagesFor } from "#shared/channel-message.ts";
-import { NotificationPublisher, PublishIncompleteError } from "#shared/notification-publisher.ts";
-import { acceptNotificationRequest } from "#shared/notification-request.ts";
-import { RequestError, type RequestErrorCode, type RequestIssue } from "#shared/request-error.ts";
+import { channelMessagesFor } from "#shared/domain/channel-message.ts";
+import { NotificationPublisher, PublishIncompleteError } from "#shared/adapters/notification-publisher.ts";
+import { acceptNotificationRequest } from "#shared/domain/notification-request.ts";
+import { RequestError, type RequestErrorCode, type RequestIssue } from "#shared/domain/request-error.ts";
 import { signedCall, type SignedCall, type SignedCallOptions } from "./signed-call.ts";
 
 /** A NotificationRequest as DESIGN.md describes it; validated by the same schema ingest uses. */

@@ -1,10 +1,10 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { MetricUnit } from "@aws-lambda-powertools/metrics";
 import type { Context, ScheduledEvent } from "aws-lambda";
-import { NotificationPublisher } from "#shared/notification-publisher.ts";
-import { releaseDeferred } from "#shared/release-deferred.ts";
-import { DeferredItems } from "#shared/stores/deferred-items.ts";
-import { DeliveriesStore } from "#shared/stores/deliveries-store.ts";
+import { NotificationPublisher } from "#shared/adapters/notification-publisher.ts";
+import { releaseDeferred } from "#shared/workflows/release-deferred.ts";
+import { DeferredItems } from "#shared/adapters/stores/deferred-items.ts";
+import { DeliveriesStore } from "#shared/adapters/stores/deliveries-store.ts";
 import { documents, sns } from "./commons/clients.ts";
 import { requiredEnv } from "./commons/env.ts";
 import { logger, metrics, withPowertools } from "./commons/powertools.ts";

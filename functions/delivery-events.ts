@@ -1,8 +1,8 @@
 import { MetricUnit } from "@aws-lambda-powertools/metrics";
 import type { KinesisStreamBatchResponse, KinesisStreamEvent, KinesisStreamRecord } from "aws-lambda";
-import { deliveryEventSchema, deliveryKey, type DeliveryEvent } from "#shared/delivery-event.ts";
-import { inOrderPerKey } from "#shared/in-order-per-key.ts";
-import { DeliveriesStore } from "#shared/stores/deliveries-store.ts";
+import { deliveryEventSchema, deliveryKey, type DeliveryEvent } from "#shared/domain/delivery-event.ts";
+import { inOrderPerKey } from "#shared/lib/in-order-per-key.ts";
+import { DeliveriesStore } from "#shared/adapters/stores/deliveries-store.ts";
 import { documents } from "./commons/clients.ts";
 import { requiredEnv } from "./commons/env.ts";
 import { logger, metrics, withPowertools } from "./commons/powertools.ts";

@@ -5,7 +5,8 @@ import type { IFunction } from "aws-cdk-lib/aws-lambda";
 import { SqsEventSource } from "aws-cdk-lib/aws-lambda-event-sources";
 import { Secret } from "aws-cdk-lib/aws-secretsmanager";
 import type { Construct } from "constructs";
-import { CHANNELS, channelOutputPrefix, type Channel } from "#shared/channels.ts";
+import { CHANNELS, type Channel } from "#shared/domain/channels.ts";
+import { channelOutputPrefix } from "#infra/output-names.ts";
 import { ChannelQueue } from "./constructs/channel-queue.ts";
 import { DataTables } from "./constructs/data-tables.ts";
 import { DeferredDelivery } from "./constructs/deferred-delivery.ts";
@@ -16,7 +17,7 @@ import { NotifyFunction } from "./constructs/notify-function.ts";
 import { OperationsDashboard, type DashboardLane } from "./constructs/operations-dashboard.ts";
 import { OpsAlarms } from "./constructs/ops-alarms.ts";
 import { ProviderFeedback } from "./constructs/provider-feedback.ts";
-import { workerServiceName } from "#shared/worker-metrics.ts";
+import { workerServiceName } from "#shared/domain/worker-metrics.ts";
 import { acknowledgeKeyGrants, acknowledgeTableIndexes, acknowledgeWildcard, arnAsNagRendersIt } from "./security/acknowledgements.ts";
 import { sesSendingResources } from "./security/ses-sending-resources.ts";
 

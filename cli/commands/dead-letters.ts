@@ -1,6 +1,7 @@
 import { ReceiveMessageCommand } from "@aws-sdk/client-sqs";
-import { CHANNELS, channelOutputPrefix, isChannel } from "#shared/channels.ts";
-import { redriveDeadLetters, type RedriveResult } from "#shared/dlq-redrive.ts";
+import { CHANNELS, isChannel } from "#shared/domain/channels.ts";
+import { channelOutputPrefix } from "#infra/output-names.ts";
+import { redriveDeadLetters, type RedriveResult } from "../dlq-redrive.ts";
 import { queueNameOf, type Target } from "../target.ts";
 
 /** A channel's lanes (its queue, and its express queue when the stack has one) with their DLQs. */

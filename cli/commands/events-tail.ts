@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { GetRecordsCommand, GetShardIteratorCommand, ListShardsCommand } from "@aws-sdk/client-kinesis";
-import { deliveryEventSchema, type DeliveryEvent } from "#shared/delivery-event.ts";
+import { deliveryEventSchema, type DeliveryEvent } from "#shared/domain/delivery-event.ts";
 import type { Target } from "../target.ts";
 
 export interface TailOptions {

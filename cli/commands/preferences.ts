@@ -1,8 +1,8 @@
-import { userIdSchema } from "#shared/identifiers.ts";
-import { withDefaults } from "#shared/preferences.ts";
-import { patchPreferences } from "#shared/preferences-patch.ts";
-import { RequestError } from "#shared/request-error.ts";
-import { PreferencesStore } from "#shared/stores/preferences-store.ts";
+import { userIdSchema } from "#shared/domain/identifiers.ts";
+import { withDefaults } from "#shared/domain/preferences.ts";
+import { patchPreferences } from "#shared/workflows/preferences-patch.ts";
+import { RequestError } from "#shared/domain/request-error.ts";
+import { PreferencesStore } from "#shared/adapters/stores/preferences-store.ts";
 import type { Target } from "../target.ts";
 
 /**

@@ -1,5 +1,5 @@
-import type { DeliveryEvent } from "#shared/delivery-event.ts";
-import { DeliveriesStore } from "#shared/stores/deliveries-store.ts";
+import type { DeliveryEvent } from "#shared/domain/delivery-event.ts";
+import { DeliveriesStore } from "#shared/adapters/stores/deliveries-store.ts";
 import type { Target } from "../target.ts";
 
 export interface Trace {

@@ -1,12 +1,12 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { MetricUnit } from "@aws-lambda-powertools/metrics";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
-import { DeliveryEventPublisher } from "#shared/delivery-event-publisher.ts";
-import { NotificationPublisher } from "#shared/notification-publisher.ts";
-import { RequestError } from "#shared/request-error.ts";
-import { DeliveriesStore } from "#shared/stores/deliveries-store.ts";
-import { InboxStore } from "#shared/stores/inbox-store.ts";
-import { PreferencesStore } from "#shared/stores/preferences-store.ts";
+import { DeliveryEventPublisher } from "#shared/adapters/delivery-event-publisher.ts";
+import { NotificationPublisher } from "#shared/adapters/notification-publisher.ts";
+import { RequestError } from "#shared/domain/request-error.ts";
+import { DeliveriesStore } from "#shared/adapters/stores/deliveries-store.ts";
+import { InboxStore } from "#shared/adapters/stores/inbox-store.ts";
+import { PreferencesStore } from "#shared/adapters/stores/preferences-store.ts";
 import { documents, kinesis, sns } from "../commons/clients.ts";
 import { requiredEnv } from "../commons/env.ts";
 import { logger, metrics, withPowertools } from "../commons/powertools.ts";

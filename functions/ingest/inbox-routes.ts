@@ -1,11 +1,11 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 import { z } from "zod";
-import { deliveryEvent } from "#shared/delivery-event.ts";
-import type { DeliveryEventPublisher } from "#shared/delivery-event-publisher.ts";
-import { userIdSchema } from "#shared/identifiers.ts";
-import { RequestError } from "#shared/request-error.ts";
-import type { InboxStore } from "#shared/stores/inbox-store.ts";
-import { toRequestIssues } from "#shared/zod-issues.ts";
+import { deliveryEvent } from "#shared/domain/delivery-event.ts";
+import type { DeliveryEventPublisher } from "#shared/adapters/delivery-event-publisher.ts";
+import { userIdSchema } from "#shared/domain/identifiers.ts";
+import { RequestError } from "#shared/domain/request-error.ts";
+import type { InboxStore } from "#shared/adapters/stores/inbox-store.ts";
+import { toRequestIssues } from "#shared/domain/zod-issues.ts";
 import { json } from "./http-response.ts";
 
 export interface InboxDependencies {

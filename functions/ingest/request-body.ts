@@ -1,5 +1,5 @@
 import type { APIGatewayProxyEventV2 } from "aws-lambda";
-import { RequestError } from "#shared/request-error.ts";
+import { RequestError } from "#shared/domain/request-error.ts";
 
 /** Well above the largest valid request (100 recipients and 32 KB of data), well below SNS's 256 KB. */
 export const MAX_BODY_BYTES = 128 * 1024;

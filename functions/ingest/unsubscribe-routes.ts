@@ -1,8 +1,8 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
-import { patchPreferences } from "#shared/preferences-patch.ts";
-import { RequestError } from "#shared/request-error.ts";
-import type { PreferencesStore } from "#shared/stores/preferences-store.ts";
-import { InvalidUnsubscribeToken, readUnsubscribeToken, unsubscribeKey, type UnsubscribeClaim } from "#shared/unsubscribe-token.ts";
+import { patchPreferences } from "#shared/workflows/preferences-patch.ts";
+import { RequestError } from "#shared/domain/request-error.ts";
+import type { PreferencesStore } from "#shared/adapters/stores/preferences-store.ts";
+import { InvalidUnsubscribeToken, readUnsubscribeToken, unsubscribeKey, type UnsubscribeClaim } from "#shared/domain/unsubscribe-token.ts";
 import { json } from "./http-response.ts";
 
 export interface UnsubscribeDependencies {

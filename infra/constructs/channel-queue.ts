@@ -5,7 +5,7 @@ import { SqsSubscription } from "aws-cdk-lib/aws-sns-subscriptions";
 import { Queue } from "aws-cdk-lib/aws-sqs";
 import { queueEncryption } from "../security/queue-encryption.ts";
 import { Construct } from "constructs";
-import type { Channel } from "#shared/channels.ts";
+import type { Channel } from "#shared/domain/channels.ts";
 
 export interface ChannelQueueProps {
   readonly channel: Channel;

@@ -1,7 +1,7 @@
 import { RemovalPolicy, Stack } from "aws-cdk-lib";
 import { AttributeType, Billing, ProjectionType, TableEncryptionV2, TableV2 } from "aws-cdk-lib/aws-dynamodb";
 import type { IKey } from "aws-cdk-lib/aws-kms";
-import { UNREAD_INDEX } from "#shared/stores/inbox-store.ts";
+import { UNREAD_INDEX } from "#shared/domain/storage-names.ts";
 import { Construct } from "constructs";
 
 export interface DataTablesProps {

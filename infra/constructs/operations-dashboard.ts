@@ -5,9 +5,9 @@ import type { IFunction } from "aws-cdk-lib/aws-lambda";
 import type { ITopic } from "aws-cdk-lib/aws-sns";
 import type { IQueue } from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
-import type { Channel } from "#shared/channels.ts";
-import { SUPPRESSION_REASONS } from "#shared/delivery-decision.ts";
-import { METRICS_NAMESPACE, WORKER_METRICS, workerServiceName } from "#shared/worker-metrics.ts";
+import type { Channel } from "#shared/domain/channels.ts";
+import { SUPPRESSION_REASONS } from "#shared/domain/delivery-decision.ts";
+import { METRICS_NAMESPACE, WORKER_METRICS, workerServiceName } from "#shared/domain/worker-metrics.ts";
 
 export interface DashboardLane {
   channel: Channel;

@@ -26,7 +26,7 @@ import { countRequestsOf } from "./sdk-request-counter.ts";
 import { SqsEventSource } from "./sqs-event-source.ts";
 import { UsageLedger } from "./usage-ledger.ts";
 import { deployTemplate, type DeployedStack, type FunctionSpec } from "./template-deployer.ts";
-import { deliveryKey } from "#shared/delivery-event.ts";
+import { deliveryKey } from "#shared/domain/delivery-event.ts";
 
 export const PROJECT_ROOT = fileURLToPath(new URL("../../", import.meta.url));
 

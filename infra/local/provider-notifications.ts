@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { encodeDeliveryTags } from "#shared/providers/message-tags.ts";
+import { encodeDeliveryTags } from "#shared/domain/message-tags.ts";
 import { LOCAL_ACCOUNT, LOCAL_REGION } from "./emulators.ts";
 import type { OutboxEntry } from "./recording-sink.ts";
 

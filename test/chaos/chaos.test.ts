@@ -11,9 +11,10 @@ import { GetQueueAttributesCommand, SendMessageCommand, SQSClient } from "@aws-s
 import { DynamoDBDocumentClient, ScanCommand } from "@aws-sdk/lib-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PROJECT_ROOT, startLocalCloud, type LocalCloud } from "#infra/local/local-cloud.ts";
-import { CHANNELS, channelOutputPrefix, type Channel } from "#shared/channels.ts";
-import { redriveDeadLetters } from "#shared/dlq-redrive.ts";
-import { deliveryKey } from "#shared/delivery-event.ts";
+import { CHANNELS, type Channel } from "#shared/domain/channels.ts";
+import { channelOutputPrefix } from "#infra/output-names.ts";
+import { redriveDeadLetters } from "../../cli/dlq-redrive.ts";
+import { deliveryKey } from "#shared/domain/delivery-event.ts";
 
 const NOTIFICATIONS = Number(process.env.CHAOS_NOTIFICATIONS ?? 40);
 const USERS = Math.max(20, Math.round(NOTIFICATIONS / 10));

@@ -1,4 +1,4 @@
-import type { SendRequest } from "#shared/providers/provider.ts";
+import type { SendRequest } from "#shared/adapters/providers/provider.ts";
 
 export function emailRequest(overrides: Partial<SendRequest> = {}): SendRequest {
   return {

@@ -2,7 +2,7 @@ import { Match, Template } from "aws-cdk-lib/assertions";
 import { createNotifyApp } from "#infra/notify-app.ts";
 import { describe, expect, it } from "vitest";
 import { ROUTES } from "#functions/ingest/routes.ts";
-import { CHANNELS } from "#shared/channels.ts";
+import { CHANNELS } from "#shared/domain/channels.ts";
 import { resourcesOfType, synthesizedTemplate } from "../helpers/synthesized-template.ts";
 
 const template = synthesizedTemplate();

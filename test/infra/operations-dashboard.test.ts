@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { CHANNELS } from "#shared/channels.ts";
-import { SUPPRESSION_REASONS } from "#shared/delivery-decision.ts";
+import { CHANNELS } from "#shared/domain/channels.ts";
+import { SUPPRESSION_REASONS } from "#shared/domain/delivery-decision.ts";
 import { resourcesOfType, synthesizedTemplate } from "../helpers/synthesized-template.ts";
 
 const template = synthesizedTemplate();

@@ -1,9 +1,9 @@
 import { ConditionalCheckFailedException, DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { describe, expect, inject, it } from "vitest";
-import { deliveryEvent, type DeliveryStatus } from "#shared/delivery-event.ts";
-import { DedupClaims, type DeliveryKey } from "#shared/stores/dedup-claims.ts";
-import { DeliveriesStore } from "#shared/stores/deliveries-store.ts";
+import { deliveryEvent, type DeliveryStatus } from "#shared/domain/delivery-event.ts";
+import { DedupClaims, type DeliveryKey } from "#shared/adapters/stores/dedup-claims.ts";
+import { DeliveriesStore } from "#shared/adapters/stores/deliveries-store.ts";
 import { uniqueId } from "../helpers/local-api.ts";
 
 const documents = DynamoDBDocumentClient.from(

@@ -2,8 +2,8 @@ import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { KinesisClient, PutRecordsCommand } from "@aws-sdk/client-kinesis";
 import { DynamoDBDocumentClient, QueryCommand } from "@aws-sdk/lib-dynamodb";
 import { describe, expect, inject, it } from "vitest";
-import { deliveryEvent, type DeliveryEvent, type DeliveryStatus } from "#shared/delivery-event.ts";
-import { DeliveriesStore } from "#shared/stores/deliveries-store.ts";
+import { deliveryEvent, type DeliveryEvent, type DeliveryStatus } from "#shared/domain/delivery-event.ts";
+import { DeliveriesStore } from "#shared/adapters/stores/deliveries-store.ts";
 import { eventually, uniqueId } from "../helpers/local-api.ts";
 
 const credentials = { accessKeyId: "local", secretAccessKey: "local" };

@@ -1,6 +1,6 @@
 import { KinesisClient, PutRecordsCommand } from "@aws-sdk/client-kinesis";
 import { describe, expect, inject, it } from "vitest";
-import { deliveryEvent } from "#shared/delivery-event.ts";
+import { deliveryEvent } from "#shared/domain/delivery-event.ts";
 import { advanceClockTo, call, deliveries, eventually, localNow, outbox, reachableUser, settled, uniqueId } from "../helpers/local-api.ts";
 
 const ESCALATION_MINUTES = 30;

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { describe, expect, inject, it } from "vitest";
 import { runNotifyCli } from "../../cli/program.ts";
-import { routingAttributes, type ChannelMessage } from "#shared/channel-message.ts";
+import { routingAttributes, type ChannelMessage } from "#shared/domain/channel-message.ts";
 import { deliveries, eventually, outbox, reachableUser, settled, uniqueId } from "../helpers/local-api.ts";
 
 const localConfig = join(mkdtempSync(join(tmpdir(), "notify-cli-")), "local.json");

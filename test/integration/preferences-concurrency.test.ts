@@ -1,8 +1,8 @@
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { describe, expect, inject, it } from "vitest";
-import { patchPreferences, updatePreferences } from "#shared/preferences-patch.ts";
-import { PreferencesStore, type StoredPreferences } from "#shared/stores/preferences-store.ts";
+import { patchPreferences, updatePreferences } from "#shared/workflows/preferences-patch.ts";
+import { PreferencesStore, type StoredPreferences } from "#shared/adapters/stores/preferences-store.ts";
 import { reachableUser, uniqueId } from "../helpers/local-api.ts";
 
 const documents = DynamoDBDocumentClient.from(

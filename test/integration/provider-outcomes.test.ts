@@ -1,6 +1,6 @@
 import { GetQueueAttributesCommand, PurgeQueueCommand, SetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { afterEach, describe, expect, inject, it } from "vitest";
-import { redriveDeadLetters } from "#shared/dlq-redrive.ts";
+import { redriveDeadLetters } from "../../cli/dlq-redrive.ts";
 import { call, clearFaults, deliveries, eventually, injectFault, outbox, reachableUser, settled, uniqueId } from "../helpers/local-api.ts";
 
 const sqs = new SQSClient({ region: "us-east-1", endpoint: inject("localCloudEndpoints").sqs, credentials: { accessKeyId: "local", secretAccessKey: "local" } });

@@ -1,12 +1,12 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { ZodError } from "zod";
-import { parseChannelMessage } from "#shared/channel-message.ts";
-import { acceptNotificationRequest } from "#shared/notification-request.ts";
-import { preferencesSchema } from "#shared/preferences.ts";
-import { RequestError } from "#shared/request-error.ts";
-import { findTemplate } from "#shared/templates/registry.ts";
-import { renderContent } from "#shared/templates/render.ts";
+import { parseChannelMessage } from "#shared/domain/channel-message.ts";
+import { acceptNotificationRequest } from "#shared/domain/notification-request.ts";
+import { preferencesSchema } from "#shared/domain/preferences.ts";
+import { RequestError } from "#shared/domain/request-error.ts";
+import { findTemplate } from "#shared/domain/templates/registry.ts";
+import { renderContent } from "#shared/domain/templates/render.ts";
 
 /** Plausible-looking requests with every field liable to be the wrong type, size or content. */
 const hostileRequest = fc.record(

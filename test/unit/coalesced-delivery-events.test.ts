@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { CoalescedDeliveryEvents } from "#shared/coalesced-delivery-events.ts";
-import { deliveryEvent, type DeliveryEvent } from "#shared/delivery-event.ts";
+import { CoalescedDeliveryEvents } from "#shared/adapters/coalesced-delivery-events.ts";
+import { deliveryEvent, type DeliveryEvent } from "#shared/domain/delivery-event.ts";
 
 const event = (userId: string) => deliveryEvent({ notificationId: "n-1", type: "order.shipped", userId, channel: "email", status: "sent", attempt: 1 }, new Date(Date.UTC(2026, 10, 23)));
 

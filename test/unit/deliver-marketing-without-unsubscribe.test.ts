@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import type { ChannelMessage } from "#shared/channel-message.ts";
-import { deliver, type DeliverDependencies } from "#shared/deliver.ts";
-import type { DeliveryEvent } from "#shared/delivery-event.ts";
+import type { ChannelMessage } from "#shared/domain/channel-message.ts";
+import { deliver, type DeliverDependencies } from "#shared/workflows/deliver.ts";
+import type { DeliveryEvent } from "#shared/domain/delivery-event.ts";
 
 const unreachable = () => {
   throw new Error("must not be called");

@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
-import type { ChannelMessage } from "#shared/channel-message.ts";
-import { ClaimBusyError, deliver, type DeliverDependencies } from "#shared/deliver.ts";
-import type { DeliveryEvent } from "#shared/delivery-event.ts";
-import type { Preferences } from "#shared/preferences.ts";
-import { TransientProviderError, type SendResult } from "#shared/providers/provider.ts";
-import type { ClaimResult } from "#shared/stores/dedup-claims.ts";
+import type { ChannelMessage } from "#shared/domain/channel-message.ts";
+import { ClaimBusyError, deliver, type DeliverDependencies } from "#shared/workflows/deliver.ts";
+import type { DeliveryEvent } from "#shared/domain/delivery-event.ts";
+import type { Preferences } from "#shared/domain/preferences.ts";
+import { TransientProviderError, type SendResult } from "#shared/adapters/providers/provider.ts";
+import type { ClaimResult } from "#shared/adapters/stores/dedup-claims.ts";
 
 const NOW = Date.parse("2026-11-23T10:00:00Z");
 const message: ChannelMessage = { version: 1, notificationId: "n-1", type: "order.shipped", category: "transactional", userId: "ada", channels: ["email"], data: { orderId: "A-1" }, priority: "normal", publishedAt: "2026-11-23T09:59:00Z" };

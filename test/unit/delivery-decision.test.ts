@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import type { Category } from "#shared/categories.ts";
-import type { Channel } from "#shared/channels.ts";
-import { decideDelivery, type DeliveryDecision } from "#shared/delivery-decision.ts";
-import { withDefaults, type Preferences } from "#shared/preferences.ts";
+import type { Category } from "#shared/domain/categories.ts";
+import type { Channel } from "#shared/domain/channels.ts";
+import { decideDelivery, type DeliveryDecision } from "#shared/domain/delivery-decision.ts";
+import { withDefaults, type Preferences } from "#shared/domain/preferences.ts";
 
 const at = (iso: string) => Date.parse(iso);
 const NOON = at("2026-11-23T12:00:00Z");

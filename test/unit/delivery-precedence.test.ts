@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { DELIVERY_STATUSES, deliveryEvent, type DeliveryStatus } from "#shared/delivery-event.ts";
-import { precedence } from "#shared/delivery-precedence.ts";
+import { DELIVERY_STATUSES, deliveryEvent, type DeliveryStatus } from "#shared/domain/delivery-event.ts";
+import { precedence } from "#shared/domain/delivery-precedence.ts";
 
 const at = (second: number) => new Date(Date.UTC(2026, 10, 23, 10, 0, second));
 const event = (status: DeliveryStatus, second: number, reason?: string) =>

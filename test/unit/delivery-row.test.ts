@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { deliveryEvent, type DeliveryStatus } from "#shared/delivery-event.ts";
-import { changesTo, foldEvents, historyAttribute, historyOf, type StoredRow } from "#shared/delivery-row.ts";
+import { deliveryEvent, type DeliveryStatus } from "#shared/domain/delivery-event.ts";
+import { changesTo, foldEvents, historyAttribute, historyOf, type StoredRow } from "#shared/domain/delivery-row.ts";
 
 const at = (second: number) => new Date(Date.UTC(2026, 10, 23, 10, 0, second));
 const event = (status: DeliveryStatus, second: number, attempt = 1, reason?: string) =>

@@ -39,7 +39,7 @@ describe("endpoint configuration", () => {
     process.env.AWS_ACCESS_KEY_ID = "test";
     process.env.AWS_SECRET_ACCESS_KEY = "test";
     const { documents, kinesis, sns } = await import("#functions/commons/clients.ts");
-    const { providerFromEnv } = await import("#shared/providers/provider-from-env.ts");
+    const { providerFromEnv } = await import("#shared/adapters/providers/provider-from-env.ts");
 
     expect(await urlOf(documents, new GetCommand({ TableName: "t", Key: { id: "1" } }))).toBe(LOCALSTACK);
     expect(await urlOf(kinesis, new PutRecordsCommand({ StreamName: "s", Records: [] }))).toBe(LOCALSTACK);

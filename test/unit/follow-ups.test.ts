@@ -1,9 +1,10 @@
 import { describe, expect, it } from "vitest";
-import type { ChannelMessage } from "#shared/channel-message.ts";
-import { deliveryEvent, type DeliveryStatus } from "#shared/delivery-event.ts";
-import { followUpsAfter, type FollowUp } from "#shared/follow-ups.ts";
-import { defineTemplate } from "#shared/templates/template-definition.ts";
-import { orderShipped } from "#shared/templates/order-shipped/definition.ts";
+import type { ChannelMessage } from "#shared/domain/channel-message.ts";
+import { deliveryEvent, type DeliveryStatus } from "#shared/domain/delivery-event.ts";
+import type { FollowUp } from "#shared/domain/follow-up-rule.ts";
+import { followUpsAfter } from "#shared/domain/follow-ups.ts";
+import { defineTemplate } from "#shared/domain/templates/template-definition.ts";
+import { orderShipped } from "#shared/domain/templates/order-shipped/definition.ts";
 
 const NOW = Date.parse("2026-11-23T10:00:00Z");
 const message: ChannelMessage = { version: 1, notificationId: "n-1", type: "order.shipped", category: "transactional", userId: "u-1", channels: ["push"], data: { orderId: "A" }, priority: "normal", publishedAt: "2026-11-23T09:59:00Z", releasedAt: "2026-11-23T09:59:30Z" };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { inOrderPerKey } from "#shared/in-order-per-key.ts";
+import { inOrderPerKey } from "#shared/lib/in-order-per-key.ts";
 
 const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { mergePatch } from "#shared/merge-patch.ts";
+import { mergePatch } from "#shared/lib/merge-patch.ts";
 
 describe("mergePatch (RFC 7396)", () => {
   it.each([

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { acceptNotificationRequest } from "#shared/notification-request.ts";
-import { RequestError } from "#shared/request-error.ts";
+import { acceptNotificationRequest } from "#shared/domain/notification-request.ts";
+import { RequestError } from "#shared/domain/request-error.ts";
 
 function rejection(body: unknown): RequestError {
   try {

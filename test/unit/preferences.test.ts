@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { preferencesSchema, withDefaults } from "#shared/preferences.ts";
+import { preferencesSchema, withDefaults } from "#shared/domain/preferences.ts";
 
 function issuePaths(input: unknown): string[] {
   const result = preferencesSchema.safeParse(input);

@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { readProviderFeedback } from "#shared/provider-feedback.ts";
-import { decodeDeliveryTags, encodeDeliveryTags } from "#shared/providers/message-tags.ts";
+import { readProviderFeedback } from "#shared/domain/provider-feedback.ts";
+import { decodeDeliveryTags, encodeDeliveryTags } from "#shared/domain/message-tags.ts";
 
 const delivery = { notificationId: "order:42.shipped", userId: "ada+test@example.com", type: "order.shipped" };
 const tags = Object.fromEntries(encodeDeliveryTags(delivery).map(({ Name, Value }) => [Name, [Value]]));

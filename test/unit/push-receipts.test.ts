@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parsePushDeliveryStatus, readPushReceipt, type PushDeliveryStatus } from "#shared/push-receipts.ts";
+import { parsePushDeliveryStatus, readPushReceipt, type PushDeliveryStatus } from "#shared/domain/push-receipts.ts";
 
 const sent = { notificationId: "order-1", userId: "ada", type: "order.shipped", channel: "push" as const };
 const endpoint = "arn:aws:sns:eu-west-1:123456789012:endpoint/APNS/mobile/0a1b2c";

@@ -1,10 +1,10 @@
 import { ChangeMessageVisibilityCommand, GetQueueUrlCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { mockClient } from "aws-sdk-client-mock";
 import { beforeEach, describe, expect, it } from "vitest";
-import type { ChannelMessage } from "#shared/channel-message.ts";
-import type { DeliveryEvent } from "#shared/delivery-event.ts";
-import { TransientProviderError } from "#shared/providers/provider.ts";
-import { RecordRetry } from "#shared/record-retry.ts";
+import type { ChannelMessage } from "#shared/domain/channel-message.ts";
+import type { DeliveryEvent } from "#shared/domain/delivery-event.ts";
+import { TransientProviderError } from "#shared/adapters/providers/provider.ts";
+import { RecordRetry } from "#shared/adapters/record-retry.ts";
 
 const sqs = mockClient(SQSClient);
 const message: ChannelMessage = { version: 1, notificationId: "n-1", type: "order.shipped", category: "transactional", userId: "u-1", channels: ["sms"], data: {}, priority: "normal", publishedAt: "2026-11-23T10:00:00Z" };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { sendResendingFailed, type BatchOutcome } from "#shared/resend-failed.ts";
+import { sendResendingFailed, type BatchOutcome } from "#shared/lib/resend-failed.ts";
 
 const noWait = async () => {};
 const giveUp = (failed: string[], detail: string) => new Error(`gave up on ${failed.join(",")}: ${detail}`);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { retryDelaySeconds } from "#shared/retry-backoff.ts";
+import { retryDelaySeconds } from "#shared/domain/retry-backoff.ts";
 
 const policy = { baseSeconds: 2, maxSeconds: 300 };
 

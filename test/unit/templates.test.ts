@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { allTemplates, findTemplate } from "#shared/templates/registry.ts";
-import { PUSH_BODY_LIMIT, PUSH_TITLE_LIMIT, renderContent, resolveLocale } from "#shared/templates/render.ts";
-import { smsEncoding } from "#shared/templates/sms-segments.ts";
+import { allTemplates, findTemplate } from "#shared/domain/templates/registry.ts";
+import { PUSH_BODY_LIMIT, PUSH_TITLE_LIMIT, renderContent, resolveLocale } from "#shared/domain/templates/render.ts";
+import { smsEncoding } from "#shared/domain/templates/sms-segments.ts";
 
 function template(type: string) {
   const found = findTemplate(type);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { createUnsubscribeToken, readUnsubscribeToken, unsubscribeKey, UNSUBSCRIBE_TOKEN_LIFETIME_MILLIS } from "#shared/unsubscribe-token.ts";
+import { createUnsubscribeToken, readUnsubscribeToken, unsubscribeKey, UNSUBSCRIBE_TOKEN_LIFETIME_MILLIS } from "#shared/domain/unsubscribe-token.ts";
 
 const key = unsubscribeKey("stack secret");
 const now = Date.parse("2026-11-23T10:00:00Z");

@@ -1,0 +1,66 @@
+import { PublishBatchCommand, type PublishBatchRequestEntry, type SNSClient } from "@aws-sdk/client-sns";
+import { routingAttributes, type ChannelMessage } from "../domain/channel-message.ts";
+import { sendResendingFailed } from "../lib/resend-failed.ts";
+
+const SNS_BATCH_LIMIT = 10;
+const MAX_ATTEMPTS = 4;
+
+/** Some messages were not accepted by SNS after retries; the caller must not report success. */
+export class PublishIncompleteError extends Error {
+  readonly failed: number;
+  constructor(failed: number, detail: string) {
+    super(`${failed} messages were not accepted by SNS: ${detail}`);
+    this.name = "PublishIncompleteError";
+    this.failed = failed;
+  }
+}
+
+/**
+ * Publishes one SNS message per recipient with PublishBatch, resending only the entries SNS reports
+ * as failed. Resending is safe: the workers' dedup claim makes a repeated message send once.
+ */
+export class NotificationPublisher {
+  private readonly client: SNSClient;
+  private readonly topicArn: string;
+  private readonly sleep: (millis: number) => Promise<void>;
+  private readonly batchSize: number;
+
+  /** `batchSize`: messages per PublishBatch request, at most SNS's ten. */
+  constructor(client: SNSClient, topicArn: string, sleep: (millis: number) => Promise<void>, batchSize = SNS_BATCH_LIMIT) {
+    if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > SNS_BATCH_LIMIT) throw new RangeError(`batchSize must be 1-${SNS_BATCH_LIMIT}, not ${batchSize}`);
+    this.client = client;
+    this.topicArn = topicArn;
+    this.sleep = sleep;
+    this.batchSize = batchSize;
+  }
+
+  async publish(messages: ChannelMessage[]): Promise<void> {
+    const batches: PublishBatchRequestEntry[][] = [];
+    for (let start = 0; start < messages.length; start += this.batchSize) {
+      batches.push(
+        messages.slice(start, start + this.batchSize).map((message, index) => ({
+          Id: `m${start + index}`,
+          Message: JSON.stringify(message),
+          MessageAttributes: routingAttributes(message),
+        })),
+      );
+    }
+    await Promise.all(batches.map((entries) => this.publishBatch(entries)));
+  }
+
+  private async publishBatch(entries: PublishBatchRequestEntry[]): Promise<void> {
+    await sendResendingFailed(
+      entries,
+      async (pending) => {
+        const failures = (await this.client.send(new PublishBatchCommand({ TopicArn: this.topicArn, PublishBatchRequestEntries: pending }))).Failed ?? [];
+        const failedIds = new Set(failures.map((failure) => failure.Id));
+        return {
+          failed: pending.filter((entry) => failedIds.has(entry.Id)),
+          retryable: failures.every((failure) => !failure.SenderFault),
+          detail: failures.map((failure) => `${failure.Code}: ${failure.Message}`).join("; "),
+        };
+      },
+      { maxAttempts: MAX_ATTEMPTS, sleep: this.sleep, giveUp: (failed, detail) => new PublishIncompleteError(failed.length, detail) },
+    );
+  }
+}

@@ -1,0 +1,37 @@
+import type { Channel } from "#shared/domain/channels.ts";
+import type { Category } from "#shared/domain/categories.ts";
+import type { RenderedContent } from "#shared/domain/templates/render.ts";
+
+export interface SendRequest {
+  notificationId: string;
+  userId: string;
+  channel: Channel;
+  /** The notification's template type, e.g. "order.shipped"; providers tag messages with it. */
+  type: string;
+  category: Category;
+  /** Addresses from the user's preferences: one email, one phone, several push endpoints, or the user id for in_app. */
+  to: string[];
+  content: RenderedContent;
+  attempt: number;
+  /** When the notification was published. */
+  publishedAt: string;
+}
+
+/** Outcomes are values; a permanent failure is not retried. A retryable fault throws TransientProviderError. */
+export type SendResult = { ok: true; providerMessageId: string } | { ok: false; reason: string };
+
+export interface ChannelProvider {
+  readonly name: string;
+  send(request: SendRequest): Promise<SendResult>;
+}
+
+/** A fault a retry can fix (throttling, a 5xx, a timeout): the record fails alone and comes back. */
+export class TransientProviderError extends Error {
+  /** The provider asked us to slow down (HTTP 429, ThrottlingException): back off longer. */
+  readonly throttled: boolean;
+  constructor(message: string, options?: { cause?: unknown; throttled?: boolean }) {
+    super(message, options);
+    this.name = "TransientProviderError";
+    this.throttled = options?.throttled ?? false;
+  }
+}

@@ -1,0 +1,172 @@
+import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { unmarshall } from "@aws-sdk/util-dynamodb";
+import type { DeliveryEvent, DeliveryStatus } from "#shared/domain/delivery-event.ts";
+import { allOf, changesTo, deliveryRowKey, foldEvents, historyOf, isEmpty, type StoredRow } from "#shared/domain/delivery-row.ts";
+import type { AcceptedNotification } from "#shared/domain/notification-request.ts";
+import { rowChangesUpdate, updateCommandInput } from "./delivery-row-update.ts";
+
+/** The row that says a notification was accepted; it sorts apart from the per-delivery rows. */
+const HEADER_KEY = "#notification";
+/** Earlier versions kept a delivery's history as items of their own, sorting after every row. */
+const LEGACY_HISTORY_PREFIX = "~event#";
+
+/** By user, channel, then time; eventId breaks ties so the order never depends on arrival. */
+function chronologically(a: DeliveryEvent, b: DeliveryEvent): number {
+  return a.userId.localeCompare(b.userId) || a.channel.localeCompare(b.channel) || a.at.localeCompare(b.at) || a.eventId.localeCompare(b.eventId);
+}
+
+export interface DeliveryView {
+  userId: string;
+  channel: string;
+  status: string;
+  reason?: string;
+  attempts: number;
+  updatedAt: string;
+}
+
+export interface NotificationView {
+  notificationId: string;
+  type: string;
+  /** When ingest accepted it; absent for a notification published straight to the topic. */
+  acceptedAt?: string;
+  recipients: number;
+  channels: string[];
+  deliveries: DeliveryView[];
+}
+
+/** Status per notification × user × channel, written from delivery events, read by GET /v1/notifications/{id}. */
+export class DeliveriesStore {
+  private readonly client: DynamoDBDocumentClient;
+  private readonly tableName: string;
+
+  constructor(client: DynamoDBDocumentClient, tableName: string) {
+    this.client = client;
+    this.tableName = tableName;
+  }
+
+  async recordAccepted(notification: AcceptedNotification, acceptedAt: string): Promise<void> {
+    await this.client.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: {
+          notificationId: notification.notificationId,
+          deliveryKey: HEADER_KEY,
+          type: notification.type,
+          recipients: notification.userIds.length,
+          channels: notification.channels,
+          acceptedAt,
+        },
+      }),
+    );
+  }
+
+  /** Applies one event; see applyAll. */
+  async apply(event: DeliveryEvent): Promise<"applied" | "stale"> {
+    return this.applyAll([event]);
+  }
+
+  /**
+   * Applies one delivery's events (at least one, all of the same notification, user and channel) in
+   * one conditional write: each kept in the history, the highest attempt counted, and the one that
+   * outranks the rest made the status (see delivery-precedence.ts). Idempotent, and independent of
+   * order: a replayed or reordered batch leaves the same row. "applied" when the status changed.
+   *
+   * The write assumes what is true of nearly every batch: its events are new and the newest outranks
+   * what the row holds. When the row says otherwise, the table returns it and a second write makes
+   * exactly the changes it lacks, if any.
+   */
+  async applyAll(events: readonly DeliveryEvent[]): Promise<"applied" | "stale"> {
+    const key = deliveryRowKey(events[0]!);
+    const folded = foldEvents(events);
+    let row: StoredRow | undefined;
+    try {
+      await this.client.send(new UpdateCommand(updateCommandInput(this.tableName, key, rowChangesUpdate(allOf(folded), "unseen"))));
+      return "applied";
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      row = error.Item ? (unmarshall(error.Item) as StoredRow) : await this.row(key);
+    }
+    // A replayed batch or the worker's completion of a claim raced this write; merge again.
+    for (let tries = 1; ; tries++) {
+      const changes = changesTo(row, folded);
+      if (isEmpty(changes)) return "stale";
+      try {
+        await this.client.send(new UpdateCommand(updateCommandInput(this.tableName, key, rowChangesUpdate(changes, { precedence: row?.precedence }))));
+        return changes.precedence === undefined ? "stale" : "applied";
+      } catch (error) {
+        if (!(error instanceof ConditionalCheckFailedException) || tries >= 3) throw error;
+        row = error.Item ? (unmarshall(error.Item) as StoredRow) : await this.row(key);
+      }
+    }
+  }
+
+  private async row(key: Record<string, string>): Promise<StoredRow | undefined> {
+    return (await this.client.send(new GetCommand({ TableName: this.tableName, Key: key, ConsistentRead: true }))).Item as StoredRow | undefined;
+  }
+
+  async statusOf(notificationId: string, userId: string, channel: string): Promise<DeliveryStatus | undefined> {
+    const result = await this.client.send(new GetCommand({ TableName: this.tableName, Key: deliveryRowKey({ notificationId, userId, channel }), ConsistentRead: true }));
+    return result.Item?.status as DeliveryStatus | undefined;
+  }
+
+  /** Every event of a notification, per user and channel in the order they happened. */
+  async timeline(notificationId: string): Promise<DeliveryEvent[]> {
+    const items = await this.queryAll(notificationId);
+    const events = items.flatMap((item) => {
+      if (item.deliveryKey === HEADER_KEY) return [];
+      // Written before a row kept its own history: one item per event.
+      if (String(item.deliveryKey).startsWith(LEGACY_HISTORY_PREFIX)) return [item.event as DeliveryEvent];
+      return historyOf(notificationId, item);
+    });
+    // An event replayed across the upgrade is in both places; keep its earliest occurrence once.
+    const earliest = new Map<string, DeliveryEvent>();
+    for (const event of events) if (!earliest.has(event.eventId) || earliest.get(event.eventId)!.at > event.at) earliest.set(event.eventId, event);
+    return [...earliest.values()].sort(chronologically);
+  }
+
+  async get(notificationId: string): Promise<NotificationView | undefined> {
+    const items = (await this.queryAll(notificationId)).filter((item) => !String(item.deliveryKey).startsWith(LEGACY_HISTORY_PREFIX));
+    const header = items.find((item) => item.deliveryKey === HEADER_KEY);
+    // A row whose claim a worker holds before any outcome has no status yet: no delivery to show.
+    const rows = items.filter((item) => item.deliveryKey !== HEADER_KEY && item.status !== undefined);
+    if (!header && rows.length === 0) return undefined;
+    // Published straight to the topic (NotifyClient), a notification has no header; its rows say enough.
+    return {
+      notificationId,
+      type: (header?.type ?? rows[0]!.type ?? "unknown") as string,
+      ...(header ? { acceptedAt: header.acceptedAt as string } : {}),
+      recipients: (header?.recipients as number | undefined) ?? new Set(rows.map((row) => row.userId)).size,
+      channels: (header?.channels as string[] | undefined) ?? [...new Set(rows.map((row) => row.channel as string))].sort(),
+      deliveries: rows
+        .map((item) => ({
+          userId: item.userId as string,
+          channel: item.channel as string,
+          status: item.status as string,
+          ...(item.reason ? { reason: item.reason as string } : {}),
+          // A delivery known only from what happened after its send (events out of order) has no attempt recorded yet.
+          attempts: (item.attempts as number | undefined) ?? 0,
+          updatedAt: item.updatedAt as string,
+        })),
+    };
+  }
+
+  private async queryAll(notificationId: string): Promise<Record<string, unknown>[]> {
+    const items: Record<string, unknown>[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: "notificationId = :id",
+          ExpressionAttributeValues: { ":id": notificationId },
+          ExclusiveStartKey: startKey,
+          ConsistentRead: true,
+        }),
+      );
+      items.push(...(page.Items ?? []));
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return items;
+  }
+}

@@ -1,0 +1,142 @@
+import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
+import { PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { UNREAD_INDEX } from "#shared/domain/storage-names.ts";
+
+
+export interface InboxItem {
+  itemId: string;
+  notificationId: string;
+  /** The notification's template type. */
+  type: string;
+  title: string;
+  body: string;
+  read: boolean;
+  createdAt: string;
+  readAt?: string;
+}
+
+export interface NewInboxItem {
+  userId: string;
+  notificationId: string;
+  type: string;
+  title: string;
+  body: string;
+  /** When the notification was published: orders the inbox and makes the item id repeatable. */
+  publishedAt: string;
+  attempt: number;
+}
+
+export interface InboxPage {
+  items: InboxItem[];
+  nextCursor?: string;
+}
+
+/** Newest first when sorted descending; the same notification always gets the same id. URL-safe. */
+export function inboxItemId(publishedAt: string, notificationId: string): string {
+  return `${String(Date.parse(publishedAt)).padStart(13, "0")}-${notificationId}`;
+}
+
+function toItem(raw: Record<string, unknown>): InboxItem {
+  return {
+    itemId: raw.itemId as string,
+    notificationId: raw.notificationId as string,
+    // Items written before the type was kept have none.
+    type: (raw.type as string | undefined) ?? "unknown",
+    title: raw.title as string,
+    body: raw.body as string,
+    read: raw.read as boolean,
+    createdAt: raw.createdAt as string,
+    ...(raw.readAt ? { readAt: raw.readAt as string } : {}),
+  };
+}
+
+/**
+ * The in-app channel's inbox. Unread items carry `unreadKey`, which a sparse index lists, so the
+ * unread count reads only unread items however long the inbox grows.
+ */
+export class InboxStore {
+  private readonly client: DynamoDBDocumentClient;
+  private readonly tableName: string;
+
+  constructor(client: DynamoDBDocumentClient, tableName: string) {
+    this.client = client;
+    this.tableName = tableName;
+  }
+
+  /** Adds the item once; a redelivery finds it there and leaves its read state alone. */
+  async add(item: NewInboxItem, createdAt: string): Promise<string> {
+    const itemId = inboxItemId(item.publishedAt, item.notificationId);
+    try {
+      await this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { userId: item.userId, itemId, unreadKey: itemId, notificationId: item.notificationId, type: item.type, title: item.title, body: item.body, read: false, createdAt, attempt: item.attempt },
+          ConditionExpression: "attribute_not_exists(itemId)",
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+    return itemId;
+  }
+
+  async list(userId: string, limit: number, cursor?: string): Promise<InboxPage> {
+    const result = await this.client.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: "userId = :userId",
+        ExpressionAttributeValues: { ":userId": userId },
+        ScanIndexForward: false,
+        Limit: limit,
+        ExclusiveStartKey: cursor ? { userId, itemId: cursor } : undefined,
+      }),
+    );
+    const items = (result.Items ?? []).map(toItem);
+    return result.LastEvaluatedKey ? { items, nextCursor: result.LastEvaluatedKey.itemId as string } : { items };
+  }
+
+  async unreadCount(userId: string): Promise<number> {
+    let count = 0;
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: UNREAD_INDEX,
+          KeyConditionExpression: "userId = :userId",
+          ExpressionAttributeValues: { ":userId": userId },
+          Select: "COUNT",
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      count += page.Count ?? 0;
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return count;
+  }
+
+  /** Marks one item read; `firstRead` is false when it already was, and undefined means no such item. */
+  async markRead(userId: string, itemId: string, readAt: string): Promise<{ item: InboxItem; firstRead: boolean } | undefined> {
+    try {
+      const result = await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { userId, itemId },
+          UpdateExpression: "SET #read = :true, readAt = :readAt REMOVE unreadKey",
+          ConditionExpression: "attribute_exists(itemId) AND #read = :false",
+          ExpressionAttributeNames: { "#read": "read" },
+          ExpressionAttributeValues: { ":true": true, ":false": false, ":readAt": readAt },
+          ReturnValues: "ALL_NEW",
+        }),
+      );
+      return { item: toItem(result.Attributes!), firstRead: true };
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+    const page = await this.client.send(
+      new QueryCommand({ TableName: this.tableName, KeyConditionExpression: "userId = :userId AND itemId = :itemId", ExpressionAttributeValues: { ":userId": userId, ":itemId": itemId } }),
+    );
+    const existing = page.Items?.[0];
+    return existing ? { item: toItem(existing), firstRead: false } : undefined;
+  }
+}

@@ -1,0 +1,56 @@
+import { z } from "zod";
+import { CATEGORIES } from "./categories.ts";
+import { CHANNELS } from "./channels.ts";
+import { notificationIdSchema, userIdSchema } from "./identifiers.ts";
+import type { AcceptedNotification } from "./notification-request.ts";
+import { PRIORITIES } from "./priorities.ts";
+
+/**
+ * What ingest publishes to the topic: one message per (notification, recipient). Every channel queue
+ * whose filter matches the `channels` attribute receives the same message and sends its own channel.
+ */
+export const channelMessageSchema = z.object({
+  version: z.literal(1),
+  notificationId: notificationIdSchema,
+  type: z.string(),
+  category: z.enum(CATEGORIES),
+  userId: userIdSchema,
+  channels: z.array(z.enum(CHANNELS)).min(1),
+  data: z.record(z.string(), z.unknown()),
+  priority: z.enum(PRIORITIES),
+  publishedAt: z.string(),
+  /** Set when the message comes back from quiet hours: it is not held again. */
+  releasedAt: z.string().optional(),
+  /** Set on a fallback or escalation: the channel whose outcome led to this message. */
+  followUpOf: z.enum(CHANNELS).optional(),
+});
+export type ChannelMessage = z.infer<typeof channelMessageSchema>;
+
+export function channelMessagesFor(notification: AcceptedNotification, publishedAt: string): ChannelMessage[] {
+  return notification.userIds.map((userId) => ({
+    version: 1,
+    notificationId: notification.notificationId,
+    type: notification.type,
+    category: notification.category,
+    userId,
+    channels: notification.channels,
+    data: notification.data,
+    priority: notification.priority,
+    publishedAt,
+  }));
+}
+
+/** SNS message attributes the channel subscriptions filter on. */
+export function routingAttributes(message: ChannelMessage) {
+  return {
+    kind: { DataType: "String", StringValue: "direct" },
+    type: { DataType: "String", StringValue: message.type },
+    category: { DataType: "String", StringValue: message.category },
+    priority: { DataType: "String", StringValue: message.priority },
+    channels: { DataType: "String.Array", StringValue: JSON.stringify(message.channels) },
+  };
+}
+
+export function parseChannelMessage(body: string): ChannelMessage {
+  return channelMessageSchema.parse(JSON.parse(body));
+}

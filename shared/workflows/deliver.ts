@@ -1,0 +1,126 @@
+import type { Channel } from "../domain/channels.ts";
+import type { ChannelMessage } from "../domain/channel-message.ts";
+import { decideDelivery } from "../domain/delivery-decision.ts";
+import { followUpsAfter } from "../domain/follow-ups.ts";
+import type { NotificationPublisher } from "../adapters/notification-publisher.ts";
+import { deliveryEvent, type DeliveryEvent, type DeliveryOutcome } from "../domain/delivery-event.ts";
+import type { DeliveryEventPublisher } from "../adapters/delivery-event-publisher.ts";
+import { withDefaults } from "../domain/preferences.ts";
+import { TransientProviderError, type ChannelProvider } from "../adapters/providers/provider.ts";
+import type { DedupClaims } from "../adapters/stores/dedup-claims.ts";
+import type { DeferredItems } from "../adapters/stores/deferred-items.ts";
+import type { PreferencesStore } from "../adapters/stores/preferences-store.ts";
+import type { SentMessages } from "../adapters/stores/sent-messages.ts";
+import { findTemplate } from "../domain/templates/registry.ts";
+import { renderContent } from "../domain/templates/render.ts";
+import type { UnsubscribeLinks } from "../adapters/unsubscribe-links.ts";
+
+export interface DeliverDependencies {
+  channel: Channel;
+  preferences: Pick<PreferencesStore, "get">;
+  claims: Pick<DedupClaims, "claim" | "complete" | "release">;
+  deferred: Pick<DeferredItems, "hold">;
+  /** Publishes fallbacks to the notifications topic. */
+  followUps: Pick<NotificationPublisher, "publish">;
+  /** Needed by the email channel, whose marketing messages carry a one-click unsubscribe link. */
+  unsubscribeLinks?: Pick<UnsubscribeLinks, "linkFor">;
+  provider: ChannelProvider;
+  /** For providers whose receipts name only their own message id (SNS mobile push). */
+  sentMessages?: Pick<SentMessages, "record">;
+  events: Pick<DeliveryEventPublisher, "publish">;
+  now: () => number;
+  newToken: () => string;
+}
+
+/**
+ * What happened to one (notification, user, channel): an outcome; "duplicate" when an earlier
+ * attempt already finished it; "redundant" when another message for it is in flight and owns it.
+ */
+export type DeliveryResult =
+  | { kind: "outcome"; event: DeliveryEvent; /** How long the provider took, when it was called. */ providerMillis?: number }
+  | { kind: "duplicate"; event: DeliveryEvent }
+  | { kind: "redundant" };
+
+export interface Receipt {
+  /** ApproximateReceiveCount: 1 on the first delivery. */
+  attempt: number;
+  /** The SQS message id, which owns the dedup claim it takes. */
+  messageId: string;
+}
+
+/** Another attempt holds the claim; the record is retried once the lease has run out. */
+export class ClaimBusyError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "ClaimBusyError";
+  }
+}
+
+/**
+ * One channel's delivery of one message: preferences, then the dedup claim, render, send, mark
+ * (which writes the outcome to the delivery's row), and the outcome on the stream. Throws only for what a retry can fix; every other path ends in an
+ * event, so the deliveries table always learns what happened.
+ */
+export async function deliver(message: ChannelMessage, { attempt, messageId }: Receipt, deps: DeliverDependencies): Promise<DeliveryResult> {
+  const { channel } = deps;
+  const key = { notificationId: message.notificationId, userId: message.userId, channel };
+  const outcome = (fields: Omit<DeliveryOutcome, "notificationId" | "userId" | "channel" | "attempt" | "type">): DeliveryEvent =>
+    deliveryEvent({ ...key, type: message.type, attempt, ...fields }, new Date(deps.now()));
+  // Follow-ups and the sent-message index are written before the outcome is recorded: if they
+  // fail, the record is retried and they are written again (each is harmless to repeat).
+  const emit = async (result: Exclude<DeliveryResult, { kind: "redundant" }>): Promise<DeliveryResult> => {
+    const { status, providerMessageId } = result.event;
+    if (deps.sentMessages && status === "sent" && providerMessageId) {
+      await deps.sentMessages.record(providerMessageId.split(",").filter(Boolean), { ...key, type: message.type });
+    }
+    const template = findTemplate(message.type);
+    for (const action of template ? followUpsAfter(template, message, result.event, deps.now()) : []) {
+      if (action.send === "now") await deps.followUps.publish([action.message]);
+      else await deps.deferred.hold(action.message, action.channel, action.dueAt, action.unless);
+    }
+    await deps.events.publish([result.event]);
+    return result;
+  };
+
+  const preferences = withDefaults(await deps.preferences.get(message.userId));
+  const decision = decideDelivery({ channel, userId: message.userId, category: message.category, preferences, now: deps.now(), released: message.releasedAt !== undefined });
+  if (decision.action === "suppress") return emit({ kind: "outcome", event: outcome({ status: "suppressed", reason: decision.reason }) });
+  if (decision.action === "defer") {
+    await deps.deferred.hold(message, channel, decision.until);
+    return emit({ kind: "outcome", event: outcome({ status: "deferred", reason: "quiet_hours" }) });
+  }
+
+  const template = findTemplate(message.type);
+  if (!template) return emit({ kind: "outcome", event: outcome({ status: "failed", reason: `unknown_type: ${message.type}` }) });
+  const marketing = message.category === "marketing" || template.category === "marketing";
+  const needsUnsubscribeLink = channel === "email" && marketing;
+  // Marketing email without a one-click unsubscribe link must not go out (RFC 8058, bulk-sender rules); a stack without the HTTP API has none.
+  if (needsUnsubscribeLink && !deps.unsubscribeLinks) return emit({ kind: "outcome", event: outcome({ status: "failed", reason: "no_unsubscribe_link: marketing email needs the HTTP API's unsubscribe route" }) });
+  const unsubscribeUrl = needsUnsubscribeLink ? await deps.unsubscribeLinks!.linkFor(message.userId, "marketing") : undefined;
+  const content = renderContent(template, channel, message.data, { locale: preferences.locale, unsubscribeUrl });
+
+  const claim = await deps.claims.claim(key, deps.newToken(), messageId);
+  if (claim.kind === "owned_elsewhere") return { kind: "redundant" };
+  if (claim.kind === "busy") throw new ClaimBusyError(`${message.notificationId}/${channel} is being sent by another attempt`);
+  if (claim.kind === "already_done") {
+    // Re-emitting the recorded outcome heals a crash between the mark and the event; the events function is idempotent.
+    return emit({ kind: "duplicate", event: outcome({ status: claim.status === "failed" ? "failed" : "sent", provider: deps.provider.name, providerMessageId: claim.providerMessageId }) });
+  }
+
+  let result;
+  const sendStarted = deps.now();
+  try {
+    result = await deps.provider.send({ ...key, type: message.type, category: message.category, to: decision.to, content, attempt, publishedAt: message.publishedAt });
+  } catch (error) {
+    await deps.claims.release(key, claim.token);
+    if (error instanceof TransientProviderError) throw error;
+    throw new TransientProviderError(`${deps.provider.name} threw unexpectedly: ${(error as Error).message}`, { cause: error });
+  }
+
+  const providerMillis = deps.now() - sendStarted;
+  const event = result.ok
+    ? outcome({ status: "sent", provider: deps.provider.name, providerMessageId: result.providerMessageId })
+    : outcome({ status: "failed", reason: result.reason, provider: deps.provider.name });
+  await deps.claims.complete(key, claim.token, event);
+  return emit({ kind: "outcome", event: { ...event, recordedInRow: true }, providerMillis });
+}

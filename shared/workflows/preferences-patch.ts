@@ -1,0 +1,33 @@
+import { mergePatch } from "../lib/merge-patch.ts";
+import { preferencesSchema, type Preferences } from "../domain/preferences.ts";
+import { RequestError } from "../domain/request-error.ts";
+import type { PreferencesStore } from "../adapters/stores/preferences-store.ts";
+import { toRequestIssues } from "../domain/zod-issues.ts";
+
+/** Writes that may land between one read and its write before the patch gives up. */
+const MAX_ATTEMPTS = 5;
+
+/**
+ * Applies a JSON Merge Patch over what the user stored (absent keys stay, null removes one) and
+ * stores the result only if it is still valid preferences; otherwise throws naming the fields.
+ */
+export async function patchPreferences(store: PreferencesStore, userId: string, patch: unknown, updatedAt: string): Promise<Preferences> {
+  return updatePreferences(store, userId, (stored) => mergePatch(stored ?? {}, patch), updatedAt);
+}
+
+/**
+ * Read, change, validate, write: a write that lands in between (a bounce switching a channel off)
+ * makes it read and change again over that write, never overwrite it. A change that returns what
+ * it was given writes nothing.
+ */
+export async function updatePreferences(store: PreferencesStore, userId: string, change: (stored: Preferences | undefined) => unknown, updatedAt: string): Promise<Preferences> {
+  for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+    const stored = await store.getForUpdate(userId);
+    const changed = change(stored.preferences);
+    if (changed === stored.preferences) return stored.preferences ?? {};
+    const parsed = preferencesSchema.safeParse(changed);
+    if (!parsed.success) throw new RequestError("invalid_request", "the patched preferences do not match the expected shape", toRequestIssues(parsed.error));
+    if (await store.putIfUnchanged(userId, parsed.data, updatedAt, stored.revision)) return parsed.data;
+  }
+  throw new Error(`the preferences of ${userId} changed ${MAX_ATTEMPTS} times while being patched; try again`);
+}
