@@ -1,25 +1,19 @@
 import { CfnOutput, Duration, Stack, Token, Validations, type StackProps } from "aws-cdk-lib";
-import { PolicyStatement } from "aws-cdk-lib/aws-iam";
 import { Key } from "aws-cdk-lib/aws-kms";
-import type { IFunction } from "aws-cdk-lib/aws-lambda";
-import { SqsEventSource } from "aws-cdk-lib/aws-lambda-event-sources";
 import { Secret } from "aws-cdk-lib/aws-secretsmanager";
 import type { Construct } from "constructs";
-import { CHANNELS, type Channel } from "#shared/domain/channels.ts";
-import { channelOutputPrefix } from "#infra/output-names.ts";
-import { ChannelQueue } from "./constructs/channel-queue.ts";
+import { CHANNELS } from "#shared/domain/channels.ts";
+import { ChannelLane, type WorkerSettings } from "./constructs/channel-lane.ts";
 import { DataTables } from "./constructs/data-tables.ts";
 import { DeferredDelivery } from "./constructs/deferred-delivery.ts";
 import { DeliveryEvents } from "./constructs/delivery-events.ts";
 import { HttpApi } from "./constructs/http-api.ts";
 import { NotificationTopic } from "./constructs/notification-topic.ts";
 import { NotifyFunction } from "./constructs/notify-function.ts";
-import { OperationsDashboard, type DashboardLane } from "./constructs/operations-dashboard.ts";
+import { OperationsDashboard } from "./constructs/operations-dashboard.ts";
 import { OpsAlarms } from "./constructs/ops-alarms.ts";
 import { ProviderFeedback } from "./constructs/provider-feedback.ts";
-import { workerServiceName } from "#shared/domain/worker-metrics.ts";
-import { acknowledgeKeyGrants, acknowledgeTableIndexes, acknowledgeWildcard, arnAsNagRendersIt } from "./security/acknowledgements.ts";
-import { sesSendingResources } from "./security/ses-sending-resources.ts";
+import { acknowledgeKeyGrants, acknowledgeTableIndexes } from "./security/acknowledgements.ts";
 
 export interface NotifyStackProps extends StackProps {
   /** Verified SES identity that email is sent from. @default "notifications@example.com" */
@@ -86,10 +80,41 @@ export interface NotifyStackProps extends StackProps {
 }
 
 
-const DEFAULT_EMAIL_FROM_ADDRESS = "notifications@example.com";
+/** The stack's defaults, in one place; NotifyStackProps documents each. */
+const DEFAULTS = {
+  emailFromAddress: "notifications@example.com",
+  smsService: "end-user-messaging",
+  maxReceiveCount: 5,
+  workerBatchSize: 10,
+  workerBatchingWindow: Duration.seconds(0),
+  workerMaxConcurrency: 10,
+  workerTimeoutSeconds: 30,
+  retryBaseSeconds: 2,
+  retryMaxSeconds: 300,
+  providerTimeoutMillis: 5000,
+  /** Longer than DLQ retention (14 days): a redriven message still finds its claim. */
+  claimRetention: Duration.days(15),
+} as const;
 
-/** Longer than DLQ retention (14 days): a redriven message still finds its claim. */
-const DEDUP_RETENTION = Duration.days(15);
+/** The workers' settings: each prop the team set, else its default. */
+function workerSettings(props: NotifyStackProps, sesConfigurationSet: string | false): WorkerSettings {
+  return {
+    emailFromAddress: props.emailFromAddress ?? DEFAULTS.emailFromAddress,
+    sesConfigurationSet,
+    smsService: props.smsService ?? DEFAULTS.smsService,
+    smsOriginationIdentity: props.smsOriginationIdentity,
+    maxReceiveCount: props.maxReceiveCount ?? DEFAULTS.maxReceiveCount,
+    workerBatchSize: props.workerBatchSize ?? DEFAULTS.workerBatchSize,
+    workerBatchingWindow: props.workerBatchingWindow ?? DEFAULTS.workerBatchingWindow,
+    workerMaxConcurrency: props.workerMaxConcurrency ?? DEFAULTS.workerMaxConcurrency,
+    workerTimeoutSeconds: props.workerTimeoutSeconds ?? DEFAULTS.workerTimeoutSeconds,
+    retryBaseSeconds: props.retryBaseSeconds ?? DEFAULTS.retryBaseSeconds,
+    retryMaxSeconds: props.retryMaxSeconds ?? DEFAULTS.retryMaxSeconds,
+    providerTimeoutMillis: props.providerTimeoutMillis ?? DEFAULTS.providerTimeoutMillis,
+    claimRetention: DEFAULTS.claimRetention,
+    indexPushMessageIds: Boolean(props.pushDeliveryStatusLogGroups?.length),
+  };
+}
 
 export class NotifyStack extends Stack {
   constructor(scope: Construct, id: string, props: NotifyStackProps = {}) {
@@ -118,91 +143,21 @@ export class NotifyStack extends Stack {
     const edge = props.httpApi === false ? undefined : this.createHttpApi(topic, tables, events, unsubscribeSecret, props);
     const publishers = [...(edge ? [edge.ingest.function.role!] : []), deferredDelivery.sweeper.function.role!];
 
-    const dashboardLanes: DashboardLane[] = [];
-    const functions: IFunction[] = [];
-    const batchingWindow = props.workerBatchingWindow ?? Duration.seconds(0);
-    const workerTimeout = Duration.seconds(props.workerTimeoutSeconds ?? 30);
-    // A claim outlives the longest invocation, so only a crashed attempt's claim can expire.
-    const claimLease = Duration.seconds(workerTimeout.toSeconds() * 2);
-    // Push receipts name only the SNS message id; index it by delivery only when someone reads receipts.
-    const indexesPushMessageIds = (channel: string) => channel === "push" && Boolean(props.pushDeliveryStatusLogGroups?.length);
-    for (const channel of CHANNELS) {
-      const name = channelOutputPrefix(channel);
-      // With a batching window, high priority gets its own lane that is never held to fill a batch.
-      const express = batchingWindow.toSeconds() > 0;
-      const queue = new ChannelQueue(this, `${name}Channel`, {
-        channel,
-        topic: topic.topic,
-        maxReceiveCount: props.maxReceiveCount,
-        visibilityTimeout: Duration.seconds(workerTimeout.toSeconds() * 6),
-        priorities: express ? "not-high" : "all",
-        encryptionKey,
-      });
-      const lanes = [{ lane: queue, id: name, window: batchingWindow }];
-      if (express) {
-        const expressQueue = new ChannelQueue(this, `${name}ExpressChannel`, {
+    const settings = workerSettings(props, sesConfigurationSet);
+    const channelLanes = CHANNELS.map(
+      (channel) =>
+        new ChannelLane(this, {
           channel,
-          topic: topic.topic,
-          maxReceiveCount: props.maxReceiveCount,
-          visibilityTimeout: Duration.seconds(workerTimeout.toSeconds() * 6),
-          priorities: "high",
+          topic,
+          tables,
+          stream: events.stream,
+          alarms,
+          settings,
+          unsubscribe: edge ? { url: edge.api.unsubscribeUrl, secret: unsubscribeSecret } : undefined,
           encryptionKey,
-        });
-        lanes.push({ lane: expressQueue, id: `${name}Express`, window: Duration.seconds(0) });
-      }
-      const worker = new NotifyFunction(this, `${name}Worker`, {
-        entry: "channel-worker.ts",
-        serviceName: workerServiceName(channel),
-        timeout: workerTimeout,
-        environment: {
-          CHANNEL: channel,
-          PREFERENCES_TABLE_NAME: tables.preferences.tableName,
-          DELIVERIES_TABLE_NAME: tables.deliveries.tableName,
-          DEFERRED_TABLE_NAME: tables.deferred.tableName,
-          NOTIFICATIONS_TOPIC_ARN: topic.topic.topicArn,
-          DELIVERY_EVENTS_STREAM_NAME: events.stream.streamName,
-          CLAIM_LEASE_SECONDS: String(claimLease.toSeconds()),
-          MAX_RECEIVE_COUNT: String(queue.maxReceiveCount),
-          RETRY_BASE_SECONDS: String(props.retryBaseSeconds ?? 2),
-          RETRY_MAX_SECONDS: String(props.retryMaxSeconds ?? 300),
-          PROVIDER_TIMEOUT_MS: String(props.providerTimeoutMillis ?? 5000),
-          DEDUP_RETENTION_SECONDS: String(DEDUP_RETENTION.toSeconds()),
-          ...this.providerEnvironment(channel, props, tables, sesConfigurationSet),
-          ...(channel === "email" && edge ? { UNSUBSCRIBE_URL: edge.api.unsubscribeUrl, UNSUBSCRIBE_SECRET_ARN: unsubscribeSecret.secretArn } : {}),
-          ...(indexesPushMessageIds(channel) ? { INDEX_PUSH_MESSAGE_IDS: "true", DEDUP_TABLE_NAME: tables.dedup.tableName } : {}),
-        },
-      });
-      tables.preferences.grantReadData(worker.function);
-      // The claim and the outcome live on the delivery's row: read on a conflict, written only by conditional updates.
-      tables.deliveries.grant(worker.function, "dynamodb:GetItem", "dynamodb:UpdateItem");
-      if (indexesPushMessageIds(channel)) tables.dedup.grant(worker.function, "dynamodb:PutItem");
-      tables.deferred.grantWriteData(worker.function);
-      for (const { lane } of lanes) lane.queue.grant(worker.function, "sqs:ChangeMessageVisibility", "sqs:GetQueueUrl");
-      events.stream.grantWrite(worker.function);
-      // Fallbacks and escalations are published again, to the follow-up channel's queue.
-      topic.grantPublish(worker.function);
-      publishers.push(worker.function.role!);
-      this.grantProvider(channel, worker, tables, props, sesConfigurationSet);
-      if (channel === "email") unsubscribeSecret.grantRead(worker.function);
-      for (const { lane, id, window } of lanes) {
-        worker.function.addEventSource(
-          new SqsEventSource(lane.queue, {
-            batchSize: props.workerBatchSize ?? 10,
-            maxBatchingWindow: window.toSeconds() > 0 ? window : undefined,
-            reportBatchItemFailures: true,
-            maxConcurrency: props.workerMaxConcurrency ?? 10,
-          }),
-        );
-        dashboardLanes.push({ channel, queue: lane.queue, deadLetterQueue: lane.deadLetterQueue });
-        alarms.deadLetterQueue(`${id}DeadLetters`, lane.deadLetterQueue);
-        alarms.queueAge(`${id}QueueAge`, lane.queue);
-        output(`${id}QueueUrl`, lane.queue.queueUrl, `${channel} channel queue${id.endsWith("Express") ? " (priority high)" : ""}`);
-        output(`${id}DeadLetterQueueUrl`, lane.deadLetterQueue.queueUrl, `${channel} channel dead-letter queue${id.endsWith("Express") ? " (priority high)" : ""}`);
-      }
-      alarms.functionErrors(`${name}WorkerErrors`, worker.function);
-      functions.push(worker.function);
-      output(`${name}WorkerName`, worker.function.functionName, `${channel} worker function`);
-    }
+        }),
+    );
+    publishers.push(...channelLanes.map((lane) => lane.worker.function.role!));
 
     topic.restrictPublishersTo(publishers, props.publisherArns ?? []);
     if (edge) alarms.functionErrors("IngestErrors", edge.ingest.function);
@@ -212,15 +167,15 @@ export class NotifyStack extends Stack {
     alarms.deadLetterQueue("DeliveryEventsFailures", events.failureQueue);
     alarms.functionErrors("ProviderFeedbackErrors", feedback.processor.function);
     const pushReceipts = props.pushDeliveryStatusLogGroups?.length
-      ? feedback.readPushReceipts({ logGroupNames: props.pushDeliveryStatusLogGroups, dedup: tables.dedup, dedupRetention: DEDUP_RETENTION })
+      ? feedback.readPushReceipts({ logGroupNames: props.pushDeliveryStatusLogGroups, dedup: tables.dedup, dedupRetention: settings.claimRetention })
       : undefined;
     if (pushReceipts) alarms.functionErrors("PushReceiptsErrors", pushReceipts.function);
     alarms.deadLetterQueue("ProviderFeedbackDeadLetters", feedback.deadLetterQueue);
     alarms.queueAge("ProviderFeedbackQueueAge", feedback.queue);
     const dashboard = new OperationsDashboard(this, "Operations", {
       topic: topic.topic,
-      lanes: dashboardLanes,
-      functions: [...(edge ? [edge.ingest.function] : []), ...functions, events.processor.function, feedback.processor.function, ...(pushReceipts ? [pushReceipts.function] : []), deferredDelivery.sweeper.function],
+      lanes: channelLanes.flatMap((lane) => lane.lanes),
+      functions: [...(edge ? [edge.ingest.function] : []), ...channelLanes.map((lane) => lane.worker.function), events.processor.function, feedback.processor.function, ...(pushReceipts ? [pushReceipts.function] : []), deferredDelivery.sweeper.function],
       stream: events.stream,
       alarms: alarms.alarms,
     });
@@ -275,67 +230,5 @@ export class NotifyStack extends Stack {
     }
     acknowledgeKeyGrants(this);
     return new Key(this, "DataKey", { enableKeyRotation: true, description: "Encrypts the notification stack's topic, queues, tables and stream" });
-  }
-
-  private providerEnvironment(channel: Channel, props: NotifyStackProps, tables: DataTables, sesConfigurationSet: string | false): Record<string, string> {
-    switch (channel) {
-      case "email":
-        return {
-          PROVIDER: "aws",
-          EMAIL_FROM_ADDRESS: props.emailFromAddress ?? DEFAULT_EMAIL_FROM_ADDRESS,
-          ...(sesConfigurationSet ? { SES_CONFIGURATION_SET: sesConfigurationSet } : {}),
-        };
-      case "sms":
-        return {
-          PROVIDER: "aws",
-          SMS_SERVICE: props.smsService ?? "end-user-messaging",
-          ...(props.smsOriginationIdentity ? { SMS_ORIGINATION_IDENTITY: props.smsOriginationIdentity } : {}),
-        };
-      case "push":
-        return { PROVIDER: "aws" };
-      case "in_app":
-        return { INBOX_TABLE_NAME: tables.inbox.tableName };
-    }
-  }
-
-  /** Each worker may call its own provider and nothing else. */
-  private grantProvider(channel: Channel, worker: NotifyFunction, tables: DataTables, props: NotifyStackProps, sesConfigurationSet: string | false): void {
-    const { region, account } = this;
-    switch (channel) {
-      case "email":
-        worker.function.addToRolePolicy(
-          new PolicyStatement({
-            actions: ["ses:SendEmail"],
-            resources: sesSendingResources(this, props.emailFromAddress ?? DEFAULT_EMAIL_FROM_ADDRESS, sesConfigurationSet || undefined),
-          }),
-        );
-        return;
-      case "sms":
-        if (props.smsService === "sns") {
-          worker.function.addToRolePolicy(new PolicyStatement({ actions: ["sns:Publish"], resources: ["*"] }));
-          acknowledgeWildcard(worker, "Resource::*", "SNS direct-to-phone publishes name a phone number, not a resource, so sns:Publish cannot be scoped to an ARN.");
-        } else {
-          const anyOriginationIdentity = `arn:${this.partition}:sms-voice:${region}:${account}:*`;
-          worker.function.addToRolePolicy(new PolicyStatement({ actions: ["sms-voice:SendTextMessage"], resources: [anyOriginationIdentity] }));
-          acknowledgeWildcard(
-            worker,
-            `Resource::${arnAsNagRendersIt(this, "sms-voice", "*")}`,
-            "End User Messaging picks the phone number, pool or sender id per destination country when none is configured; the grant stays within this account and region and allows only SendTextMessage.",
-          );
-        }
-        return;
-      case "push":
-        worker.function.addToRolePolicy(new PolicyStatement({ actions: ["sns:Publish"], resources: [`arn:${this.partition}:sns:${region}:${account}:endpoint/*`] }));
-        acknowledgeWildcard(
-          worker,
-          `Resource::${arnAsNagRendersIt(this, "sns", "endpoint/*")}`,
-          "Applications register a platform endpoint per device at run time; the grant allows publishing to endpoints only, never to topics.",
-        );
-        return;
-      case "in_app":
-        tables.inbox.grantWriteData(worker.function);
-        acknowledgeTableIndexes(worker, tables.inbox);
-        return;
-    }
   }
 }

@@ -5,6 +5,7 @@ import { Architecture, Runtime } from "aws-cdk-lib/aws-lambda";
 import { NodejsFunction, OutputFormat } from "aws-cdk-lib/aws-lambda-nodejs";
 import { LogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
 import { Construct } from "constructs";
+import { METRICS_NAMESPACE } from "#shared/domain/worker-metrics.ts";
 
 const projectRoot = fileURLToPath(new URL("../../", import.meta.url));
 
@@ -51,7 +52,7 @@ export class NotifyFunction extends Construct {
       logGroup,
       environment: {
         POWERTOOLS_SERVICE_NAME: props.serviceName,
-        POWERTOOLS_METRICS_NAMESPACE: "Notify",
+        POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
         POWERTOOLS_LOG_LEVEL: "INFO",
         NODE_OPTIONS: "--enable-source-maps",
         ...props.environment,

@@ -41,6 +41,9 @@ const SENT_BEFORE_CLAIMS_ON_ROWS = ["sent", "delivered", "opened", "clicked", "b
  * The exactly-once effect per (notification, user, channel): claim with a lease, send, then mark.
  * The claim lives on the delivery's row in the deliveries table, so the mark that finishes it also
  * writes the outcome's status and history: a send costs two writes, not a claim item and a row.
+ * Powertools idempotency does not fit here: it keys a record to one in-progress owner until expiry,
+ * and cannot hand a live claim over between messages (a repeated publish is redundant while the
+ * owner works, yet takes over once the owner released its lease or sits in the DLQ).
  */
 export class DedupClaims {
   private readonly client: DynamoDBDocumentClient;

@@ -1,0 +1,128 @@
+import { CfnOutput, Duration, type Stack } from "aws-cdk-lib";
+import type { IKey } from "aws-cdk-lib/aws-kms";
+import type { IStream } from "aws-cdk-lib/aws-kinesis";
+import { SqsEventSource } from "aws-cdk-lib/aws-lambda-event-sources";
+import type { ISecret } from "aws-cdk-lib/aws-secretsmanager";
+import type { Channel } from "#shared/domain/channels.ts";
+import { workerServiceName } from "#shared/domain/worker-metrics.ts";
+import { channelOutputPrefix } from "../output-names.ts";
+import { ChannelQueue } from "./channel-queue.ts";
+import { grantProvider, providerEnvironment, type ProviderSettings } from "./channel-providers.ts";
+import type { DataTables } from "./data-tables.ts";
+import type { NotificationTopic } from "./notification-topic.ts";
+import { NotifyFunction } from "./notify-function.ts";
+import type { DashboardLane } from "./operations-dashboard.ts";
+import type { OpsAlarms } from "./ops-alarms.ts";
+
+/** How the channel workers run, the same for every channel. */
+export interface WorkerSettings extends ProviderSettings {
+  readonly maxReceiveCount: number;
+  readonly workerBatchSize: number;
+  /** How long a worker waits to fill a batch; above zero, priority high gets an express queue. */
+  readonly workerBatchingWindow: Duration;
+  readonly workerMaxConcurrency: number;
+  readonly workerTimeoutSeconds: number;
+  readonly retryBaseSeconds: number;
+  readonly retryMaxSeconds: number;
+  readonly providerTimeoutMillis: number;
+  /** How long a finished claim, and a sent push message's id, is remembered. */
+  readonly claimRetention: Duration;
+  /** Index sent push messages by SNS message id, for the push-receipts reader. */
+  readonly indexPushMessageIds: boolean;
+}
+
+export interface ChannelLaneProps {
+  readonly channel: Channel;
+  readonly topic: NotificationTopic;
+  readonly tables: DataTables;
+  readonly stream: IStream;
+  readonly alarms: OpsAlarms;
+  readonly settings: WorkerSettings;
+  /** The email worker's one-click unsubscribe links, when the stack has the HTTP API. */
+  readonly unsubscribe?: { url: string; secret: ISecret };
+  readonly encryptionKey?: IKey;
+}
+
+/**
+ * One channel end to end: its queue and DLQ (and an express queue for priority high when workers
+ * batch), its worker with the environment and grants it needs, the event sources, alarms and
+ * outputs. It adds no level to the construct tree: every resource keeps the id it always had in the
+ * stack, so upgrading a deployed stack replaces nothing.
+ */
+export class ChannelLane {
+  readonly worker: NotifyFunction;
+  /** The queues the worker reads, as the dashboard draws them. */
+  readonly lanes: DashboardLane[];
+
+  constructor(stack: Stack, props: ChannelLaneProps) {
+    const { channel, tables, settings } = props;
+    const name = channelOutputPrefix(channel);
+    const express = settings.workerBatchingWindow.toSeconds() > 0;
+    const queueProps = {
+      channel,
+      topic: props.topic.topic,
+      maxReceiveCount: settings.maxReceiveCount,
+      visibilityTimeout: Duration.seconds(settings.workerTimeoutSeconds * 6),
+      encryptionKey: props.encryptionKey,
+    };
+    const queues = [{ id: name, label: "", window: settings.workerBatchingWindow, queue: new ChannelQueue(stack, `${name}Channel`, { ...queueProps, priorities: express ? "not-high" : "all" }) }];
+    if (express) queues.push({ id: `${name}Express`, label: " (priority high)", window: Duration.seconds(0), queue: new ChannelQueue(stack, `${name}ExpressChannel`, { ...queueProps, priorities: "high" }) });
+
+    const indexesPushMessageIds = channel === "push" && settings.indexPushMessageIds;
+    this.worker = new NotifyFunction(stack, `${name}Worker`, {
+      entry: "channel-worker.ts",
+      serviceName: workerServiceName(channel),
+      timeout: Duration.seconds(settings.workerTimeoutSeconds),
+      environment: {
+        CHANNEL: channel,
+        PREFERENCES_TABLE_NAME: tables.preferences.tableName,
+        DELIVERIES_TABLE_NAME: tables.deliveries.tableName,
+        DEFERRED_TABLE_NAME: tables.deferred.tableName,
+        NOTIFICATIONS_TOPIC_ARN: props.topic.topic.topicArn,
+        DELIVERY_EVENTS_STREAM_NAME: props.stream.streamName,
+        // A claim outlives the longest invocation, so only a crashed attempt's claim can expire.
+        CLAIM_LEASE_SECONDS: String(settings.workerTimeoutSeconds * 2),
+        MAX_RECEIVE_COUNT: String(settings.maxReceiveCount),
+        RETRY_BASE_SECONDS: String(settings.retryBaseSeconds),
+        RETRY_MAX_SECONDS: String(settings.retryMaxSeconds),
+        PROVIDER_TIMEOUT_MS: String(settings.providerTimeoutMillis),
+        DEDUP_RETENTION_SECONDS: String(settings.claimRetention.toSeconds()),
+        ...providerEnvironment(channel, settings, tables),
+        ...(channel === "email" && props.unsubscribe ? { UNSUBSCRIBE_URL: props.unsubscribe.url, UNSUBSCRIBE_SECRET_ARN: props.unsubscribe.secret.secretArn } : {}),
+        // Push receipts name only the SNS message id; index it by delivery only when someone reads receipts.
+        ...(indexesPushMessageIds ? { INDEX_PUSH_MESSAGE_IDS: "true", DEDUP_TABLE_NAME: tables.dedup.tableName } : {}),
+      },
+    });
+    const worker = this.worker.function;
+    tables.preferences.grantReadData(worker);
+    // The claim and the outcome live on the delivery's row: read on a conflict, written only by conditional updates.
+    tables.deliveries.grant(worker, "dynamodb:GetItem", "dynamodb:UpdateItem");
+    if (indexesPushMessageIds) tables.dedup.grant(worker, "dynamodb:PutItem");
+    tables.deferred.grantWriteData(worker);
+    for (const { queue } of queues) queue.queue.grant(worker, "sqs:ChangeMessageVisibility", "sqs:GetQueueUrl");
+    props.stream.grantWrite(worker);
+    // Fallbacks and escalations are published again, to the follow-up channel's queue.
+    props.topic.grantPublish(worker);
+    grantProvider(channel, this.worker, settings, tables);
+    if (channel === "email" && props.unsubscribe) props.unsubscribe.secret.grantRead(worker);
+
+    this.lanes = [];
+    for (const { id, label, window, queue } of queues) {
+      worker.addEventSource(
+        new SqsEventSource(queue.queue, {
+          batchSize: settings.workerBatchSize,
+          maxBatchingWindow: window.toSeconds() > 0 ? window : undefined,
+          reportBatchItemFailures: true,
+          maxConcurrency: settings.workerMaxConcurrency,
+        }),
+      );
+      this.lanes.push({ channel, queue: queue.queue, deadLetterQueue: queue.deadLetterQueue });
+      props.alarms.deadLetterQueue(`${id}DeadLetters`, queue.deadLetterQueue);
+      props.alarms.queueAge(`${id}QueueAge`, queue.queue);
+      new CfnOutput(stack, `${id}QueueUrl`, { key: `${id}QueueUrl`, value: queue.queue.queueUrl, description: `${channel} channel queue${label}` });
+      new CfnOutput(stack, `${id}DeadLetterQueueUrl`, { key: `${id}DeadLetterQueueUrl`, value: queue.deadLetterQueue.queueUrl, description: `${channel} channel dead-letter queue${label}` });
+    }
+    props.alarms.functionErrors(`${name}WorkerErrors`, worker);
+    new CfnOutput(stack, `${name}WorkerName`, { key: `${name}WorkerName`, value: worker.functionName, description: `${channel} worker function` });
+  }
+}
