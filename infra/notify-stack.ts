@@ -13,6 +13,8 @@ import { NotifyFunction } from "./constructs/notify-function.ts";
 import { OperationsDashboard } from "./constructs/operations-dashboard.ts";
 import { OpsAlarms } from "./constructs/ops-alarms.ts";
 import { ProviderFeedback } from "./constructs/provider-feedback.ts";
+import { readPushReceipts } from "./constructs/push-receipts-reader.ts";
+import { feedbackConfigurationSet } from "./constructs/ses-configuration-set.ts";
 import { acknowledgeKeyGrants, acknowledgeTableIndexes } from "./security/acknowledgements.ts";
 
 export interface NotifyStackProps extends StackProps {
@@ -127,7 +129,7 @@ export class NotifyStack extends Stack {
     const events = new DeliveryEvents(this, "DeliveryEvents", { deliveries: tables.deliveries, shardCount: props.deliveryEventShards, encryptionKey });
     const alarms = new OpsAlarms(this, "Alarms");
     const feedback = new ProviderFeedback(this, "ProviderFeedback", { preferences: tables.preferences, stream: events.stream, encryptionKey });
-    const sesConfigurationSet = props.sesConfigurationSet ?? feedback.createSesConfigurationSet().configurationSetName;
+    const sesConfigurationSet = props.sesConfigurationSet ?? feedbackConfigurationSet(feedback).configurationSetName;
     const deferredDelivery = new DeferredDelivery(this, "DeferredDelivery", { deferred: tables.deferred, deliveries: tables.deliveries, topic: topic.topic });
 
     // Keys the one-click unsubscribe tokens; replacing it invalidates every link already sent.
@@ -167,7 +169,7 @@ export class NotifyStack extends Stack {
     alarms.deadLetterQueue("DeliveryEventsFailures", events.failureQueue);
     alarms.functionErrors("ProviderFeedbackErrors", feedback.processor.function);
     const pushReceipts = props.pushDeliveryStatusLogGroups?.length
-      ? feedback.readPushReceipts({ logGroupNames: props.pushDeliveryStatusLogGroups, dedup: tables.dedup, dedupRetention: settings.claimRetention })
+      ? readPushReceipts(feedback, { logGroupNames: props.pushDeliveryStatusLogGroups, dedup: tables.dedup, dedupRetention: settings.claimRetention })
       : undefined;
     if (pushReceipts) alarms.functionErrors("PushReceiptsErrors", pushReceipts.function);
     alarms.deadLetterQueue("ProviderFeedbackDeadLetters", feedback.deadLetterQueue);

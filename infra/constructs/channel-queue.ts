@@ -2,10 +2,10 @@ import { Duration, Stack } from "aws-cdk-lib";
 import type { IKey } from "aws-cdk-lib/aws-kms";
 import { SubscriptionFilter, type ITopic } from "aws-cdk-lib/aws-sns";
 import { SqsSubscription } from "aws-cdk-lib/aws-sns-subscriptions";
-import { Queue } from "aws-cdk-lib/aws-sqs";
-import { queueEncryption } from "../security/queue-encryption.ts";
+import type { Queue } from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
 import type { Channel } from "#shared/domain/channels.ts";
+import { queueWithDeadLetters } from "./queue-with-dead-letters.ts";
 
 export interface ChannelQueueProps {
   readonly channel: Channel;
@@ -37,21 +37,12 @@ export class ChannelQueue extends Construct {
     const priorities = props.priorities ?? "all";
     const prefix = `${Stack.of(this).stackName}-${props.channel.replace("_", "-")}${priorities === "high" ? "-high" : ""}`;
     this.maxReceiveCount = props.maxReceiveCount ?? 5;
-    const encryption = queueEncryption(props.encryptionKey);
-    this.deadLetterQueue = new Queue(this, "DeadLetterQueue", {
-      queueName: `${prefix}-dlq`,
-      ...encryption,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-    });
-    this.queue = new Queue(this, "Queue", {
+    ({ queue: this.queue, deadLetterQueue: this.deadLetterQueue } = queueWithDeadLetters(this, {
       queueName: prefix,
-      ...encryption,
-      enforceSSL: true,
       visibilityTimeout: props.visibilityTimeout ?? Duration.minutes(3),
-      retentionPeriod: Duration.days(4),
-      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: this.maxReceiveCount },
-    });
+      maxReceiveCount: this.maxReceiveCount,
+      encryptionKey: props.encryptionKey,
+    }));
     props.topic.addSubscription(
       new SqsSubscription(this.queue, {
         rawMessageDelivery: true,

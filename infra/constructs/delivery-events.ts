@@ -4,10 +4,10 @@ import type { ITableV2 } from "aws-cdk-lib/aws-dynamodb";
 import { Stream, StreamEncryption, StreamMode } from "aws-cdk-lib/aws-kinesis";
 import { StartingPosition } from "aws-cdk-lib/aws-lambda";
 import { KinesisEventSource, SqsDlq } from "aws-cdk-lib/aws-lambda-event-sources";
-import { Queue } from "aws-cdk-lib/aws-sqs";
-import { queueEncryption } from "../security/queue-encryption.ts";
+import type { Queue } from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
 import { NotifyFunction } from "./notify-function.ts";
+import { deadLetterQueue } from "./queue-with-dead-letters.ts";
 
 export interface DeliveryEventsProps {
   readonly deliveries: ITableV2;
@@ -37,12 +37,7 @@ export class DeliveryEvents extends Construct {
       retentionPeriod: Duration.hours(24),
       ...(shardCount === 0 ? { streamMode: StreamMode.ON_DEMAND } : { streamMode: StreamMode.PROVISIONED, shardCount }),
     });
-    this.failureQueue = new Queue(this, "FailureQueue", {
-      queueName: `${Stack.of(this).stackName}-delivery-events-failures`,
-      ...queueEncryption(props.encryptionKey),
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-    });
+    this.failureQueue = deadLetterQueue(this, "FailureQueue", { queueName: `${Stack.of(this).stackName}-delivery-events-failures`, encryptionKey: props.encryptionKey });
     Validations.of(this.failureQueue).acknowledge({
       id: "AwsSolutions-SQS3",
       reason: "This queue is itself a dead-letter queue: the stream event source's on-failure destination, which SQS redrive policies do not describe.",

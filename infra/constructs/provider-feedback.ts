@@ -3,25 +3,13 @@ import type { ITableV2 } from "aws-cdk-lib/aws-dynamodb";
 import { Effect, PolicyStatement, ServicePrincipal } from "aws-cdk-lib/aws-iam";
 import type { IStream } from "aws-cdk-lib/aws-kinesis";
 import { Key, type IKey } from "aws-cdk-lib/aws-kms";
-import { SqsDestination } from "aws-cdk-lib/aws-lambda-destinations";
 import { SqsEventSource } from "aws-cdk-lib/aws-lambda-event-sources";
-import { FilterPattern, LogGroup, SubscriptionFilter } from "aws-cdk-lib/aws-logs";
-import { LambdaDestination } from "aws-cdk-lib/aws-logs-destinations";
-import { ConfigurationSet, EmailSendingEvent, EventDestination } from "aws-cdk-lib/aws-ses";
 import { Topic } from "aws-cdk-lib/aws-sns";
 import { SqsSubscription } from "aws-cdk-lib/aws-sns-subscriptions";
-import { Queue } from "aws-cdk-lib/aws-sqs";
-import { queueEncryption } from "../security/queue-encryption.ts";
+import type { Queue } from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
 import { NotifyFunction } from "./notify-function.ts";
-
-export interface PushReceiptsProps {
-  /** The SNS platform applications' delivery status log groups, success and failure alike. */
-  readonly logGroupNames: readonly string[];
-  /** Where the push worker indexes SNS message ids by delivery. */
-  readonly dedup: ITableV2;
-  readonly dedupRetention: Duration;
-}
+import { queueWithDeadLetters } from "./queue-with-dead-letters.ts";
 
 export interface ProviderFeedbackProps {
   readonly preferences: ITableV2;
@@ -40,8 +28,8 @@ export class ProviderFeedback extends Construct {
   readonly queue: Queue;
   readonly deadLetterQueue: Queue;
   readonly processor: NotifyFunction;
-  private readonly preferences: ITableV2;
-  private readonly stream: IStream;
+  readonly preferences: ITableV2;
+  readonly stream: IStream;
 
   constructor(scope: Construct, id: string, props: ProviderFeedbackProps) {
     super(scope, id);
@@ -63,16 +51,12 @@ export class ProviderFeedback extends Construct {
       }),
     );
 
-    const encryption = queueEncryption(props.encryptionKey);
-    this.deadLetterQueue = new Queue(this, "DeadLetterQueue", { queueName: `${stack.stackName}-provider-feedback-dlq`, ...encryption, enforceSSL: true, retentionPeriod: Duration.days(14) });
-    this.queue = new Queue(this, "Queue", {
+    ({ queue: this.queue, deadLetterQueue: this.deadLetterQueue } = queueWithDeadLetters(this, {
       queueName: `${stack.stackName}-provider-feedback`,
-      ...encryption,
-      enforceSSL: true,
       visibilityTimeout: Duration.seconds(180),
-      retentionPeriod: Duration.days(4),
-      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: 5 },
-    });
+      maxReceiveCount: 5,
+      encryptionKey: props.encryptionKey,
+    }));
     this.topic.addSubscription(new SqsSubscription(this.queue));
 
     this.processor = new NotifyFunction(this, "Processor", {
@@ -83,45 +67,5 @@ export class ProviderFeedback extends Construct {
     props.preferences.grant(this.processor.function, "dynamodb:UpdateItem");
     props.stream.grantWrite(this.processor.function);
     this.processor.function.addEventSource(new SqsEventSource(this.queue, { batchSize: 10, reportBatchItemFailures: true, maxConcurrency: 5 }));
-  }
-
-  /**
-   * SNS mobile push delivery status logs, read through CloudWatch Logs subscriptions: deliveries
-   * and failures become delivery events, and a device whose token is gone leaves the user's
-   * endpoints. A batch that still fails after Lambda's two retries lands in the feedback DLQ.
-   */
-  readPushReceipts(props: PushReceiptsProps): NotifyFunction {
-    const reader = new NotifyFunction(this, "PushReceipts", {
-      entry: "push-receipts.ts",
-      serviceName: "push-receipts",
-      environment: {
-        PREFERENCES_TABLE_NAME: this.preferences.tableName,
-        DEDUP_TABLE_NAME: props.dedup.tableName,
-        DEDUP_RETENTION_SECONDS: String(props.dedupRetention.toSeconds()),
-        DELIVERY_EVENTS_STREAM_NAME: this.stream.streamName,
-      },
-    });
-    this.preferences.grant(reader.function, "dynamodb:GetItem", "dynamodb:PutItem");
-    props.dedup.grant(reader.function, "dynamodb:GetItem");
-    this.stream.grantWrite(reader.function);
-    reader.function.configureAsyncInvoke({ retryAttempts: 2, onFailure: new SqsDestination(this.deadLetterQueue) });
-    props.logGroupNames.forEach((logGroupName, index) => {
-      new SubscriptionFilter(this, `PushDeliveryStatus${index}`, {
-        logGroup: LogGroup.fromLogGroupName(this, `PushDeliveryStatusLogs${index}`, logGroupName),
-        destination: new LambdaDestination(reader.function),
-        filterPattern: FilterPattern.allEvents(),
-      });
-    });
-    return reader;
-  }
-
-  /** An SES configuration set for the email worker to send with, whose events come here. */
-  createSesConfigurationSet(): ConfigurationSet {
-    const configurationSet = new ConfigurationSet(this, "ConfigurationSet", {});
-    configurationSet.addEventDestination("ToFeedbackTopic", {
-      destination: EventDestination.snsTopic(this.topic),
-      events: [EmailSendingEvent.DELIVERY, EmailSendingEvent.BOUNCE, EmailSendingEvent.COMPLAINT, EmailSendingEvent.OPEN, EmailSendingEvent.CLICK],
-    });
-    return configurationSet;
   }
 }
