@@ -207,21 +207,16 @@ export class NotifyStack extends Stack {
       serviceName: "ingest",
       environment: {
         NOTIFICATIONS_TOPIC_ARN: topic.topic.topicArn,
-        DELIVERIES_TABLE_NAME: tables.deliveries.tableName,
-        PREFERENCES_TABLE_NAME: tables.preferences.tableName,
         UNSUBSCRIBE_SECRET_ARN: unsubscribeSecret.secretArn,
-        INBOX_TABLE_NAME: tables.inbox.tableName,
-        DELIVERY_EVENTS_STREAM_NAME: events.stream.streamName,
         ...(props.publishBatchSize === undefined ? {} : { PUBLISH_BATCH_SIZE: String(props.publishBatchSize) }),
       },
     });
-    tables.inbox.grantReadWriteData(ingest.function);
+    ingest.useTable("INBOX_TABLE_NAME", tables.inbox, "read-write");
     acknowledgeTableIndexes(ingest, tables.inbox);
-    events.stream.grantWrite(ingest.function);
+    ingest.writesTo("DELIVERY_EVENTS_STREAM_NAME", events.stream);
     topic.grantPublish(ingest.function);
     unsubscribeSecret.grantRead(ingest.function);
-    tables.deliveries.grantReadWriteData(ingest.function);
-    tables.preferences.grantReadWriteData(ingest.function);
+    ingest.useTable("DELIVERIES_TABLE_NAME", tables.deliveries, "read-write").useTable("PREFERENCES_TABLE_NAME", tables.preferences, "read-write");
     return { ingest, api: new HttpApi(this, "Http", { handler: ingest.function, rateLimit: props.apiRateLimit, burstLimit: props.apiBurstLimit }) };
   }
 

@@ -75,11 +75,7 @@ export class ChannelLane {
       timeout: Duration.seconds(settings.workerTimeoutSeconds),
       environment: {
         CHANNEL: channel,
-        PREFERENCES_TABLE_NAME: tables.preferences.tableName,
-        DELIVERIES_TABLE_NAME: tables.deliveries.tableName,
-        DEFERRED_TABLE_NAME: tables.deferred.tableName,
         NOTIFICATIONS_TOPIC_ARN: props.topic.topic.topicArn,
-        DELIVERY_EVENTS_STREAM_NAME: props.stream.streamName,
         // A claim outlives the longest invocation, so only a crashed attempt's claim can expire.
         CLAIM_LEASE_SECONDS: String(settings.workerTimeoutSeconds * 2),
         MAX_RECEIVE_COUNT: String(settings.maxReceiveCount),
@@ -90,17 +86,18 @@ export class ChannelLane {
         ...providerEnvironment(channel, settings, tables),
         ...(channel === "email" && props.unsubscribe ? { UNSUBSCRIBE_URL: props.unsubscribe.url, UNSUBSCRIBE_SECRET_ARN: props.unsubscribe.secret.secretArn } : {}),
         // Push receipts name only the SNS message id; index it by delivery only when someone reads receipts.
-        ...(indexesPushMessageIds ? { INDEX_PUSH_MESSAGE_IDS: "true", DEDUP_TABLE_NAME: tables.dedup.tableName } : {}),
+        ...(indexesPushMessageIds ? { INDEX_PUSH_MESSAGE_IDS: "true" } : {}),
       },
     });
     const worker = this.worker.function;
-    tables.preferences.grantReadData(worker);
-    // The claim and the outcome live on the delivery's row: read on a conflict, written only by conditional updates.
-    tables.deliveries.grant(worker, "dynamodb:GetItem", "dynamodb:UpdateItem");
-    if (indexesPushMessageIds) tables.dedup.grant(worker, "dynamodb:PutItem");
-    tables.deferred.grantWriteData(worker);
+    this.worker
+      .useTable("PREFERENCES_TABLE_NAME", tables.preferences, "read")
+      // The claim and the outcome live on the delivery's row: read on a conflict, written only by conditional updates.
+      .useTable("DELIVERIES_TABLE_NAME", tables.deliveries, ["dynamodb:GetItem", "dynamodb:UpdateItem"]);
+    if (indexesPushMessageIds) this.worker.useTable("DEDUP_TABLE_NAME", tables.dedup, ["dynamodb:PutItem"]);
+    this.worker.useTable("DEFERRED_TABLE_NAME", tables.deferred, "write");
     for (const { queue } of queues) queue.queue.grant(worker, "sqs:ChangeMessageVisibility", "sqs:GetQueueUrl");
-    props.stream.grantWrite(worker);
+    this.worker.writesTo("DELIVERY_EVENTS_STREAM_NAME", props.stream);
     // Fallbacks and escalations are published again, to the follow-up channel's queue.
     props.topic.grantPublish(worker);
     grantProvider(channel, this.worker, settings, tables);

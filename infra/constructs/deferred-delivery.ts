@@ -26,10 +26,9 @@ export class DeferredDelivery extends Construct {
       entry: "deferred-sweeper.ts",
       serviceName: "deferred-sweeper",
       timeout: Duration.seconds(55),
-      environment: { DEFERRED_TABLE_NAME: props.deferred.tableName, DELIVERIES_TABLE_NAME: props.deliveries.tableName, NOTIFICATIONS_TOPIC_ARN: props.topic.topicArn },
+      environment: { NOTIFICATIONS_TOPIC_ARN: props.topic.topicArn },
     });
-    props.deferred.grantReadWriteData(this.sweeper.function);
-    props.deliveries.grant(this.sweeper.function, "dynamodb:GetItem");
+    this.sweeper.useTable("DEFERRED_TABLE_NAME", props.deferred, "read-write").useTable("DELIVERIES_TABLE_NAME", props.deliveries, ["dynamodb:GetItem"]);
     props.topic.grantPublish(this.sweeper.function);
     this.schedule = new Rule(this, "Schedule", {
       description: "Releases notifications held for quiet hours",

@@ -45,9 +45,8 @@ export class DeliveryEvents extends Construct {
     this.processor = new NotifyFunction(this, "Processor", {
       entry: "delivery-events.ts",
       serviceName: "delivery-events",
-      environment: { DELIVERIES_TABLE_NAME: props.deliveries.tableName },
     });
-    props.deliveries.grantReadWriteData(this.processor.function);
+    this.processor.useTable("DELIVERIES_TABLE_NAME", props.deliveries, "read-write");
     this.processor.function.addEventSource(
       new KinesisEventSource(this.stream, {
         startingPosition: StartingPosition.TRIM_HORIZON,

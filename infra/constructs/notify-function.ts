@@ -1,6 +1,8 @@
 import { fileURLToPath } from "node:url";
 import { Duration, RemovalPolicy, Validations } from "aws-cdk-lib";
+import type { ITableV2 } from "aws-cdk-lib/aws-dynamodb";
 import { Role, ServicePrincipal } from "aws-cdk-lib/aws-iam";
+import type { IStream } from "aws-cdk-lib/aws-kinesis";
 import { Architecture, Runtime } from "aws-cdk-lib/aws-lambda";
 import { NodejsFunction, OutputFormat } from "aws-cdk-lib/aws-lambda-nodejs";
 import { LogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
@@ -8,6 +10,9 @@ import { Construct } from "constructs";
 import { METRICS_NAMESPACE } from "#shared/domain/worker-metrics.ts";
 
 const projectRoot = fileURLToPath(new URL("../../", import.meta.url));
+
+/** What a function may do with a table: the usual sets, or exactly these actions. */
+export type TableAccess = "read" | "write" | "read-write" | readonly string[];
 
 export interface NotifyFunctionProps {
   /** Entry file under functions/, e.g. "channel-worker.ts". */
@@ -73,5 +78,22 @@ export class NotifyFunction extends Construct {
       id: "AwsSolutions-L1",
       reason: "Pinned to nodejs22.x on purpose: the local cloud runs these same bundles on Node 22, so both execute the same runtime.",
     });
+  }
+
+  /** Names the table in the environment as `variable` and grants `access` to it, in one call, so the two cannot drift apart. */
+  useTable(variable: string, table: ITableV2, access: TableAccess): this {
+    this.function.addEnvironment(variable, table.tableName);
+    if (access === "read") table.grantReadData(this.function);
+    else if (access === "write") table.grantWriteData(this.function);
+    else if (access === "read-write") table.grantReadWriteData(this.function);
+    else table.grant(this.function, ...access);
+    return this;
+  }
+
+  /** Names the stream in the environment as `variable` and lets the function put records on it. */
+  writesTo(variable: string, stream: IStream): this {
+    this.function.addEnvironment(variable, stream.streamName);
+    stream.grantWrite(this.function);
+    return this;
   }
 }

@@ -62,10 +62,8 @@ export class ProviderFeedback extends Construct {
     this.processor = new NotifyFunction(this, "Processor", {
       entry: "provider-feedback.ts",
       serviceName: "provider-feedback",
-      environment: { PREFERENCES_TABLE_NAME: props.preferences.tableName, DELIVERY_EVENTS_STREAM_NAME: props.stream.streamName },
     });
-    props.preferences.grant(this.processor.function, "dynamodb:UpdateItem");
-    props.stream.grantWrite(this.processor.function);
+    this.processor.useTable("PREFERENCES_TABLE_NAME", props.preferences, ["dynamodb:UpdateItem"]).writesTo("DELIVERY_EVENTS_STREAM_NAME", props.stream);
     this.processor.function.addEventSource(new SqsEventSource(this.queue, { batchSize: 10, reportBatchItemFailures: true, maxConcurrency: 5 }));
   }
 }

@@ -24,16 +24,11 @@ export function readPushReceipts(feedback: ProviderFeedback, props: PushReceipts
   const reader = new NotifyFunction(feedback, "PushReceipts", {
     entry: "push-receipts.ts",
     serviceName: "push-receipts",
-    environment: {
-      PREFERENCES_TABLE_NAME: feedback.preferences.tableName,
-      DEDUP_TABLE_NAME: props.dedup.tableName,
-      DEDUP_RETENTION_SECONDS: String(props.dedupRetention.toSeconds()),
-      DELIVERY_EVENTS_STREAM_NAME: feedback.stream.streamName,
-    },
-  });
-  feedback.preferences.grant(reader.function, "dynamodb:GetItem", "dynamodb:PutItem");
-  props.dedup.grant(reader.function, "dynamodb:GetItem");
-  feedback.stream.grantWrite(reader.function);
+    environment: { DEDUP_RETENTION_SECONDS: String(props.dedupRetention.toSeconds()) },
+  })
+    .useTable("PREFERENCES_TABLE_NAME", feedback.preferences, ["dynamodb:GetItem", "dynamodb:PutItem"])
+    .useTable("DEDUP_TABLE_NAME", props.dedup, ["dynamodb:GetItem"])
+    .writesTo("DELIVERY_EVENTS_STREAM_NAME", feedback.stream);
   reader.function.configureAsyncInvoke({ retryAttempts: 2, onFailure: new SqsDestination(feedback.deadLetterQueue) });
   props.logGroupNames.forEach((logGroupName, index) => {
     new SubscriptionFilter(feedback, `PushDeliveryStatus${index}`, {
