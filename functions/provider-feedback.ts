@@ -1,7 +1,10 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { BatchProcessor, EventType, processPartialResponse } from "@aws-lambda-powertools/batch";
 import { MetricUnit } from "@aws-lambda-powertools/metrics";
+import { JSONStringified } from "@aws-lambda-powertools/parser/helpers";
+import { SnsSqsNotificationSchema } from "@aws-lambda-powertools/parser/schemas";
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
+import { z } from "zod";
 import { DeliveryEventPublisher } from "#shared/adapters/delivery-event-publisher.ts";
 import { readProviderFeedback } from "#shared/domain/provider-feedback.ts";
 import { PreferencesStore } from "#shared/adapters/stores/preferences-store.ts";
@@ -13,13 +16,20 @@ const preferences = new PreferencesStore(documents, requiredEnv("PREFERENCES_TAB
 const events = new DeliveryEventPublisher(kinesis, requiredEnv("DELIVERY_EVENTS_STREAM_NAME"), (millis) => sleep(millis));
 const processor = new BatchProcessor(EventType.SQS);
 
-/** The queue receives SNS notifications whole (not raw), so the provider's JSON is their Message. */
+/**
+ * The queue receives SNS messages whole (not raw): a notification, whose Message is the provider's
+ * JSON, or SNS's own (a subscription confirmation), which carries no feedback. A malformed
+ * notification or body fails its record, so it is retried and then dead-lettered, never dropped.
+ */
+const snsMessage = JSONStringified(z.looseObject({ Type: z.string() }));
+
 async function handleFeedback(record: SQSRecord): Promise<void> {
-  const envelope = JSON.parse(record.body) as { Type?: string; Message?: string };
-  if (envelope.Type !== "Notification" || typeof envelope.Message !== "string") {
-    logger.info("not a provider notification", { type: envelope.Type });
+  const message = snsMessage.parse(record.body);
+  if (message.Type !== "Notification") {
+    logger.info("not a provider notification", { type: message.Type });
     return;
   }
+  const envelope = SnsSqsNotificationSchema.parse(message);
   const feedback = readProviderFeedback(envelope.Message);
   if ("ignored" in feedback) {
     metrics.addMetric("feedbackIgnored", MetricUnit.Count, 1);

@@ -1,7 +1,7 @@
-import { gunzipSync } from "node:zlib";
 import { setTimeout as sleep } from "node:timers/promises";
 import { MetricUnit } from "@aws-lambda-powertools/metrics";
-import type { CloudWatchLogsDecodedData, CloudWatchLogsEvent } from "aws-lambda";
+import { CloudWatchLogsSchema } from "@aws-lambda-powertools/parser/schemas";
+import type { CloudWatchLogsEvent } from "aws-lambda";
 import type { DeliveryEvent } from "#shared/domain/delivery-event.ts";
 import { DeliveryEventPublisher } from "#shared/adapters/delivery-event-publisher.ts";
 import type { Preferences } from "#shared/domain/preferences.ts";
@@ -31,7 +31,8 @@ async function dropEndpoint(userId: string, endpoint: string): Promise<void> {
  * the on-failure queue; every step is idempotent, so a retried batch changes nothing twice.
  */
 async function handleLogs(event: CloudWatchLogsEvent): Promise<void> {
-  const batch = JSON.parse(gunzipSync(Buffer.from(event.awslogs.data, "base64")).toString("utf8")) as CloudWatchLogsDecodedData;
+  // Decoded, decompressed and checked as CloudWatch Logs delivers it; anything else fails the batch, which Lambda retries and then hands to the DLQ.
+  const batch = CloudWatchLogsSchema.parse(event).awslogs.data;
   if (batch.messageType !== "DATA_MESSAGE") return;
   const outcomes: DeliveryEvent[] = [];
   for (const line of batch.logEvents) {
