@@ -6,6 +6,7 @@ import { NotificationPublisher, PublishIncompleteError } from "#shared/adapters/
 import { acceptNotificationRequest } from "#shared/domain/notification-request.ts";
 import { RequestError, type RequestErrorCode, type RequestIssue } from "#shared/domain/request-error.ts";
 import { signedCall, type SignedCall, type SignedCallOptions } from "./signed-call.ts";
+import { Audiences } from "./audiences.ts";
 
 /** A NotificationRequest as DESIGN.md describes it; validated by the same schema ingest uses. */
 export interface NotificationRequest {
@@ -66,9 +67,12 @@ class HttpApiTransport implements Transport {
  */
 export class NotifyClient {
   private readonly transport: Transport;
+  /** Create audiences and change their members; only through the HTTP API. */
+  readonly audiences: Audiences;
 
-  private constructor(transport: Transport) {
+  private constructor(transport: Transport, call?: SignedCall) {
     this.transport = transport;
+    this.audiences = new Audiences(call);
   }
 
   /** Publishes to the topic (the stack's NotificationsTopicArn output); the caller's role must be one of `notify:publisherArns`. */
@@ -78,7 +82,8 @@ export class NotifyClient {
 
   /** Calls the HTTP API (the ApiUrl output) with SigV4; credentials default to the SDK's provider chain. */
   static forHttpApi(apiUrl: string, options: SignedCallOptions): NotifyClient {
-    return new NotifyClient(new HttpApiTransport(signedCall(apiUrl, options)));
+    const call = signedCall(apiUrl, options);
+    return new NotifyClient(new HttpApiTransport(call), call);
   }
 
   publish(request: NotificationRequest): Promise<PublishResult> {

@@ -55,7 +55,7 @@ export interface NotifyStackProps extends StackProps {
   readonly workerMaxConcurrency?: number;
   /** Roles (ARNs) besides the stack's own functions allowed to publish to the topic, e.g. a NotifyClient's. @default none */
   readonly publisherArns?: readonly string[];
-  /** Keep preferences, deliveries and inboxes when the stack is deleted. @default true */
+  /** Keep preferences, deliveries, inboxes and audiences when the stack is deleted. @default true */
   readonly retainUserData?: boolean;
   /** Channel worker timeout; queue visibility is six times it and a claim's lease twice it. @default 30 */
   readonly workerTimeoutSeconds?: number;
@@ -189,6 +189,7 @@ export class NotifyStack extends Stack {
     output("DeliveriesTableName", tables.deliveries.tableName, "Delivery status per notification, user and channel");
     output("InboxTableName", tables.inbox.tableName, "In-app inbox items");
     output("DeferredTableName", tables.deferred.tableName, "Notifications held for quiet hours");
+    output("AudiencesTableName", tables.audiences.tableName, "Audiences and their members, spread over shards");
     output("DeliveryEventsStreamName", events.stream.streamName, "Kinesis stream of delivery outcomes");
     output("DeliveryEventsFailureQueueUrl", events.failureQueue.queueUrl, "Delivery-event batches that exhausted their retries");
     output("FeedbackTopicArn", feedback.topic.topicArn, "Provider feedback (SES events, SMS receipts); point an End User Messaging configuration set's event destination here");
@@ -216,7 +217,7 @@ export class NotifyStack extends Stack {
     ingest.writesTo("DELIVERY_EVENTS_STREAM_NAME", events.stream);
     topic.grantPublish(ingest.function);
     unsubscribeSecret.grantRead(ingest.function);
-    ingest.useTable("DELIVERIES_TABLE_NAME", tables.deliveries, "read-write").useTable("PREFERENCES_TABLE_NAME", tables.preferences, "read-write");
+    ingest.useTable("DELIVERIES_TABLE_NAME", tables.deliveries, "read-write").useTable("PREFERENCES_TABLE_NAME", tables.preferences, "read-write").useTable("AUDIENCES_TABLE_NAME", tables.audiences, "read-write");
     return { ingest, api: new HttpApi(this, "Http", { handler: ingest.function, rateLimit: props.apiRateLimit, burstLimit: props.apiBurstLimit }) };
   }
 

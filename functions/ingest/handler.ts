@@ -5,6 +5,7 @@ import { DeliveryEventPublisher } from "#shared/adapters/delivery-event-publishe
 import { NotificationPublisher } from "#shared/adapters/notification-publisher.ts";
 import { RequestError } from "#shared/domain/request-error.ts";
 import { DeliveriesStore } from "#shared/adapters/stores/deliveries-store.ts";
+import { AudienceStore } from "#shared/adapters/stores/audience-store.ts";
 import { InboxStore } from "#shared/adapters/stores/inbox-store.ts";
 import { PreferencesStore } from "#shared/adapters/stores/preferences-store.ts";
 import { documents, kinesis, sns } from "../commons/clients.ts";
@@ -19,6 +20,7 @@ const dependencies: IngestDependencies = {
   deliveries: new DeliveriesStore(documents, requiredEnv("DELIVERIES_TABLE_NAME")),
   preferences: new PreferencesStore(documents, requiredEnv("PREFERENCES_TABLE_NAME")),
   inbox: new InboxStore(documents, requiredEnv("INBOX_TABLE_NAME")),
+  audiences: new AudienceStore(documents, requiredEnv("AUDIENCES_TABLE_NAME"), (millis) => sleep(millis)),
   events: new DeliveryEventPublisher(kinesis, requiredEnv("DELIVERY_EVENTS_STREAM_NAME"), (millis) => sleep(millis)),
   now: () => Date.now(),
   unsubscribeSecret: () => secretString(requiredEnv("UNSUBSCRIBE_SECRET_ARN")),

@@ -12,6 +12,7 @@ const STATUS_BY_CODE: Record<RequestError["code"], number> = {
   payload_too_large: 413,
   not_found: 404,
   invalid_token: 400,
+  unknown_audience: 400,
 };
 
 export function requestErrorResponse(error: RequestError): APIGatewayProxyStructuredResultV2 {

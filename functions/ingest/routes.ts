@@ -13,8 +13,9 @@ import { json } from "./http-response.ts";
 import { jsonBody } from "./request-body.ts";
 import { listInbox, readInboxItem, type InboxDependencies } from "./inbox-routes.ts";
 import { unsubscribe, unsubscribePage, type UnsubscribeDependencies } from "./unsubscribe-routes.ts";
+import { changeMembers, getAudience, listMembers, putAudience, type AudienceDependencies } from "./audience-routes.ts";
 
-export interface IngestDependencies extends UnsubscribeDependencies, InboxDependencies {
+export interface IngestDependencies extends UnsubscribeDependencies, InboxDependencies, AudienceDependencies {
   onAccepted(notification: AcceptedNotification): void;
   publisher: NotificationPublisher;
   deliveries: DeliveriesStore;
@@ -81,6 +82,10 @@ export const ROUTES: Record<string, Route> = {
   "GET /v1/users/{userId}/preferences": getPreferences,
   "GET /v1/users/{userId}/inbox": listInbox,
   "POST /v1/users/{userId}/inbox/{itemId}/read": readInboxItem,
+  "PUT /v1/audiences/{audienceId}": putAudience,
+  "GET /v1/audiences/{audienceId}": getAudience,
+  "POST /v1/audiences/{audienceId}/members": changeMembers,
+  "GET /v1/audiences/{audienceId}/members": listMembers,
   "POST /v1/unsubscribe": unsubscribe,
   "GET /v1/unsubscribe": unsubscribePage,
 };

@@ -5,7 +5,7 @@ import { UNREAD_INDEX } from "#shared/domain/storage-names.ts";
 import { Construct } from "constructs";
 
 export interface DataTablesProps {
-  /** Keep preferences, deliveries and inboxes when the stack is deleted. @default true */
+  /** Keep preferences, deliveries, inboxes and audiences when the stack is deleted. @default true */
   readonly retainUserData?: boolean;
   /** Customer-managed key for every table. @default the AWS-managed key (aws/dynamodb) */
   readonly encryptionKey?: IKey;
@@ -23,6 +23,8 @@ export class DataTables extends Construct {
   readonly inbox: TableV2;
   /** shard + dueKey → notifications held for quiet hours; expires by TTL as a backstop. */
   readonly deferred: TableV2;
+  /** audienceId#shard + userId → an audience's members; audienceId + "#audience" → its name and count. */
+  readonly audiences: TableV2;
 
   constructor(scope: Construct, id: string, props: DataTablesProps = {}) {
     super(scope, id);
@@ -70,6 +72,14 @@ export class DataTables extends Construct {
       partitionKey: { name: "shard", type: AttributeType.STRING },
       sortKey: { name: "dueKey", type: AttributeType.STRING },
       timeToLiveAttribute: "expiresAt",
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      removalPolicy: userData,
+    });
+    this.audiences = new TableV2(this, "Audiences", {
+      ...defaults,
+      tableName: `${stackName}-audiences`,
+      partitionKey: { name: "audienceKey", type: AttributeType.STRING },
+      sortKey: { name: "memberKey", type: AttributeType.STRING },
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       removalPolicy: userData,
     });

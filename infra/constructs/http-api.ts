@@ -33,6 +33,10 @@ export class HttpApi extends Construct {
     [HttpMethod.GET, "/v1/users/{userId}/preferences"],
     [HttpMethod.GET, "/v1/users/{userId}/inbox"],
     [HttpMethod.POST, "/v1/users/{userId}/inbox/{itemId}/read"],
+    [HttpMethod.PUT, "/v1/audiences/{audienceId}"],
+    [HttpMethod.GET, "/v1/audiences/{audienceId}"],
+    [HttpMethod.POST, "/v1/audiences/{audienceId}/members"],
+    [HttpMethod.GET, "/v1/audiences/{audienceId}/members"],
   ];
 
   static readonly UNSUBSCRIBE_PATH = "/v1/unsubscribe";

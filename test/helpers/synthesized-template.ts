@@ -9,7 +9,7 @@ export function synthesizedTemplate(): Template {
   return cached;
 }
 
-export type Resources = Record<string, { Type: string; Properties: Record<string, any>; Metadata?: Record<string, unknown> }>;
+export type Resources = Record<string, { Type: string; Properties: Record<string, any>; Metadata?: Record<string, unknown>; DeletionPolicy?: string }>;
 
 export function resourcesOfType(template: Template, type: string): Resources {
   return template.findResources(type) as Resources;

@@ -100,6 +100,7 @@ describe("least privilege, per function", () => {
         TablesDeliveries: "read-write",
         TablesInbox: "read-write",
         "TablesInbox/index/*": "read-write",
+        TablesAudiences: "read-write",
         DeliveryEventsStream: "write",
         UnsubscribeSecret: "read",
       },

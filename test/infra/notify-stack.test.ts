@@ -120,6 +120,13 @@ describe("data at rest", () => {
     });
   });
 
+  it("keeps audiences with point-in-time recovery, their members keyed by shard so no audience sits on one partition key", () => {
+    const [, table] = Object.entries(resourcesOfType(template, "AWS::DynamoDB::GlobalTable")).find(([id]) => id.startsWith("TablesAudiences"))!;
+    expect(table.Properties.KeySchema).toEqual([{ AttributeName: "audienceKey", KeyType: "HASH" }, { AttributeName: "memberKey", KeyType: "RANGE" }]);
+    expect(table.Properties.Replicas[0].PointInTimeRecoverySpecification).toEqual({ PointInTimeRecoveryEnabled: true });
+    expect(table.DeletionPolicy).toBe("Retain");
+  });
+
   it("encrypts the delivery-events stream and alarms on its iterator age", () => {
     const [streamId, stream] = Object.entries(resourcesOfType(template, "AWS::Kinesis::Stream"))[0]!;
     expect(stream.Properties.StreamEncryption).toEqual({ EncryptionType: "KMS", KeyId: "alias/aws/kinesis" });
@@ -164,12 +171,16 @@ describe("HTTP API", () => {
   it("requires IAM authorization on every other route", () => {
     const routes = Object.values(resourcesOfType(template, "AWS::ApiGatewayV2::Route")).filter((route) => !route.Properties.RouteKey.includes("unsubscribe"));
     expect(routes.map((route) => route.Properties.RouteKey).sort()).toEqual([
+      "GET /v1/audiences/{audienceId}",
+      "GET /v1/audiences/{audienceId}/members",
       "GET /v1/notifications/{id}",
       "GET /v1/users/{userId}/inbox",
       "GET /v1/users/{userId}/preferences",
       "PATCH /v1/users/{userId}/preferences",
+      "POST /v1/audiences/{audienceId}/members",
       "POST /v1/notifications",
       "POST /v1/users/{userId}/inbox/{itemId}/read",
+      "PUT /v1/audiences/{audienceId}",
       "PUT /v1/users/{userId}/preferences",
     ]);
     for (const route of routes) expect(route.Properties.AuthorizationType).toBe("AWS_IAM");
