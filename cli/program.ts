@@ -1,6 +1,7 @@
 import { GetQueueAttributesCommand } from "@aws-sdk/client-sqs";
 import { SingleBar } from "cli-progress";
 import { Command, CommanderError, Option } from "commander";
+import { formatOf, importMembers, readMembers, type MemberFileFormat } from "./commands/audience-import.ts";
 import { formatDeadLetters, lanesOf, listDeadLetters, redriveChannel } from "./commands/dead-letters.ts";
 import { formatEvent, tailEvents } from "./commands/events-tail.ts";
 import { getPreferences, setPreferences } from "./commands/preferences.ts";
@@ -107,6 +108,53 @@ export function notifyProgram(io: CliIo): Command {
     .argument("<patch>", "JSON Merge Patch, e.g. '{\"channels\":{\"sms\":false}}'")
     .description("merge a change into the user's preferences (null removes a key)")
     .action(async (userId: string, patch: string) => print(await setPreferences(await target(), userId, parseJson(patch, "the patch")), (value) => JSON.stringify(value, null, 2)));
+
+  const audience = program.command("audience").description("named lists of users to broadcast to (kept behind the HTTP API)");
+  const describeAudience = (value: { audienceId: string; name?: string; description?: string; members: number; createdAt: string }) =>
+    `${value.audienceId}${value.name ? ` (${value.name})` : ""}: ${value.members} member(s), created ${value.createdAt}${value.description ? `\n${value.description}` : ""}`;
+  const describeChange = (value: { added: number; removed: number; members: number }) => `added ${value.added}, removed ${value.removed}; ${value.members} member(s) now`;
+  audience
+    .command("create")
+    .argument("<audienceId>")
+    .option("--name <name>")
+    .option("--description <text>")
+    .description("create the audience, or rename it; its members stay")
+    .action(async (audienceId: string, options: { name?: string; description?: string }) => print(await (await target()).publisher.audiences.put(audienceId, options), describeAudience));
+  audience
+    .command("show")
+    .argument("<audienceId>")
+    .description("the audience's name and member count")
+    .action(async (audienceId: string) => {
+      const found = await (await target()).publisher.audiences.get(audienceId);
+      if (!found) throw new CommanderError(1, "notify.unknownAudience", `no audience ${audienceId}`);
+      print(found, describeAudience);
+    });
+  audience
+    .command("add")
+    .argument("<audienceId>")
+    .argument("<userIds...>", "1-1,000 ids; one already in is not an error")
+    .description("add members")
+    .action(async (audienceId: string, userIds: string[]) => print(await (await target()).publisher.audiences.changeMembers(audienceId, { add: userIds }), describeChange));
+  audience
+    .command("remove")
+    .argument("<audienceId>")
+    .argument("<userIds...>", "1-1,000 ids; one not in is not an error")
+    .description("remove members")
+    .action(async (audienceId: string, userIds: string[]) => print(await (await target()).publisher.audiences.changeMembers(audienceId, { remove: userIds }), describeChange));
+  audience
+    .command("import")
+    .argument("<audienceId>")
+    .argument("<file>", "one userId per line, a CSV with a userId column, or JSON lines with a userId field")
+    .addOption(new Option("--format <format>", "how the file is written; from its extension when absent (.csv, .jsonl or .ndjson, else lines)").choices(["lines", "csv", "jsonl"]))
+    .description("add every member the file names, checked in full before anything is sent; safe to run again after an interruption")
+    .action(async (audienceId: string, file: string, options: { format?: MemberFileFormat }) => {
+      const members = await readMembers(file, options.format ?? formatOf(file));
+      const { publisher } = await target();
+      const bar = io.progressStream?.isTTY && !globals().json ? new SingleBar({ stream: io.progressStream, format: "import {bar} {value}/{total} members" }) : undefined;
+      bar?.start(members.length, 0);
+      const result = await importMembers(publisher.audiences, audienceId, members, (sent) => bar?.update(sent)).finally(() => bar?.stop());
+      print(result, (value) => `read ${value.read} member(s) from ${file}: ${value.added} added, the rest already in; ${value.audienceId} has ${value.members} member(s)`);
+    });
 
   const dlq = program.command("dlq").description("a channel's dead-letter queue");
   dlq

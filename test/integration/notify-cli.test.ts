@@ -125,9 +125,43 @@ describe("the notify CLI on the local cloud", () => {
     expect((await notify("--local-config", "/nonexistent/local.json", "status")).err).toContain("npm start");
   });
 
-  it.each([["status"], ["trace"], ["publish"], ["prefs", "get"], ["prefs", "set"], ["dlq", "list"], ["dlq", "redrive"], ["events", "tail"]])("has --help for %s", async (...command) => {
+  it.each([["status"], ["trace"], ["publish"], ["prefs", "get"], ["prefs", "set"], ["dlq", "list"], ["dlq", "redrive"], ["events", "tail"], ["audience", "create"], ["audience", "import"]])("has --help for %s", async (...command) => {
     const result = await notify(...command, "--help");
     expect(result.code).toBe(0);
     expect(result.out).toMatch(/^Usage: notify /);
+  });
+  it("creates an audience and imports CSV, JSON-lines and plain files into it, refusing a bad file whole and adding nothing twice on a rerun", async () => {
+    const audienceId = uniqueId("cli-aud");
+    expect(await json("audience", "create", audienceId, "--name", "Launch list")).toMatchObject({ audienceId, name: "Launch list", members: 0 });
+    const directory = mkdtempSync(join(tmpdir(), "notify-import-"));
+    const ids = Array.from({ length: 2_500 }, (_, index) => `imported-${index}`);
+
+    const csv = join(directory, "members.csv");
+    writeFileSync(csv, `email,userId\n${ids.slice(0, 1_500).map((id) => `"${id}@example.com","${id}"`).join("\r\n")}\n`);
+    expect(await json("audience", "import", audienceId, csv)).toEqual({ audienceId, read: 1_500, added: 1_500, members: 1_500 });
+    // A rerun after an interruption finishes the job without counting anyone twice.
+    expect(await json("audience", "import", audienceId, csv)).toEqual({ audienceId, read: 1_500, added: 0, members: 1_500 });
+
+    const jsonLines = join(directory, "members.jsonl");
+    writeFileSync(jsonLines, ids.slice(1_000).map((userId) => JSON.stringify({ userId })).join("\n"));
+    expect(await json("audience", "import", audienceId, jsonLines)).toEqual({ audienceId, read: 1_500, added: 1_000, members: 2_500 });
+
+    const plain = join(directory, "members.txt");
+    writeFileSync(plain, `fresh-1\n\nfresh-2\nfresh-1\n`);
+    expect((await notify("audience", "import", audienceId, plain)).out).toContain("read 2 member(s)");
+
+    const bad = join(directory, "bad.jsonl");
+    writeFileSync(bad, `{"userId":"ok-1"}\n{"userId":"has space"}\nnot json\n`);
+    const refused = await notify("audience", "import", audienceId, bad);
+    expect(refused.code).toBe(1);
+    expect(refused.err).toContain("2 line(s) refused, nothing imported");
+    expect(refused.err).toMatch(/line 2: userId "has space"/);
+    expect(refused.err).toContain("line 3: no userId");
+
+    expect(await json("audience", "remove", audienceId, "fresh-1", "never-in")).toEqual({ added: 0, removed: 1, members: 2_501 });
+    expect((await json("audience", "show", audienceId)).members).toBe(2_501);
+    const missing = await notify("audience", "show", uniqueId("no-such"));
+    expect(missing.code).toBe(1);
+    expect(missing.err).toContain("no audience");
   });
 });
