@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { AUDIENCE_SHARDS, audienceIdSchema } from "./audience.ts";
+import type { ChannelMessage } from "./channel-message.ts";
 import { notificationIdSchema } from "./identifiers.ts";
 
 /**
@@ -83,4 +84,11 @@ export function progressOf(checkpoints: readonly ExpansionCheckpoint[], total: n
 export function pauseAfterPage(published: number, elapsedMillis: number, ratePerSecond: number, concurrency: number): number {
   const budgetMillis = (published * 1000 * concurrency) / ratePerSecond;
   return Math.max(0, Math.ceil(budgetMillis - elapsedMillis));
+}
+
+/** What every recipient's message of a broadcast shares; kept on the broadcast's header at acceptance. */
+export type BroadcastMessage = Omit<ChannelMessage, "userId" | "audience"> & { audience: string };
+
+export function recipientMessages(broadcast: BroadcastMessage, userIds: readonly string[]): ChannelMessage[] {
+  return userIds.map((userId) => ({ ...broadcast, userId }));
 }

@@ -23,6 +23,8 @@ export const channelMessageSchema = z.object({
   releasedAt: z.string().optional(),
   /** Set on a fallback or escalation: the channel whose outcome led to this message. */
   followUpOf: z.enum(CHANNELS).optional(),
+  /** Set on a broadcast's messages: the audience the recipient was expanded from. */
+  audience: userIdSchema.optional(),
 });
 export type ChannelMessage = z.infer<typeof channelMessageSchema>;
 
