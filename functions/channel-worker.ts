@@ -3,7 +3,6 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { BatchProcessor, EventType, processPartialResponse } from "@aws-lambda-powertools/batch";
 import { MetricUnit } from "@aws-lambda-powertools/metrics";
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
-import { SQSClient } from "@aws-sdk/client-sqs";
 import { parseChannelMessage, type ChannelMessage } from "#shared/domain/channel-message.ts";
 import { isChannel } from "#shared/domain/channels.ts";
 import { CoalescedDeliveryEvents } from "#shared/adapters/coalesced-delivery-events.ts";
@@ -18,7 +17,7 @@ import { PreferencesStore } from "#shared/adapters/stores/preferences-store.ts";
 import { SentMessages } from "#shared/adapters/stores/sent-messages.ts";
 import { UnsubscribeLinks } from "#shared/adapters/unsubscribe-links.ts";
 import { WORKER_METRICS } from "#shared/domain/worker-metrics.ts";
-import { CLIENT_DEFAULTS, documents, kinesis, sns } from "./commons/clients.ts";
+import { documents, kinesis, sns, sqs } from "./commons/clients.ts";
 import { requiredEnv } from "./commons/env.ts";
 import { logger, metrics, withPowertools } from "./commons/powertools.ts";
 import { secretString } from "./commons/secrets.ts";
@@ -42,7 +41,7 @@ const claims = new DedupClaims(documents, {
   retentionSeconds: Number(requiredEnv("DEDUP_RETENTION_SECONDS")),
   now,
 });
-const retry = new RecordRetry(new SQSClient(CLIENT_DEFAULTS), events, {
+const retry = new RecordRetry(sqs, events, {
   channel,
   maxReceiveCount: Number(requiredEnv("MAX_RECEIVE_COUNT")),
   policy: { baseSeconds: Number(requiredEnv("RETRY_BASE_SECONDS")), maxSeconds: Number(requiredEnv("RETRY_MAX_SECONDS")) },

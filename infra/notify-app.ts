@@ -29,6 +29,7 @@ export function createNotifyApp(options: NotifyAppOptions = {}): { app: App; sta
     workerMaxConcurrency: number("workerMaxConcurrency"),
     workerBatchSize: number("workerBatchSize"),
     publishBatchSize: number("publishBatchSize"),
+    broadcastPublishRate: number("broadcastPublishRate"),
     apiRateLimit: number("apiRateLimit"),
     apiBurstLimit: number("apiBurstLimit"),
     workerBatchingWindow: number("workerBatchingWindowSeconds") === undefined ? undefined : Duration.seconds(number("workerBatchingWindowSeconds")!),

@@ -2,7 +2,9 @@ import { CfnOutput, Duration, Stack, Token, Validations, type StackProps } from 
 import { Key } from "aws-cdk-lib/aws-kms";
 import { Secret } from "aws-cdk-lib/aws-secretsmanager";
 import type { Construct } from "constructs";
+import { AUDIENCE_SHARDS } from "#shared/domain/audience.ts";
 import { CHANNELS } from "#shared/domain/channels.ts";
+import { BroadcastExpansion } from "./constructs/broadcast-expansion.ts";
 import { ChannelLane, type WorkerSettings } from "./constructs/channel-lane.ts";
 import { DataTables } from "./constructs/data-tables.ts";
 import { DeferredDelivery } from "./constructs/deferred-delivery.ts";
@@ -43,6 +45,8 @@ export interface NotifyStackProps extends StackProps {
   readonly workerBatchSize?: number;
   /** Recipients per PublishBatch request when ingest publishes (1-10); 1 only to measure what batching saves. @default 10 */
   readonly publishBatchSize?: number;
+  /** Messages a second that broadcast expansion publishes at most, leaving the rest of the account's SNS quota to transactional traffic. @default 10000 */
+  readonly broadcastPublishRate?: number;
   /** HTTP API requests per second before it answers 429 (and its burst allowance). @default 200 and 400 */
   readonly apiRateLimit?: number;
   readonly apiBurstLimit?: number;
@@ -88,6 +92,7 @@ const DEFAULTS = {
   smsService: "end-user-messaging",
   maxReceiveCount: 5,
   workerBatchSize: 10,
+  broadcastPublishRate: 10_000,
   workerBatchingWindow: Duration.seconds(0),
   workerMaxConcurrency: 10,
   workerTimeoutSeconds: 30,
@@ -142,8 +147,16 @@ export class NotifyStack extends Stack {
       reason: "Rotating this key would break every unsubscribe link in mail already delivered (links live 90 days); rotate it by hand when it is exposed.",
     });
 
-    const edge = props.httpApi === false ? undefined : this.createHttpApi(topic, tables, events, unsubscribeSecret, props);
-    const publishers = [...(edge ? [edge.ingest.function.role!] : []), deferredDelivery.sweeper.function.role!];
+    const expansion = new BroadcastExpansion(this, "BroadcastExpansion", {
+      topic: topic.topic,
+      deliveries: tables.deliveries,
+      audiences: tables.audiences,
+      publishRate: props.broadcastPublishRate ?? DEFAULTS.broadcastPublishRate,
+      concurrency: AUDIENCE_SHARDS,
+      encryptionKey,
+    });
+    const edge = props.httpApi === false ? undefined : this.createHttpApi(topic, tables, events, expansion, unsubscribeSecret, props);
+    const publishers = [...(edge ? [edge.ingest.function.role!] : []), deferredDelivery.sweeper.function.role!, expansion.expander.function.role!];
 
     const settings = workerSettings(props, sesConfigurationSet);
     const channelLanes = CHANNELS.map(
@@ -165,6 +178,9 @@ export class NotifyStack extends Stack {
     if (edge) alarms.functionErrors("IngestErrors", edge.ingest.function);
     alarms.functionErrors("DeliveryEventsErrors", events.processor.function);
     alarms.functionErrors("DeferredSweeperErrors", deferredDelivery.sweeper.function);
+    alarms.functionErrors("BroadcastExpanderErrors", expansion.expander.function);
+    alarms.deadLetterQueue("BroadcastExpansionDeadLetters", expansion.deadLetterQueue);
+    alarms.queueAge("BroadcastExpansionLag", expansion.queue);
     alarms.iteratorAge("DeliveryEventsIteratorAge", events.stream);
     alarms.deadLetterQueue("DeliveryEventsFailures", events.failureQueue);
     alarms.functionErrors("ProviderFeedbackErrors", feedback.processor.function);
@@ -177,7 +193,7 @@ export class NotifyStack extends Stack {
     const dashboard = new OperationsDashboard(this, "Operations", {
       topic: topic.topic,
       lanes: channelLanes.flatMap((lane) => lane.lanes),
-      functions: [...(edge ? [edge.ingest.function] : []), ...channelLanes.map((lane) => lane.worker.function), events.processor.function, feedback.processor.function, ...(pushReceipts ? [pushReceipts.function] : []), deferredDelivery.sweeper.function],
+      functions: [...(edge ? [edge.ingest.function] : []), ...channelLanes.map((lane) => lane.worker.function), events.processor.function, feedback.processor.function, ...(pushReceipts ? [pushReceipts.function] : []), deferredDelivery.sweeper.function, expansion.expander.function],
       stream: events.stream,
       alarms: alarms.alarms,
     });
@@ -190,6 +206,8 @@ export class NotifyStack extends Stack {
     output("InboxTableName", tables.inbox.tableName, "In-app inbox items");
     output("DeferredTableName", tables.deferred.tableName, "Notifications held for quiet hours");
     output("AudiencesTableName", tables.audiences.tableName, "Audiences and their members, spread over shards");
+    output("BroadcastExpansionQueueUrl", expansion.queue.queueUrl, "Pages of broadcasts being expanded, a FIFO group per audience shard");
+    output("BroadcastExpansionDeadLetterQueueUrl", expansion.deadLetterQueue.queueUrl, "Expansion pages that failed five times; redrive them once the cause is fixed");
     output("DeliveryEventsStreamName", events.stream.streamName, "Kinesis stream of delivery outcomes");
     output("DeliveryEventsFailureQueueUrl", events.failureQueue.queueUrl, "Delivery-event batches that exhausted their retries");
     output("FeedbackTopicArn", feedback.topic.topicArn, "Provider feedback (SES events, SMS receipts); point an End User Messaging configuration set's event destination here");
@@ -202,13 +220,14 @@ export class NotifyStack extends Stack {
   }
 
   /** The HTTP API and the ingest function behind it. */
-  private createHttpApi(topic: NotificationTopic, tables: DataTables, events: DeliveryEvents, unsubscribeSecret: Secret, props: NotifyStackProps): { ingest: NotifyFunction; api: HttpApi } {
+  private createHttpApi(topic: NotificationTopic, tables: DataTables, events: DeliveryEvents, expansion: BroadcastExpansion, unsubscribeSecret: Secret, props: NotifyStackProps): { ingest: NotifyFunction; api: HttpApi } {
     const ingest = new NotifyFunction(this, "Ingest", {
       entry: "ingest/handler.ts",
       serviceName: "ingest",
       environment: {
         NOTIFICATIONS_TOPIC_ARN: topic.topic.topicArn,
         UNSUBSCRIBE_SECRET_ARN: unsubscribeSecret.secretArn,
+        EXPANSION_QUEUE_URL: expansion.queue.queueUrl,
         ...(props.publishBatchSize === undefined ? {} : { PUBLISH_BATCH_SIZE: String(props.publishBatchSize) }),
       },
     });
@@ -216,6 +235,7 @@ export class NotifyStack extends Stack {
     acknowledgeTableIndexes(ingest, tables.inbox);
     ingest.writesTo("DELIVERY_EVENTS_STREAM_NAME", events.stream);
     topic.grantPublish(ingest.function);
+    expansion.queue.grantSendMessages(ingest.function);
     unsubscribeSecret.grantRead(ingest.function);
     ingest.useTable("DELIVERIES_TABLE_NAME", tables.deliveries, "read-write").useTable("PREFERENCES_TABLE_NAME", tables.preferences, "read-write").useTable("AUDIENCES_TABLE_NAME", tables.audiences, "read-write");
     return { ingest, api: new HttpApi(this, "Http", { handler: ingest.function, rateLimit: props.apiRateLimit, burstLimit: props.apiBurstLimit }) };

@@ -1,6 +1,7 @@
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { KinesisClient } from "@aws-sdk/client-kinesis";
 import { SNSClient } from "@aws-sdk/client-sns";
+import { SQSClient } from "@aws-sdk/client-sqs";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 
 // Created once per execution environment and reused across invocations. Endpoints come from the
@@ -13,3 +14,4 @@ export const documents = DynamoDBDocumentClient.from(new DynamoDBClient({}), {
 });
 export const kinesis = new KinesisClient(CLIENT_DEFAULTS);
 export const sns = new SNSClient(CLIENT_DEFAULTS);
+export const sqs = new SQSClient(CLIENT_DEFAULTS);

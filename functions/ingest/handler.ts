@@ -3,12 +3,13 @@ import { MetricUnit } from "@aws-lambda-powertools/metrics";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 import { DeliveryEventPublisher } from "#shared/adapters/delivery-event-publisher.ts";
 import { NotificationPublisher } from "#shared/adapters/notification-publisher.ts";
+import { ExpansionQueue } from "#shared/adapters/expansion-queue.ts";
 import { RequestError } from "#shared/domain/request-error.ts";
 import { DeliveriesStore } from "#shared/adapters/stores/deliveries-store.ts";
 import { AudienceStore } from "#shared/adapters/stores/audience-store.ts";
 import { InboxStore } from "#shared/adapters/stores/inbox-store.ts";
 import { PreferencesStore } from "#shared/adapters/stores/preferences-store.ts";
-import { documents, kinesis, sns } from "../commons/clients.ts";
+import { documents, kinesis, sns, sqs } from "../commons/clients.ts";
 import { requiredEnv } from "../commons/env.ts";
 import { logger, metrics, withPowertools } from "../commons/powertools.ts";
 import { secretString } from "../commons/secrets.ts";
@@ -17,6 +18,7 @@ import { ROUTES, type IngestDependencies } from "./routes.ts";
 
 const dependencies: IngestDependencies = {
   publisher: new NotificationPublisher(sns, requiredEnv("NOTIFICATIONS_TOPIC_ARN"), (millis) => sleep(millis), Number(process.env.PUBLISH_BATCH_SIZE ?? 10)),
+  expansion: new ExpansionQueue(sqs, requiredEnv("EXPANSION_QUEUE_URL"), (millis) => sleep(millis)),
   deliveries: new DeliveriesStore(documents, requiredEnv("DELIVERIES_TABLE_NAME")),
   preferences: new PreferencesStore(documents, requiredEnv("PREFERENCES_TABLE_NAME")),
   inbox: new InboxStore(documents, requiredEnv("INBOX_TABLE_NAME")),
@@ -28,6 +30,10 @@ const dependencies: IngestDependencies = {
     metrics.addMetric("notificationsAccepted", MetricUnit.Count, 1);
     metrics.addMetric("messagesPublished", MetricUnit.Count, notification.userIds.length);
     logger.info("notification accepted", { notificationId: notification.notificationId, type: notification.type, recipients: notification.userIds.length, channels: notification.channels });
+  },
+  onBroadcastAccepted(broadcast) {
+    metrics.addMetric("broadcastsAccepted", MetricUnit.Count, 1);
+    logger.info("broadcast accepted", { ...broadcast });
   },
 };
 

@@ -1,7 +1,10 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 import { channelMessagesFor } from "#shared/domain/channel-message.ts";
 import { notificationIdSchema, userIdSchema } from "#shared/domain/identifiers.ts";
-import { acceptNotificationRequest, type AcceptedNotification } from "#shared/domain/notification-request.ts";
+import { acceptPublishRequest, type AcceptedBroadcast, type AcceptedNotification } from "#shared/domain/notification-request.ts";
+import { firstPages } from "#shared/domain/broadcast-expansion.ts";
+import type { AcceptedBroadcastView } from "#shared/adapters/stores/deliveries-store.ts";
+import type { ExpansionQueue } from "#shared/adapters/expansion-queue.ts";
 import { PublishIncompleteError, type NotificationPublisher } from "#shared/adapters/notification-publisher.ts";
 import { preferencesSchema, withDefaults } from "#shared/domain/preferences.ts";
 import { patchPreferences } from "#shared/workflows/preferences-patch.ts";
@@ -17,7 +20,9 @@ import { changeMembers, getAudience, listMembers, putAudience, type AudienceDepe
 
 export interface IngestDependencies extends UnsubscribeDependencies, InboxDependencies, AudienceDependencies {
   onAccepted(notification: AcceptedNotification): void;
+  onBroadcastAccepted(broadcast: AcceptedBroadcastView): void;
   publisher: NotificationPublisher;
+  expansion: Pick<ExpansionQueue, "queue">;
   deliveries: DeliveriesStore;
   preferences: PreferencesStore;
   now: () => number;
@@ -31,8 +36,14 @@ function pathParameter(event: APIGatewayProxyEventV2, name: string, schema: type
   return parsed.data;
 }
 
+const publishIncomplete = (notificationId: string, error: PublishIncompleteError) =>
+  // Retrying with the same notificationId is safe: every repeated message still sends once.
+  json(503, { notificationId, error: { code: "publish_incomplete", message: `${error.failed} messages were not accepted; retry with the same notificationId` } });
+
 const publishNotification: Route = async (event, deps) => {
-  const notification = acceptNotificationRequest(jsonBody(event));
+  const accepted = acceptPublishRequest(jsonBody(event));
+  if (accepted.kind === "broadcast") return publishBroadcast(accepted.broadcast, deps);
+  const { notification } = accepted;
   const acceptedAt = new Date(deps.now()).toISOString();
   // The header goes first so GET finds the notification as soon as any delivery event arrives.
   await deps.deliveries.recordAccepted(notification, acceptedAt);
@@ -40,12 +51,30 @@ const publishNotification: Route = async (event, deps) => {
     await deps.publisher.publish(channelMessagesFor(notification, acceptedAt));
   } catch (error) {
     if (!(error instanceof PublishIncompleteError)) throw error;
-    // Retrying with the same notificationId is safe: every repeated message still sends once.
-    return json(503, { notificationId: notification.notificationId, error: { code: "publish_incomplete", message: `${error.failed} messages were not accepted; retry with the same notificationId` } });
+    return publishIncomplete(notification.notificationId, error);
   }
   deps.onAccepted(notification);
   return json(202, { notificationId: notification.notificationId, recipients: notification.userIds.length, channels: notification.channels });
 };
+
+/**
+ * A broadcast is accepted by recording its header and queuing the first page of each shard; the
+ * expander reads the members from there. A retry after a 503 finds the header and queues again,
+ * which the queue's deduplication and the checkpoints make harmless.
+ */
+async function publishBroadcast(broadcast: AcceptedBroadcast, deps: IngestDependencies) {
+  const audience = await deps.audiences.get(broadcast.audience);
+  if (!audience) throw new RequestError("unknown_audience", `no audience ${broadcast.audience}`, [{ path: "audience", message: "no audience with this id" }]);
+  const accepted = await deps.deliveries.recordBroadcastAccepted(broadcast, audience.members, new Date(deps.now()).toISOString());
+  try {
+    await deps.expansion.queue(firstPages(accepted.notificationId, accepted.audience));
+  } catch (error) {
+    if (!(error instanceof PublishIncompleteError)) throw error;
+    return publishIncomplete(accepted.notificationId, error);
+  }
+  deps.onBroadcastAccepted(accepted);
+  return json(202, accepted);
+}
 
 const getNotification: Route = async (event, deps) => {
   const notificationId = pathParameter(event, "id", notificationIdSchema);

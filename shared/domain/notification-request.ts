@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { z } from "zod";
+import { audienceIdSchema } from "./audience.ts";
 import { CATEGORIES, type Category } from "./categories.ts";
 import { CHANNELS, isChannel, type Channel } from "./channels.ts";
 import { notificationIdSchema, userIdSchema } from "./identifiers.ts";
@@ -15,7 +16,7 @@ const requestSchema = z.strictObject({
   notificationId: notificationIdSchema.optional(),
   type: z.string().min(1).max(128),
   recipients: z.array(z.strictObject({ userId: userIdSchema })).min(1).max(MAX_RECIPIENTS).optional(),
-  audience: z.strictObject({ listId: z.string().min(1).max(128) }).optional(),
+  audience: audienceIdSchema.optional(),
   channels: z.array(z.string()).min(1).max(CHANNELS.length).optional(),
   category: z.enum(CATEGORIES).optional(),
   data: z
@@ -36,11 +37,29 @@ export interface AcceptedNotification {
   priority: Priority;
 }
 
+/** A request to send to every member of an audience; its recipients are read when it is expanded. */
+export interface AcceptedBroadcast extends Omit<AcceptedNotification, "userIds"> {
+  audience: string;
+}
+
+export type AcceptedRequest = { kind: "direct"; notification: AcceptedNotification } | { kind: "broadcast"; broadcast: AcceptedBroadcast };
+
 /**
- * Validates a NotificationRequest against the schema and its template, and resolves the effective
- * channel set (the template's default narrowed by the request). Throws RequestError naming the field.
+ * Validates a NotificationRequest naming its recipients; a broadcast (audience) is refused with the
+ * reason, since only the HTTP API can expand one. See acceptPublishRequest.
  */
 export function acceptNotificationRequest(body: unknown, newId: () => string = randomUUID): AcceptedNotification {
+  const accepted = acceptPublishRequest(body, newId);
+  if (accepted.kind === "direct") return accepted.notification;
+  throw new RequestError("invalid_request", "a broadcast to an audience is expanded by the stack: publish it through the HTTP API", [{ path: "audience", message: "needs the HTTP API" }]);
+}
+
+/**
+ * Validates a NotificationRequest against the schema and its template, and resolves the effective
+ * channel set (the template's default narrowed by the request). Exactly one of recipients and
+ * audience names who gets it. Throws RequestError naming the field.
+ */
+export function acceptPublishRequest(body: unknown, newId: () => string = randomUUID): AcceptedRequest {
   const parsed = requestSchema.safeParse(body);
   if (!parsed.success) {
     throw new RequestError("invalid_request", "the request does not match the NotificationRequest shape", toRequestIssues(parsed.error));
@@ -59,9 +78,10 @@ export function acceptNotificationRequest(body: unknown, newId: () => string = r
     throw new RequestError("unknown_type", `unknown notification type ${JSON.stringify(request.type)}`, [{ path: "type", message: "no template with this id" }]);
   }
 
-  if (request.audience || !request.recipients) {
-    throw new RequestError("invalid_request", request.audience ? "broadcast audiences are not supported by this version; list recipients instead" : "recipients is required", [
-      { path: request.audience ? "audience" : "recipients", message: request.audience ? "not supported yet" : "required" },
+  if ((request.audience === undefined) === (request.recipients === undefined)) {
+    const both = request.audience !== undefined;
+    throw new RequestError("invalid_request", both ? "name recipients or an audience, not both" : "recipients or audience is required", [
+      { path: both ? "audience" : "recipients", message: both ? "exactly one of recipients and audience" : "required" },
     ]);
   }
 
@@ -78,13 +98,14 @@ export function acceptNotificationRequest(body: unknown, newId: () => string = r
     throw new RequestError("invalid_request", `data does not fit template ${template.type}`, toRequestIssues(data.error, ["data"]));
   }
 
-  return {
+  const accepted = {
     notificationId: request.notificationId ?? newId(),
     type: template.type,
     category: request.category ?? template.category,
-    userIds: [...new Set(request.recipients.map((recipient) => recipient.userId))],
     channels,
     data: data.data as Record<string, unknown>,
     priority: request.priority ?? "normal",
   };
+  if (request.audience !== undefined) return { kind: "broadcast", broadcast: { ...accepted, audience: request.audience } };
+  return { kind: "direct", notification: { ...accepted, userIds: [...new Set(request.recipients!.map((recipient) => recipient.userId))] } };
 }

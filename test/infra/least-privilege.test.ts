@@ -101,12 +101,17 @@ describe("least privilege, per function", () => {
         TablesInbox: "read-write",
         "TablesInbox/index/*": "read-write",
         TablesAudiences: "read-write",
+        BroadcastExpansionQueue: "write",
         DeliveryEventsStream: "write",
         UnsubscribeSecret: "read",
       },
     ],
     ["DeliveryEventsProcessor", { DeliveryEventsProcessorLogs: "write", DeliveryEventsStream: "read", TablesDeliveries: "read-write", DeliveryEventsFailureQueue: "write" }],
     ["ProviderFeedbackProcessor", { ProviderFeedbackProcessorLogs: "write", ProviderFeedbackQueue: "read-write", TablesPreferences: "write", DeliveryEventsStream: "write" }],
+    [
+      "BroadcastExpansionExpander",
+      { BroadcastExpansionExpanderLogs: "write", TablesDeliveries: "read-write", TablesAudiences: "read", NotificationsTopic: "write", BroadcastExpansionQueue: "read-write" },
+    ],
     ["DeferredDeliverySweeper", { DeferredDeliverySweeperLogs: "write", TablesDeferred: "read-write", TablesDeliveries: "read", NotificationsTopic: "write" }],
   ])("%s reaches exactly what it needs", (functionId, expected) => {
     expect(accessOf(functionId)).toEqual(expected);

@@ -95,7 +95,7 @@ describe("the LocalStack profile (npm run deploy:localstack)", () => {
         .filter(([, resource]) => resource.Type === "AWS::Lambda::Function")
         .map(([id]) => id.replace(/Function[0-9A-F]{8}$/, ""))
         .sort(),
-    ).toEqual(["DeferredDeliverySweeper", "DeliveryEventsProcessor", "EmailWorker", "InAppWorker", "ProviderFeedbackProcessor", "PushWorker", "SmsWorker"].sort());
+    ).toEqual(["BroadcastExpansionExpander", "DeferredDeliverySweeper", "DeliveryEventsProcessor", "EmailWorker", "InAppWorker", "ProviderFeedbackProcessor", "PushWorker", "SmsWorker"].sort());
     expect(template.Outputs).toHaveProperty("NotificationsTopicArn");
     expect(template.Outputs).not.toHaveProperty("ApiUrl");
   });

@@ -1,3 +1,4 @@
+import { AUDIENCE_SHARDS } from "#shared/domain/audience.ts";
 import { Match, Template } from "aws-cdk-lib/assertions";
 import { createNotifyApp } from "#infra/notify-app.ts";
 import { describe, expect, it } from "vitest";
@@ -82,9 +83,17 @@ describe("functions and event sources", () => {
 
   it("reports batch item failures on every event source mapping", () => {
     const mappings = Object.values(resourcesOfType(template, "AWS::Lambda::EventSourceMapping"));
-    // The channel workers, the delivery-events processor and the provider-feedback processor.
-    expect(mappings).toHaveLength(CHANNELS.length + 2);
+    // The channel workers, the delivery-events processor, the provider-feedback processor and the broadcast expander.
+    expect(mappings).toHaveLength(CHANNELS.length + 3);
     for (const mapping of mappings) expect(mapping.Properties.FunctionResponseTypes).toEqual(["ReportBatchItemFailures"]);
+  });
+
+  it("expands broadcasts from a FIFO queue with a FIFO dead-letter queue, one expander per audience shard, and alarms on its lag", () => {
+    template.hasResourceProperties("AWS::SQS::Queue", { QueueName: "Notify-broadcast-expansion.fifo", FifoQueue: true, RedrivePolicy: { maxReceiveCount: 5 } });
+    template.hasResourceProperties("AWS::SQS::Queue", { QueueName: "Notify-broadcast-expansion-dlq.fifo", FifoQueue: true });
+    template.resourcePropertiesCountIs("AWS::Lambda::EventSourceMapping", { ScalingConfig: { MaximumConcurrency: AUDIENCE_SHARDS } }, 1);
+    template.hasResourceProperties("AWS::Lambda::Function", { Environment: { Variables: { BROADCAST_PUBLISH_RATE: "10000", EXPANDER_CONCURRENCY: String(AUDIENCE_SHARDS) } } });
+    expect(alarmsOn("ApproximateAgeOfOldestMessage", Object.keys(template.findResources("AWS::SQS::Queue", { Properties: { QueueName: "Notify-broadcast-expansion.fifo" } }))[0]!)).toHaveLength(1);
   });
 
   it("caps each channel worker's concurrency", () => {

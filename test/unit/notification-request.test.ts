@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { acceptNotificationRequest } from "#shared/domain/notification-request.ts";
+import { acceptNotificationRequest, acceptPublishRequest } from "#shared/domain/notification-request.ts";
 import { RequestError } from "#shared/domain/request-error.ts";
 
 function rejection(body: unknown): RequestError {
@@ -84,8 +84,31 @@ describe("acceptNotificationRequest", () => {
     expect(error.issues?.map((issue) => issue.path)).toContain(path);
   });
 
-  it("rejects a broadcast audience, which this version does not send", () => {
-    const error = rejection({ type: "order.shipped", audience: { listId: "all" }, data: { orderId: "1" } });
-    expect(error.issues?.[0]?.path).toBe("audience");
+  it("refuses a broadcast where only recipients can be sent, naming the HTTP API", () => {
+    const error = rejection({ type: "order.shipped", audience: "all", data: { orderId: "1" } });
+    expect(error.issues?.[0]).toEqual({ path: "audience", message: "needs the HTTP API" });
+  });
+});
+
+describe("acceptPublishRequest", () => {
+  it("accepts a broadcast to an audience with the template's channels", () => {
+    expect(acceptPublishRequest({ type: "order.shipped", audience: "beta", data: { orderId: "1" } }, () => "b-1")).toEqual({
+      kind: "broadcast",
+      broadcast: { notificationId: "b-1", type: "order.shipped", category: "transactional", audience: "beta", channels: ["email", "sms", "push", "in_app"], data: { orderId: "1" }, priority: "normal" },
+    });
+  });
+
+  it.each([
+    ["both recipients and an audience", { ...shipped, audience: "beta" }, "audience"],
+    ["neither", { type: "order.shipped", data: { orderId: "1" } }, "recipients"],
+    ["an audience id with spaces", { type: "order.shipped", audience: "two words", data: { orderId: "1" } }, "audience"],
+  ])("refuses %s, naming the field", (_name, body, path) => {
+    try {
+      acceptPublishRequest(body);
+    } catch (error) {
+      expect((error as RequestError).issues?.map((issue) => issue.path)).toContain(path);
+      return;
+    }
+    throw new Error("expected a rejection");
   });
 });

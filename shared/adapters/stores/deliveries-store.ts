@@ -3,7 +3,11 @@ import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocum
 import { unmarshall } from "@aws-sdk/util-dynamodb";
 import type { DeliveryEvent, DeliveryStatus } from "#shared/domain/delivery-event.ts";
 import { allOf, changesTo, deliveryRowKey, foldEvents, historyOf, isEmpty, type StoredRow } from "#shared/domain/delivery-row.ts";
-import type { AcceptedNotification } from "#shared/domain/notification-request.ts";
+import { AUDIENCE_SHARDS } from "#shared/domain/audience.ts";
+import { NOT_STARTED, progressOf, type BroadcastMessage, type ExpansionCheckpoint, type ExpansionProgress } from "#shared/domain/broadcast-expansion.ts";
+import type { AcceptedBroadcast, AcceptedNotification } from "#shared/domain/notification-request.ts";
+import { CHECKPOINT_PREFIX, checkpointOf } from "./expansion-checkpoints.ts";
+import { RequestError } from "#shared/domain/request-error.ts";
 import { rowChangesUpdate, updateCommandInput } from "./delivery-row-update.ts";
 
 /** The row that says a notification was accepted; it sorts apart from the per-delivery rows. */
@@ -32,7 +36,18 @@ export interface NotificationView {
   acceptedAt?: string;
   recipients: number;
   channels: string[];
+  /** On a broadcast: the audience it went to and how far its expansion has come. */
+  audience?: string;
+  expansion?: ExpansionProgress;
   deliveries: DeliveryView[];
+}
+
+/** What a broadcast's header says; the same on every publish of its notificationId. */
+export interface AcceptedBroadcastView {
+  notificationId: string;
+  audience: string;
+  recipients: number;
+  channels: string[];
 }
 
 /** Status per notification × user × channel, written from delivery events, read by GET /v1/notifications/{id}. */
@@ -59,6 +74,37 @@ export class DeliveriesStore {
         },
       }),
     );
+  }
+
+  /**
+   * Records a broadcast with what every recipient's message shares and the members it had when
+   * accepted. The first acceptance stands: publishing the same notificationId again answers with it.
+   */
+  async recordBroadcastAccepted(broadcast: AcceptedBroadcast, members: number, acceptedAt: string): Promise<AcceptedBroadcastView> {
+    const { audience, ...shared } = broadcast;
+    const message: BroadcastMessage = { version: 1, ...shared, audience, publishedAt: acceptedAt };
+    try {
+      await this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { notificationId: broadcast.notificationId, deliveryKey: HEADER_KEY, type: broadcast.type, audience, recipients: members, channels: broadcast.channels, acceptedAt, message },
+          ConditionExpression: "attribute_not_exists(notificationId)",
+        }),
+      );
+      return { notificationId: broadcast.notificationId, audience, recipients: members, channels: broadcast.channels };
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+    const header = await this.row({ notificationId: broadcast.notificationId, deliveryKey: HEADER_KEY });
+    if (header?.audience === undefined) {
+      throw new RequestError("invalid_request", `notificationId ${broadcast.notificationId} was already used for a notification to named recipients`, [{ path: "notificationId", message: "already used" }]);
+    }
+    return { notificationId: broadcast.notificationId, audience: header.audience as string, recipients: header.recipients as number, channels: header.channels as string[] };
+  }
+
+  /** The message a broadcast's recipients share, as its header keeps it. */
+  async broadcastOf(notificationId: string): Promise<BroadcastMessage | undefined> {
+    return (await this.row({ notificationId, deliveryKey: HEADER_KEY }))?.message as BroadcastMessage | undefined;
   }
 
   /** Applies one event; see applyAll. */
@@ -131,6 +177,7 @@ export class DeliveriesStore {
     // A row whose claim a worker holds before any outcome has no status yet: no delivery to show.
     const rows = items.filter((item) => item.deliveryKey !== HEADER_KEY && item.status !== undefined);
     if (!header && rows.length === 0) return undefined;
+    const checkpoints = items.filter((item) => String(item.deliveryKey).startsWith(CHECKPOINT_PREFIX)).map(checkpointOf);
     // Published straight to the topic (NotifyClient), a notification has no header; its rows say enough.
     return {
       notificationId,
@@ -138,6 +185,9 @@ export class DeliveriesStore {
       ...(header ? { acceptedAt: header.acceptedAt as string } : {}),
       recipients: (header?.recipients as number | undefined) ?? new Set(rows.map((row) => row.userId)).size,
       channels: (header?.channels as string[] | undefined) ?? [...new Set(rows.map((row) => row.channel as string))].sort(),
+      ...(header?.audience !== undefined
+        ? { audience: header.audience as string, expansion: progressOf([...checkpoints, ...Array<ExpansionCheckpoint>(AUDIENCE_SHARDS - checkpoints.length).fill(NOT_STARTED)], header.recipients as number) }
+        : {}),
       deliveries: rows
         .map((item) => ({
           userId: item.userId as string,

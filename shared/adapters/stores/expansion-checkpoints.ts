@@ -3,10 +3,10 @@ import { GetCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } 
 import { NOT_STARTED, type ExpansionCheckpoint } from "#shared/domain/broadcast-expansion.ts";
 
 /** Checkpoints sit beside the notification's header in its partition, sorting before every delivery row. */
-const CHECKPOINT_PREFIX = "#expansion#";
+export const CHECKPOINT_PREFIX = "#expansion#";
 const checkpointKey = (notificationId: string, shard: number) => ({ notificationId, deliveryKey: `${CHECKPOINT_PREFIX}${String(shard).padStart(2, "0")}` });
 
-function checkpointOf(item: Record<string, unknown> | undefined): ExpansionCheckpoint {
+export function checkpointOf(item: Record<string, unknown> | undefined): ExpansionCheckpoint {
   if (!item) return NOT_STARTED;
   return { pagesDone: item.pagesDone as number, ...(item.after ? { after: item.after as string } : {}), expanded: item.expanded as number, done: item.done as boolean };
 }

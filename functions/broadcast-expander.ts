@@ -1,0 +1,43 @@
+import { setTimeout as sleep } from "node:timers/promises";
+import { processPartialResponse, SqsFifoPartialProcessorAsync } from "@aws-lambda-powertools/batch";
+import { MetricUnit } from "@aws-lambda-powertools/metrics";
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
+import { NotificationPublisher } from "#shared/adapters/notification-publisher.ts";
+import { AudienceStore } from "#shared/adapters/stores/audience-store.ts";
+import { DeliveriesStore } from "#shared/adapters/stores/deliveries-store.ts";
+import { ExpansionCheckpoints } from "#shared/adapters/stores/expansion-checkpoints.ts";
+import { ExpansionQueue } from "#shared/adapters/expansion-queue.ts";
+import { expansionPageSchema } from "#shared/domain/broadcast-expansion.ts";
+import { expandPage, type ExpandPageDependencies } from "#shared/workflows/expand-page.ts";
+import { documents, sns, sqs } from "./commons/clients.ts";
+import { requiredEnv } from "./commons/env.ts";
+import { logger, metrics, withPowertools } from "./commons/powertools.ts";
+
+const deliveries = new DeliveriesStore(documents, requiredEnv("DELIVERIES_TABLE_NAME"));
+const publisher = new NotificationPublisher(sns, requiredEnv("NOTIFICATIONS_TOPIC_ARN"), (millis) => sleep(millis));
+const expansionQueue = new ExpansionQueue(sqs, requiredEnv("EXPANSION_QUEUE_URL"), (millis) => sleep(millis));
+const dependencies: ExpandPageDependencies = {
+  checkpoints: new ExpansionCheckpoints(documents, requiredEnv("DELIVERIES_TABLE_NAME")),
+  members: new AudienceStore(documents, requiredEnv("AUDIENCES_TABLE_NAME"), (millis) => sleep(millis)),
+  broadcastOf: (notificationId) => deliveries.broadcastOf(notificationId),
+  publish: (messages) => publisher.publish(messages),
+  queuePage: (page) => expansionQueue.queue([page]),
+  pacing: { ratePerSecond: Number(requiredEnv("BROADCAST_PUBLISH_RATE")), concurrency: Number(requiredEnv("EXPANDER_CONCURRENCY")) },
+  now: () => Date.now(),
+  sleep: (millis) => sleep(millis),
+};
+// A failed page stops the rest of its shard's group in the batch, so a chain never runs out of order.
+const processor = new SqsFifoPartialProcessorAsync();
+
+async function handlePage(record: SQSRecord): Promise<void> {
+  const page = expansionPageSchema.parse(JSON.parse(record.body));
+  const step = await expandPage(page, dependencies);
+  metrics.addMetric(`expansionPage_${step}`, MetricUnit.Count, 1);
+  logger.debug("expansion page", { ...page, step });
+}
+
+async function handleBatch(event: SQSEvent, context: Context): Promise<SQSBatchResponse> {
+  return processPartialResponse(event, handlePage, processor, { context, skipGroupOnError: true });
+}
+
+export const handler = withPowertools(handleBatch);
