@@ -61,22 +61,24 @@ export function notifyProgram(io: CliIo): Command {
     .command("publish")
     .description("publish a notification through the HTTP API, or on the topic when the stack has none")
     .requiredOption("--type <type>", "template type, e.g. order.shipped")
-    .requiredOption("--user <userId...>", "recipients")
+    .addOption(new Option("--user <userId...>", "recipients").conflicts("audience"))
+    .option("--audience <audienceId>", "broadcast to every member of the audience (HTTP API only)")
     .option("--channel <channel...>", "narrow the template's channels")
     .option("--data <json>", "template parameters as JSON", "{}")
     .option("--id <notificationId>", "idempotency key; generated when absent")
     .addOption(new Option("--priority <priority>").choices(["high", "normal", "low"]))
-    .action(async (options: { type: string; user: string[]; channel?: string[]; data: string; id?: string; priority?: "high" | "normal" | "low" }) => {
+    .action(async (options: { type: string; user?: string[]; audience?: string; channel?: string[]; data: string; id?: string; priority?: "high" | "normal" | "low" }) => {
+      if (!options.user && !options.audience) throw new CommanderError(2, "notify.noRecipients", "name the recipients with --user or broadcast with --audience");
       const { publisher } = await target();
       const result = await publisher.publish({
         ...(options.id ? { notificationId: options.id } : {}),
         type: options.type,
-        recipients: options.user.map((userId) => ({ userId })),
+        ...(options.audience ? { audience: options.audience } : { recipients: options.user!.map((userId) => ({ userId })) }),
         ...(options.channel ? { channels: options.channel as never } : {}),
         data: parseJson(options.data, "--data") as Record<string, unknown>,
         ...(options.priority ? { priority: options.priority } : {}),
       });
-      print(result, (value) => `accepted ${value.notificationId}: ${value.recipients} recipient(s) on ${value.channels.join(", ")}`);
+      print(result, (value) => `accepted ${value.notificationId}: ${value.recipients} recipient(s)${value.audience ? ` of audience ${value.audience}` : ""} on ${value.channels.join(", ")}`);
     });
 
   program

@@ -3,7 +3,7 @@ import { SNSClient } from "@aws-sdk/client-sns";
 import { setTimeout as sleep } from "node:timers/promises";
 import { channelMessagesFor } from "#shared/domain/channel-message.ts";
 import { NotificationPublisher, PublishIncompleteError } from "#shared/adapters/notification-publisher.ts";
-import { acceptNotificationRequest } from "#shared/domain/notification-request.ts";
+import { acceptNotificationRequest, acceptPublishRequest } from "#shared/domain/notification-request.ts";
 import { RequestError, type RequestErrorCode, type RequestIssue } from "#shared/domain/request-error.ts";
 import { signedCall, type SignedCall, type SignedCallOptions } from "./signed-call.ts";
 import { Audiences } from "./audiences.ts";
@@ -12,7 +12,9 @@ import { Audiences } from "./audiences.ts";
 export interface NotificationRequest {
   notificationId?: string;
   type: string;
-  recipients: Array<{ userId: string }>;
+  /** Exactly one of recipients and audience; a broadcast to an audience needs the HTTP API. */
+  recipients?: Array<{ userId: string }>;
+  audience?: string;
   channels?: Array<"email" | "sms" | "push" | "in_app">;
   category?: string;
   data?: Record<string, unknown>;
@@ -21,6 +23,8 @@ export interface NotificationRequest {
 
 export interface PublishResult {
   notificationId: string;
+  /** On a broadcast: the audience, whose members at acceptance are the recipients. */
+  audience?: string;
   recipients: number;
   channels: string[];
 }
@@ -48,7 +52,8 @@ class HttpApiTransport implements Transport {
   }
   async publish(request: NotificationRequest): Promise<PublishResult> {
     // Same checks as ingest, before anything leaves the process; the id is fixed here so a retry reuses it.
-    const notificationId = acceptNotificationRequest(request, randomUUID).notificationId;
+    const accepted = acceptPublishRequest(request, randomUUID);
+    const notificationId = accepted.kind === "direct" ? accepted.notification.notificationId : accepted.broadcast.notificationId;
     const response = await this.call("POST", "/v1/notifications", { ...request, notificationId });
     const answer = (await response.json().catch(() => ({}))) as Partial<PublishResult> & { error?: { code?: string; message?: string; issues?: RequestIssue[] } };
     if (response.status === 202) return answer as PublishResult;

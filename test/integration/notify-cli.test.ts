@@ -118,6 +118,22 @@ describe("the notify CLI on the local cloud", () => {
     await eventually("the sms sent", () => deliveries(notificationId), (rows) => rows[0]?.status === "sent");
   });
 
+  it("broadcasts to an audience with publish --audience, and refuses --user and --audience together", async () => {
+    const audienceId = uniqueId("cli-broadcast");
+    await json("audience", "create", audienceId);
+    const members = [uniqueId("cli-member"), uniqueId("cli-member")];
+    await json("audience", "add", audienceId, ...members);
+    const notificationId = uniqueId("cli-launch");
+    expect(await json("publish", "--type", "order.shipped", "--audience", audienceId, "--channel", "in_app", "--data", '{"orderId":"L-1"}', "--id", notificationId)).toEqual({
+      notificationId, audience: audienceId, recipients: 2, channels: ["in_app"],
+    });
+    await eventually("both members reached", () => deliveries(notificationId), (rows) => rows.filter((row) => row.status === "sent").length === 2);
+    expect((await outbox(notificationId)).map((message) => message.userId).toSorted()).toEqual(members.toSorted());
+
+    expect((await notify("publish", "--type", "order.shipped", "--user", "ada", "--audience", audienceId)).code).not.toBe(0);
+    expect(await notify("publish", "--type", "order.shipped")).toMatchObject({ code: 2, err: expect.stringContaining("--user or broadcast with --audience") });
+  });
+
   it("names what is wrong with bad arguments and exits non-zero", async () => {
     expect(await notify("prefs", "set", "ada", "not json")).toMatchObject({ code: 2, err: expect.stringContaining("the patch must be JSON") });
     expect(await notify("dlq", "list", "fax")).toMatchObject({ code: 1, err: expect.stringContaining("unknown channel \"fax\"") });
