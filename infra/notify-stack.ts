@@ -153,6 +153,8 @@ export class NotifyStack extends Stack {
       audiences: tables.audiences,
       publishRate: props.broadcastPublishRate ?? DEFAULTS.broadcastPublishRate,
       concurrency: AUDIENCE_SHARDS,
+      // A page takes well under a second; the worker timeout keeps crashed pages as quick to return as crashed sends.
+      timeout: Duration.seconds(props.workerTimeoutSeconds ?? DEFAULTS.workerTimeoutSeconds),
       encryptionKey,
     });
     const edge = props.httpApi === false ? undefined : this.createHttpApi(topic, tables, events, expansion, unsubscribeSecret, props);

@@ -16,10 +16,10 @@ export interface BroadcastExpansionProps {
   readonly publishRate: number;
   /** Expanders at once; one per audience shard lets every shard run in parallel. */
   readonly concurrency: number;
+  /** The expander's timeout; the queue's visibility is six times it, as for every Lambda event source. */
+  readonly timeout: Duration;
   readonly encryptionKey?: IKey;
 }
-
-const EXPANDER_TIMEOUT = Duration.seconds(60);
 
 /**
  * Broadcast expansion: a FIFO queue of page messages (a group per audience shard, so shards run in
@@ -39,14 +39,14 @@ export class BroadcastExpansion extends Construct {
       fifo: true,
       ...queueEncryption(props.encryptionKey),
       enforceSSL: true,
-      visibilityTimeout: Duration.seconds(EXPANDER_TIMEOUT.toSeconds() * 6),
+      visibilityTimeout: Duration.seconds(props.timeout.toSeconds() * 6),
       retentionPeriod: Duration.days(4),
       deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: 5 },
     });
     this.expander = new NotifyFunction(this, "Expander", {
       entry: "broadcast-expander.ts",
       serviceName: "broadcast-expander",
-      timeout: EXPANDER_TIMEOUT,
+      timeout: props.timeout,
       environment: {
         NOTIFICATIONS_TOPIC_ARN: props.topic.topicArn,
         EXPANSION_QUEUE_URL: this.queue.queueUrl,
@@ -59,6 +59,7 @@ export class BroadcastExpansion extends Construct {
       .useTable("AUDIENCES_TABLE_NAME", props.audiences, ["dynamodb:Query"]);
     props.topic.grantPublish(this.expander.function);
     this.queue.grantSendMessages(this.expander.function);
-    this.expander.function.addEventSource(new SqsEventSource(this.queue, { batchSize: 10, reportBatchItemFailures: true, maxConcurrency: props.concurrency }));
+    // One page an invocation: a batch of several shards' pages would run them one after another.
+    this.expander.function.addEventSource(new SqsEventSource(this.queue, { batchSize: 1, reportBatchItemFailures: true, maxConcurrency: props.concurrency }));
   }
 }

@@ -20,7 +20,7 @@ import { LocalFunction } from "./local-function.ts";
 import { LocalOutbox } from "./local-outbox.ts";
 import { localRoutes } from "./local-routes.ts";
 import { LocalScheduler } from "./local-scheduler.ts";
-import { ProviderFaults } from "./provider-faults.ts";
+import { EXPANSION_FAULT_CHANNEL, ProviderFaults } from "./provider-faults.ts";
 import { RecordingSink } from "./recording-sink.ts";
 import { countRequestsOf } from "./sdk-request-counter.ts";
 import { SqsEventSource } from "./sqs-event-source.ts";
@@ -40,6 +40,25 @@ export const PROJECT_ROOT = fileURLToPath(new URL("../../", import.meta.url));
  * leaving a DLQ message for a delivery that another copy sent.
  */
 export const LOCAL_ENVIRONMENTS_PER_FUNCTION = 2;
+
+/** Longest a crash_expansion fault waits into the page before it kills the expander: a page takes about this long. */
+const EXPANSION_CRASH_WITHIN_MILLIS = 300;
+
+/**
+ * The broadcast expander as its event source sees it, with crash_expansion faults: a page drawn for
+ * one dies at a random point of its work (before, during or after its publish, checkpoint or
+ * successor), as an environment lost on AWS would, and comes back after its visibility timeout.
+ */
+function crashingExpansions(fn: LocalFunction, faults: ProviderFaults): Pick<LocalFunction, "invoke"> {
+  return {
+    invoke(event, options) {
+      if (faults.draw(EXPANSION_FAULT_CHANNEL) === "crash_expansion") {
+        setTimeout(() => fn.crashWhere((running) => running === event), Math.random() * EXPANSION_CRASH_WITHIN_MILLIS);
+      }
+      return fn.invoke(event, options);
+    },
+  };
+}
 
 const environmentsOf = (spec: FunctionSpec) => spec.reservedConcurrency ?? LOCAL_ENVIRONMENTS_PER_FUNCTION;
 
@@ -237,7 +256,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
           queueUrl: queue.url,
           queueArn: queue.arn,
           region: LOCAL_REGION,
-          function: fn,
+          function: fn.spec.environment.EXPANSION_QUEUE_URL && fn.spec.environment.BROADCAST_PUBLISH_RATE ? crashingExpansions(fn, faults) : fn,
           batchSize: mapping.batchSize,
           batchingWindowSeconds: mapping.maximumBatchingWindowInSeconds,
           reportBatchItemFailures,

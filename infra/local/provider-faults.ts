@@ -1,4 +1,7 @@
-export const FAULT_KINDS = ["transient", "throttle", "permanent", "timeout", "crash_before_send", "crash_after_send"] as const;
+export const FAULT_KINDS = ["transient", "throttle", "permanent", "timeout", "crash_before_send", "crash_after_send", "crash_expansion"] as const;
+
+/** The pseudo-channel whose rules kill broadcast expanders mid-page (kind crash_expansion). */
+export const EXPANSION_FAULT_CHANNEL = "expansion";
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
 export interface FaultRule {
@@ -25,6 +28,7 @@ export class ProviderFaults {
 
   add(rule: FaultRule): void {
     if (!(FAULT_KINDS as readonly string[]).includes(rule.kind)) throw new RangeError(`kind must be one of ${FAULT_KINDS.join(", ")}`);
+    if ((rule.kind === "crash_expansion") !== (rule.channel === EXPANSION_FAULT_CHANNEL)) throw new RangeError(`crash_expansion is the one kind for channel ${EXPANSION_FAULT_CHANNEL}`);
     if (!(rule.rate >= 0 && rule.rate <= 1)) throw new RangeError("rate must be between 0 and 1");
     if (rule.times !== undefined && !(Number.isInteger(rule.times) && rule.times > 0)) throw new RangeError("times must be a positive integer");
     this.rules.push({ ...rule, used: 0 });
@@ -37,7 +41,8 @@ export class ProviderFaults {
   /** The fault this send meets, if any. */
   draw(channel: string): FaultKind | undefined {
     for (const rule of this.rules) {
-      if (rule.channel !== channel && rule.channel !== "*") continue;
+      // "*" means every provider channel; expansion faults are asked for by name only.
+      if (rule.channel !== channel && (rule.channel !== "*" || channel === EXPANSION_FAULT_CHANNEL)) continue;
       if (this.random() >= rule.rate) continue;
       rule.used++;
       if (rule.times !== undefined && rule.used >= rule.times) this.rules = this.rules.filter((candidate) => candidate !== rule);

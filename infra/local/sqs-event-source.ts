@@ -10,7 +10,7 @@ export interface SqsEventSourceOptions {
   queueUrl: string;
   queueArn: string;
   region: string;
-  function: LocalFunction;
+  function: Pick<LocalFunction, "invoke">;
   /** @default 10 */
   batchSize?: number;
   /** @default 0 */

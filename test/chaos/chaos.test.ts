@@ -237,4 +237,32 @@ describe(`chaos: ${NOTIFICATIONS} notifications x ${PUBLISHES_PER_NOTIFICATION} 
     // The poison is still poison: it went back to the DLQ, and nothing else did.
     expect(Object.values(deadLetters).reduce((a, b) => a + b, 0)).toBe(poison.length);
   });
+  it("reaches every member of a broadcast exactly once while its expanders are killed mid-page", async () => {
+    await api("DELETE", "/_local/faults");
+    const audienceId = "broadcast-kill";
+    // 250 members a shard: two pages each, so kills land both inside a chain and at its end.
+    const members = Array.from({ length: 16 * 250 }, (_, index) => `broadcast-member-${index}`);
+    await api("PUT", `/v1/audiences/${audienceId}`, {});
+    for (let start = 0; start < members.length; start += 1_000) await api("POST", `/v1/audiences/${audienceId}/members`, { add: members.slice(start, start + 1_000) });
+    expect((await api("POST", "/_local/faults", { channel: "expansion", kind: "crash_expansion", rate: 0.5, times: 8 })).status).toBe(200);
+
+    const notificationId = "broadcast-kill-1";
+    expect((await api("POST", "/v1/notifications", { notificationId, type: "order.shipped", audience: audienceId, channels: ["in_app"], data: { orderId: "K-1" } })).status).toBe(202);
+    const deadline = Date.now() + 240_000;
+    let view: any;
+    do {
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      view = (await api("GET", `/v1/notifications/${notificationId}`)).body;
+    } while (!(view.expansion?.status === "done" && view.deliveries.length === members.length) && Date.now() < deadline);
+    expect(view.expansion).toEqual({ status: "done", expanded: members.length, total: members.length });
+
+    await api("GET", "/_local/settled?timeoutMs=60000");
+    const sent = ((await api("GET", `/_local/outbox?notificationId=${notificationId}`)).body as { userId: string }[]).map((entry) => entry.userId);
+    expect(sent.length).toBe(members.length);
+    expect(new Set(sent)).toEqual(new Set(members));
+    const faults = (await api("GET", "/_local/faults")).body;
+    figures.broadcastExpanderKills = faults.injected.crash_expansion ?? 0;
+    expect(figures.broadcastExpanderKills).toBeGreaterThan(0);
+    await api("DELETE", "/_local/faults");
+  });
 });
