@@ -16,10 +16,12 @@ import { apiBurst, type BurstResult } from "./api-burst.ts";
 import { PRICES_CHECKED_ON } from "./aws-prices.ts";
 import { BILLED_SERVICES, fixedMonthlyCost, floorOf, priceRun, type PricedRun, type Workload } from "./cost-model.ts";
 import { percentile, runRound, seedUsers, type RoundResult } from "./delivery-workload.ts";
+import { runBroadcast } from "./broadcast-workload.ts";
 
 const SIZES = (process.env.BENCH_SIZES ?? "1000,4000,16000").split(",").map(Number);
 const NAIVE_SIZE = Number(process.env.BENCH_NAIVE_SIZE ?? SIZES[0]);
 const BURST_REQUESTS = Number(process.env.BENCH_BURST_REQUESTS ?? 600);
+const BROADCAST_MEMBERS = Number(process.env.BENCH_BROADCAST_MEMBERS ?? 4000);
 /** cdk.json's configuration: the local cloud turns push receipts on, which a default deployment has off. */
 const DEFAULT_CONTEXT = { "notify:pushDeliveryStatusLogGroups": "" };
 const NAIVE_CONTEXT = { ...DEFAULT_CONTEXT, "notify:workerBatchSize": 1, "notify:publishBatchSize": 1 };
@@ -98,7 +100,10 @@ const defaultRun = await withCloud("default", DEFAULT_CONTEXT, async (cloud) => 
   const floor = floorOf(largest!, largestUsage!);
   const burst = await apiBurst(cloud.apiUrl, BURST_REQUESTS, "default");
   await cloud.settled(300_000);
-  return { sizes, floor, burst, rssAfterBurst: process.memoryUsage().rss };
+  const rssAfterBurst = process.memoryUsage().rss;
+  const broadcast = await runBroadcast(cloud, `broadcast-${BROADCAST_MEMBERS}`, BROADCAST_MEMBERS);
+  const broadcastPriced = priceRun(broadcast.usage, { deliveries: broadcast.members, recipients: broadcast.members, publishRequests: 1, inAppDeliveries: broadcast.members });
+  return { sizes, floor, burst, rssAfterBurst, broadcast: { members: broadcast.members, elapsedMillis: broadcast.elapsedMillis, priced: broadcastPriced, rssBytes: process.memoryUsage().rss } };
 });
 
 const naiveRun = await withCloud("naive", NAIVE_CONTEXT, async (cloud) => {
@@ -122,6 +127,15 @@ const report = {
   handlers: reference.functions,
   sizes: defaultRun.sizes.map(({ priced, ...size }) => ({ ...size, requestsPerDelivery: priced.requestsPerDelivery.total, costPerMillionDeliveries: priced.costPerMillionDeliveries.total })),
   burst: { ...defaultRun.burst, rssBytesAfter: defaultRun.rssAfterBurst },
+  broadcast: {
+    members: defaultRun.broadcast.members,
+    membersPerSecond: defaultRun.broadcast.members / (defaultRun.broadcast.elapsedMillis / 1000),
+    requestsPerRecipient: defaultRun.broadcast.priced.requestsPerDelivery,
+    operationsPerRecipient: defaultRun.broadcast.priced.operationsPerDelivery,
+    expander: Object.fromEntries(Object.entries(defaultRun.broadcast.priced.functions).filter(([name]) => name.includes("Expander"))),
+    costPerMillionRecipients: defaultRun.broadcast.priced.costPerMillionDeliveries.total,
+    rssBytesAfter: defaultRun.broadcast.rssBytes,
+  },
   durationSeconds: (performance.now() - started) / 1000,
 };
 const outDir = join(PROJECT_ROOT, ".notify", "bench");
@@ -155,5 +169,10 @@ ${Object.entries(reference.functions).map(([name, fn]) => `  ${name.padEnd(28)} 
 
 burst
 ${burstLine("default", defaultRun.burst, defaultRun.rssAfterBurst)}
+
+broadcast of one in-app notification to ${report.broadcast.members} audience members (expansion and delivery), counted at the SDK
+  ${report.broadcast.membersPerSecond.toFixed(0)} members/s; ${money(report.broadcast.costPerMillionRecipients)} per million recipients; local cloud ${mb(report.broadcast.rssBytesAfter)} after
+  requests per recipient: ${BILLED_SERVICES.map((service) => `${service} ${fixed(report.broadcast.requestsPerRecipient.byService[service])}`).join(", ")}, total ${fixed(report.broadcast.requestsPerRecipient.total)}
+  expander: ${Object.entries(report.broadcast.expander).map(([name, fn]) => `${name} ${fn.invocationsPerDelivery.toFixed(4)} invocations/recipient, billed ${fn.billedMillisPerDelivery.toFixed(2)} ms/recipient`).join("; ")}
 
 wrote .notify/bench/latest.json in ${report.durationSeconds.toFixed(0)} s`);
