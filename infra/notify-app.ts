@@ -27,6 +27,7 @@ export function createNotifyApp(options: NotifyAppOptions = {}): { app: App; sta
     smsOriginationIdentity: context("smsOriginationIdentity"),
     maxReceiveCount: number("maxReceiveCount"),
     workerMaxConcurrency: number("workerMaxConcurrency"),
+    bulkWorkerMaxConcurrency: number("bulkWorkerMaxConcurrency"),
     workerBatchSize: number("workerBatchSize"),
     publishBatchSize: number("publishBatchSize"),
     broadcastPublishRate: number("broadcastPublishRate"),

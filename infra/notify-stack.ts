@@ -57,6 +57,8 @@ export interface NotifyStackProps extends StackProps {
   readonly workerBatchingWindow?: Duration;
   /** Concurrent worker invocations per channel, so one channel cannot starve the others. @default 10 */
   readonly workerMaxConcurrency?: number;
+  /** Concurrent worker invocations on each channel's bulk lane, which carries broadcasts (2-1000). @default 5 */
+  readonly bulkWorkerMaxConcurrency?: number;
   /** Roles (ARNs) besides the stack's own functions allowed to publish to the topic, e.g. a NotifyClient's. @default none */
   readonly publisherArns?: readonly string[];
   /** Keep preferences, deliveries, inboxes and audiences when the stack is deleted. @default true */
@@ -95,6 +97,7 @@ const DEFAULTS = {
   broadcastPublishRate: 10_000,
   workerBatchingWindow: Duration.seconds(0),
   workerMaxConcurrency: 10,
+  bulkWorkerMaxConcurrency: 5,
   workerTimeoutSeconds: 30,
   retryBaseSeconds: 2,
   retryMaxSeconds: 300,
@@ -114,6 +117,7 @@ function workerSettings(props: NotifyStackProps, sesConfigurationSet: string | f
     workerBatchSize: props.workerBatchSize ?? DEFAULTS.workerBatchSize,
     workerBatchingWindow: props.workerBatchingWindow ?? DEFAULTS.workerBatchingWindow,
     workerMaxConcurrency: props.workerMaxConcurrency ?? DEFAULTS.workerMaxConcurrency,
+    bulkWorkerMaxConcurrency: props.bulkWorkerMaxConcurrency ?? DEFAULTS.bulkWorkerMaxConcurrency,
     workerTimeoutSeconds: props.workerTimeoutSeconds ?? DEFAULTS.workerTimeoutSeconds,
     retryBaseSeconds: props.retryBaseSeconds ?? DEFAULTS.retryBaseSeconds,
     retryMaxSeconds: props.retryMaxSeconds ?? DEFAULTS.retryMaxSeconds,
@@ -195,6 +199,7 @@ export class NotifyStack extends Stack {
     const dashboard = new OperationsDashboard(this, "Operations", {
       topic: topic.topic,
       lanes: channelLanes.flatMap((lane) => lane.lanes),
+      expansion,
       functions: [...(edge ? [edge.ingest.function] : []), ...channelLanes.map((lane) => lane.worker.function), events.processor.function, feedback.processor.function, ...(pushReceipts ? [pushReceipts.function] : []), deferredDelivery.sweeper.function, expansion.expander.function],
       stream: events.stream,
       alarms: alarms.alarms,

@@ -4,11 +4,11 @@ import { channelOutputPrefix } from "#infra/output-names.ts";
 import { redriveDeadLetters, type RedriveResult } from "../dlq-redrive.ts";
 import { queueNameOf, type Target } from "../target.ts";
 
-/** A channel's lanes (its queue, and its express queue when the stack has one) with their DLQs. */
+/** A channel's lanes (its queue, its express queue when the stack has one, and its bulk queue) with their DLQs. */
 export function lanesOf(target: Target, channel: string): Array<{ queueUrl: string; deadLetterQueueUrl: string }> {
   if (!isChannel(channel)) throw new Error(`unknown channel ${JSON.stringify(channel)}; expected one of ${CHANNELS.join(", ")}`);
   const prefix = channelOutputPrefix(channel);
-  return [prefix, `${prefix}Express`]
+  return [prefix, `${prefix}Express`, `${prefix}Bulk`]
     .filter((lane) => target.outputs[`${lane}DeadLetterQueueUrl`])
     .map((lane) => ({ queueUrl: target.outputs[`${lane}QueueUrl`]!, deadLetterQueueUrl: target.outputs[`${lane}DeadLetterQueueUrl`]! }));
 }

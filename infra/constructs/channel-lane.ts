@@ -21,6 +21,8 @@ export interface WorkerSettings extends ProviderSettings {
   /** How long a worker waits to fill a batch; above zero, priority high gets an express queue. */
   readonly workerBatchingWindow: Duration;
   readonly workerMaxConcurrency: number;
+  /** Concurrent invocations on a channel's bulk lane, which carries broadcasts. */
+  readonly bulkWorkerMaxConcurrency: number;
   readonly workerTimeoutSeconds: number;
   readonly retryBaseSeconds: number;
   readonly retryMaxSeconds: number;
@@ -45,7 +47,7 @@ export interface ChannelLaneProps {
 
 /**
  * One channel end to end: its queue and DLQ (and an express queue for priority high when workers
- * batch), its worker with the environment and grants it needs, the event sources, alarms and
+ * batch), a bulk queue and DLQ for broadcasts with its own concurrency, its worker with the environment and grants it needs, the event sources, alarms and
  * outputs. It adds no level to the construct tree: every resource keeps the id it always had in the
  * stack, so upgrading a deployed stack replaces nothing.
  */
@@ -65,8 +67,11 @@ export class ChannelLane {
       visibilityTimeout: Duration.seconds(settings.workerTimeoutSeconds * 6),
       encryptionKey: props.encryptionKey,
     };
-    const queues = [{ id: name, label: "", window: settings.workerBatchingWindow, queue: new ChannelQueue(stack, `${name}Channel`, { ...queueProps, priorities: express ? "not-high" : "all" }) }];
-    if (express) queues.push({ id: `${name}Express`, label: " (priority high)", window: Duration.seconds(0), queue: new ChannelQueue(stack, `${name}ExpressChannel`, { ...queueProps, priorities: "high" }) });
+    const queues = [{ id: name, label: "", window: settings.workerBatchingWindow, concurrency: settings.workerMaxConcurrency, bulk: false, queue: new ChannelQueue(stack, `${name}Channel`, { ...queueProps, priorities: express ? "not-high" : "all" }) }];
+    if (express) queues.push({ id: `${name}Express`, label: " (priority high)", window: Duration.seconds(0), concurrency: settings.workerMaxConcurrency, bulk: false, queue: new ChannelQueue(stack, `${name}ExpressChannel`, { ...queueProps, priorities: "high" }) });
+    // Broadcasts wait in their own queue, so transactional messages are never behind them; its
+    // concurrency cap keeps a broadcast from taking every environment the worker may have.
+    queues.push({ id: `${name}Bulk`, label: " (broadcasts)", window: settings.workerBatchingWindow, concurrency: settings.bulkWorkerMaxConcurrency, bulk: true, queue: new ChannelQueue(stack, `${name}BulkChannel`, { ...queueProps, kind: "broadcast" }) });
 
     const indexesPushMessageIds = channel === "push" && settings.indexPushMessageIds;
     this.worker = new NotifyFunction(stack, `${name}Worker`, {
@@ -104,16 +109,16 @@ export class ChannelLane {
     if (channel === "email" && props.unsubscribe) props.unsubscribe.secret.grantRead(worker);
 
     this.lanes = [];
-    for (const { id, label, window, queue } of queues) {
+    for (const { id, label, window, concurrency, bulk, queue } of queues) {
       worker.addEventSource(
         new SqsEventSource(queue.queue, {
           batchSize: settings.workerBatchSize,
           maxBatchingWindow: window.toSeconds() > 0 ? window : undefined,
           reportBatchItemFailures: true,
-          maxConcurrency: settings.workerMaxConcurrency,
+          maxConcurrency: concurrency,
         }),
       );
-      this.lanes.push({ channel, queue: queue.queue, deadLetterQueue: queue.deadLetterQueue });
+      this.lanes.push({ channel, queue: queue.queue, deadLetterQueue: queue.deadLetterQueue, bulk });
       props.alarms.deadLetterQueue(`${id}DeadLetters`, queue.deadLetterQueue);
       props.alarms.queueAge(`${id}QueueAge`, queue.queue);
       new CfnOutput(stack, `${id}QueueUrl`, { key: `${id}QueueUrl`, value: queue.queue.queueUrl, description: `${channel} channel queue${label}` });

@@ -4,6 +4,7 @@ import { SubscriptionFilter, type ITopic } from "aws-cdk-lib/aws-sns";
 import { SqsSubscription } from "aws-cdk-lib/aws-sns-subscriptions";
 import type { Queue } from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
+import type { MessageKind } from "#shared/domain/channel-message.ts";
 import type { Channel } from "#shared/domain/channels.ts";
 import { queueWithDeadLetters } from "./queue-with-dead-letters.ts";
 
@@ -19,13 +20,15 @@ export interface ChannelQueueProps {
    * batched), or all but `high` (the lane beside an express one). @default "all"
    */
   readonly priorities?: "all" | "high" | "not-high";
+  /** Direct (transactional) messages, or a broadcast's, which have a bulk lane of their own. @default "direct" */
+  readonly kind?: MessageKind;
   /** Customer-managed key for both queues. @default SQS-managed encryption (SSE-SQS) */
   readonly encryptionKey?: IKey;
 }
 
 /**
- * One channel's inbox from the topic: a queue that receives the direct messages whose `channels`
- * attribute contains this channel, and the DLQ that catches what keeps failing.
+ * One channel's inbox from the topic: a queue that receives the messages of one kind (direct or
+ * broadcast) whose `channels` attribute contains this channel, and the DLQ that catches what keeps failing.
  */
 export class ChannelQueue extends Construct {
   readonly queue: Queue;
@@ -35,7 +38,9 @@ export class ChannelQueue extends Construct {
   constructor(scope: Construct, id: string, props: ChannelQueueProps) {
     super(scope, id);
     const priorities = props.priorities ?? "all";
-    const prefix = `${Stack.of(this).stackName}-${props.channel.replace("_", "-")}${priorities === "high" ? "-high" : ""}`;
+    const kind = props.kind ?? "direct";
+    const suffix = kind === "broadcast" ? "-bulk" : priorities === "high" ? "-high" : "";
+    const prefix = `${Stack.of(this).stackName}-${props.channel.replace("_", "-")}${suffix}`;
     this.maxReceiveCount = props.maxReceiveCount ?? 5;
     ({ queue: this.queue, deadLetterQueue: this.deadLetterQueue } = queueWithDeadLetters(this, {
       queueName: prefix,
@@ -47,7 +52,7 @@ export class ChannelQueue extends Construct {
       new SqsSubscription(this.queue, {
         rawMessageDelivery: true,
         filterPolicy: {
-          kind: SubscriptionFilter.stringFilter({ allowlist: ["direct"] }),
+          kind: SubscriptionFilter.stringFilter({ allowlist: [kind] }),
           channels: SubscriptionFilter.stringFilter({ allowlist: [props.channel] }),
           ...(priorities === "high" ? { priority: SubscriptionFilter.stringFilter({ allowlist: ["high"] }) } : {}),
           ...(priorities === "not-high" ? { priority: SubscriptionFilter.stringFilter({ denylist: ["high"] }) } : {}),

@@ -13,11 +13,15 @@ export interface DashboardLane {
   channel: Channel;
   queue: IQueue;
   deadLetterQueue: IQueue;
+  /** The lane broadcasts travel. */
+  bulk: boolean;
 }
 
 export interface OperationsDashboardProps {
   topic: ITopic;
   lanes: DashboardLane[];
+  /** The FIFO queue of broadcast pages waiting or being expanded, and its DLQ. */
+  expansion: { queue: IQueue; deadLetterQueue: IQueue };
   functions: IFunction[];
   stream: Stream;
   alarms: IAlarm[];
@@ -61,6 +65,16 @@ export class OperationsDashboard extends Construct {
       graph("Oldest message per queue (s)", props.lanes.map((lane) => lane.queue.metricApproximateAgeOfOldestMessage({ period: PERIOD, statistic: "Maximum" }))),
       graph("Messages in the DLQs", props.lanes.map((lane) => lane.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: PERIOD, statistic: "Maximum" }))),
       graph("Delivery-events lag (iterator age, ms)", [props.stream.metricGetRecordsIteratorAgeMilliseconds({ period: PERIOD, statistic: "Maximum" })]),
+    );
+    const { expansion } = props;
+    this.dashboard.addWidgets(
+      graph("Broadcast pages waiting and in flight", [
+        expansion.queue.metricApproximateNumberOfMessagesVisible({ period: PERIOD, statistic: "Maximum", label: "waiting" }),
+        expansion.queue.metricApproximateNumberOfMessagesNotVisible({ period: PERIOD, statistic: "Maximum", label: "in flight" }),
+        expansion.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: PERIOD, statistic: "Maximum", label: "dead-lettered" }),
+      ]),
+      graph("Broadcast expansion lag (oldest page, s)", [expansion.queue.metricApproximateAgeOfOldestMessage({ period: PERIOD, statistic: "Maximum" })]),
+      graph("Bulk lanes: messages waiting", props.lanes.filter((lane) => lane.bulk).map((lane) => lane.queue.metricApproximateNumberOfMessagesVisible({ period: PERIOD, statistic: "Maximum", label: lane.channel }))),
     );
     this.dashboard.addWidgets(
       graph("Function errors", [new MathExpression({ expression: "SUM([" + props.functions.map((_, index) => `e${index}`).join(",") + "])", usingMetrics: Object.fromEntries(props.functions.map((fn, index) => [`e${index}`, fn.metricErrors({ period: PERIOD })])), label: "all functions", period: PERIOD }), ...props.functions.map((fn) => fn.metricErrors({ period: PERIOD, statistic: "Sum" }))], 12),

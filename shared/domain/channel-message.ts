@@ -42,10 +42,21 @@ export function channelMessagesFor(notification: AcceptedNotification, published
   }));
 }
 
+/**
+ * Which queue of a channel a message travels: a broadcast's messages take the bulk lane, so a
+ * transactional notification is never queued behind a million of them.
+ */
+export const MESSAGE_KINDS = ["direct", "broadcast"] as const;
+export type MessageKind = (typeof MESSAGE_KINDS)[number];
+
+export function kindOf(message: Pick<ChannelMessage, "audience">): MessageKind {
+  return message.audience === undefined ? "direct" : "broadcast";
+}
+
 /** SNS message attributes the channel subscriptions filter on. */
 export function routingAttributes(message: ChannelMessage) {
   return {
-    kind: { DataType: "String", StringValue: "direct" },
+    kind: { DataType: "String", StringValue: kindOf(message) },
     type: { DataType: "String", StringValue: message.type },
     category: { DataType: "String", StringValue: message.category },
     priority: { DataType: "String", StringValue: message.priority },

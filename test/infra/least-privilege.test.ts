@@ -74,6 +74,7 @@ function worker(channel: string, provider: Record<string, Access>, extra: Record
     TablesDeliveries: "read-write",
     TablesDeferred: "write",
     [`${channel}ChannelQueue`]: "read-write",
+    [`${channel}BulkChannelQueue`]: "read-write",
     DeliveryEventsStream: "write",
     // Fallbacks and escalations are published as new messages for the follow-up channel.
     NotificationsTopic: "write",

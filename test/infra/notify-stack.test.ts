@@ -10,6 +10,8 @@ const template = synthesizedTemplate();
 const queues = resourcesOfType(template, "AWS::SQS::Queue");
 const channelQueueIds = Object.keys(queues).filter((id) => /ChannelQueue[0-9A-F]{8}$/.test(id));
 const deadLetterQueueIds = Object.keys(queues).filter((id) => /ChannelDeadLetterQueue[0-9A-F]{8}$/.test(id));
+const bulkQueueIds = channelQueueIds.filter((id) => /BulkChannelQueue/.test(id));
+const transactionalQueueIds = channelQueueIds.filter((id) => !bulkQueueIds.includes(id));
 const functions = resourcesOfType(template, "AWS::Lambda::Function");
 const alarms = Object.values(resourcesOfType(template, "AWS::CloudWatch::Alarm"));
 const opsTopicId = Object.keys(resourcesOfType(template, "AWS::SNS::Topic")).find((id) => id.startsWith("AlarmsTopic"))!;
@@ -21,9 +23,11 @@ function alarmsOn(metricName: string, dimensionRef: string) {
 }
 
 describe("channel queues", () => {
-  it("gives each of the four channels a queue and a DLQ", () => {
-    expect(channelQueueIds).toHaveLength(CHANNELS.length);
-    expect(deadLetterQueueIds).toHaveLength(CHANNELS.length);
+  it("gives each of the four channels a transactional queue and a bulk queue, each with its DLQ", () => {
+    expect(transactionalQueueIds).toHaveLength(CHANNELS.length);
+    expect(bulkQueueIds).toHaveLength(CHANNELS.length);
+    expect(deadLetterQueueIds).toHaveLength(2 * CHANNELS.length);
+    for (const channel of CHANNELS) template.hasResourceProperties("AWS::SQS::Queue", { QueueName: `Notify-${channel.replace("_", "-")}-bulk` });
   });
 
   it("redrives every channel queue to its own DLQ after maxReceiveCount receives", () => {
@@ -65,13 +69,24 @@ describe("channel queues", () => {
 describe("fan-out subscriptions", () => {
   const subscriptions = Object.values(resourcesOfType(template, "AWS::SNS::Subscription"));
 
+  const subscriptionOf = (queueIds: string[], channel: string) => {
+    const queueId = queueIds.find((id) => id.toLowerCase().startsWith(channel.replace("_", "")))!;
+    return subscriptions.find((candidate) => candidate.Properties.Endpoint["Fn::GetAtt"][0] === queueId);
+  };
+
   it.each(CHANNELS)("delivers to the %s queue only direct messages whose channels contain it, raw", (channel) => {
-    const queueId = channelQueueIds.find((id) => id.toLowerCase().startsWith(channel.replace("_", "")))!;
-    const subscription = subscriptions.find((candidate) => candidate.Properties.Endpoint["Fn::GetAtt"][0] === queueId);
-    expect(subscription?.Properties).toMatchObject({
+    expect(subscriptionOf(transactionalQueueIds, channel)?.Properties).toMatchObject({
       Protocol: "sqs",
       RawMessageDelivery: true,
       FilterPolicy: { kind: ["direct"], channels: [channel] },
+    });
+  });
+
+  it.each(CHANNELS)("delivers to the %s bulk queue only broadcast messages whose channels contain it, raw", (channel) => {
+    expect(subscriptionOf(bulkQueueIds, channel)?.Properties).toMatchObject({
+      Protocol: "sqs",
+      RawMessageDelivery: true,
+      FilterPolicy: { kind: ["broadcast"], channels: [channel] },
     });
   });
 });
@@ -83,8 +98,8 @@ describe("functions and event sources", () => {
 
   it("reports batch item failures on every event source mapping", () => {
     const mappings = Object.values(resourcesOfType(template, "AWS::Lambda::EventSourceMapping"));
-    // The channel workers, the delivery-events processor, the provider-feedback processor and the broadcast expander.
-    expect(mappings).toHaveLength(CHANNELS.length + 3);
+    // The channel workers (transactional and bulk lanes), the delivery-events processor, the provider-feedback processor and the broadcast expander.
+    expect(mappings).toHaveLength(2 * CHANNELS.length + 3);
     for (const mapping of mappings) expect(mapping.Properties.FunctionResponseTypes).toEqual(["ReportBatchItemFailures"]);
   });
 
@@ -96,8 +111,15 @@ describe("functions and event sources", () => {
     expect(alarmsOn("ApproximateAgeOfOldestMessage", Object.keys(template.findResources("AWS::SQS::Queue", { Properties: { QueueName: "Notify-broadcast-expansion.fifo" } }))[0]!)).toHaveLength(1);
   });
 
-  it("caps each channel worker's concurrency", () => {
+  it("caps each channel worker's concurrency, lower on its bulk lane", () => {
+    const concurrencyOfBulkLanes = (stack: Template) =>
+      Object.values(stack.findResources("AWS::Lambda::EventSourceMapping"))
+        .filter((mapping) => JSON.stringify(mapping.Properties.EventSourceArn).includes("BulkChannelQueue"))
+        .map((mapping) => mapping.Properties.ScalingConfig.MaximumConcurrency);
     template.resourcePropertiesCountIs("AWS::Lambda::EventSourceMapping", { ScalingConfig: { MaximumConcurrency: 10 } }, CHANNELS.length);
+    expect(concurrencyOfBulkLanes(template)).toEqual(CHANNELS.map(() => 5));
+    const configured = Template.fromStack(createNotifyApp({ context: { "aws:cdk:bundling-stacks": [], "notify:bulkWorkerMaxConcurrency": 3 } }).stack);
+    expect(concurrencyOfBulkLanes(configured)).toEqual(CHANNELS.map(() => 3));
   });
 
   it("bisects and bounds retries of failing delivery-event batches, sending the rest to a failure queue", () => {
@@ -230,10 +252,12 @@ describe("priority", () => {
   it("routes priority high to an unbatched express queue per channel when a batching window is set", () => {
     const batched = Template.fromStack(createNotifyApp({ context: { "aws:cdk:bundling-stacks": [], "notify:workerBatchingWindowSeconds": 5 } }).stack);
     const subscriptions = fanOutSubscriptions(batched);
-    expect(subscriptions).toHaveLength(8);
+    // Per channel: the batched lane, the express lane and the bulk lane.
+    expect(subscriptions).toHaveLength(12);
     expect(subscriptions.filter((subscription) => JSON.stringify(subscription.Properties.FilterPolicy.priority) === '["high"]')).toHaveLength(4);
     expect(subscriptions.filter((subscription) => JSON.stringify(subscription.Properties.FilterPolicy.priority) === '[{"anything-but":["high"]}]')).toHaveLength(4);
-    batched.resourcePropertiesCountIs("AWS::Lambda::EventSourceMapping", { MaximumBatchingWindowInSeconds: 5 }, 4);
+    // Bulk lanes batch as well: a broadcast gains nothing from an express lane.
+    batched.resourcePropertiesCountIs("AWS::Lambda::EventSourceMapping", { MaximumBatchingWindowInSeconds: 5 }, 8);
     const mappings = Object.values(batched.findResources("AWS::Lambda::EventSourceMapping")) as { Properties: { MaximumBatchingWindowInSeconds?: number; EventSourceArn: unknown } }[];
     expect(mappings.filter((mapping) => mapping.Properties.MaximumBatchingWindowInSeconds === undefined && JSON.stringify(mapping.Properties.EventSourceArn).includes("Express"))).toHaveLength(4);
   });
@@ -253,7 +277,7 @@ describe("SMS through SNS", () => {
 describe("outputs", () => {
   it("exports every name and URL a client needs", () => {
     const outputs = Object.keys(template.findOutputs("*"));
-    for (const key of ["ApiUrl", "NotificationsTopicArn", "DeliveriesTableName", "PreferencesTableName", "DeliveryEventsStreamName", "OpsTopicArn", "EmailQueueUrl", "InAppDeadLetterQueueUrl"]) {
+    for (const key of ["ApiUrl", "NotificationsTopicArn", "DeliveriesTableName", "PreferencesTableName", "DeliveryEventsStreamName", "OpsTopicArn", "EmailQueueUrl", "InAppDeadLetterQueueUrl", "EmailBulkQueueUrl", "InAppBulkDeadLetterQueueUrl"]) {
       expect(outputs).toContain(key);
     }
   });
