@@ -3,14 +3,17 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { BatchProcessor, EventType, processPartialResponse } from "@aws-lambda-powertools/batch";
 import { MetricUnit } from "@aws-lambda-powertools/metrics";
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
-import { parseChannelMessage, type ChannelMessage } from "#shared/domain/channel-message.ts";
+import { kindOf, parseChannelMessage, type ChannelMessage } from "#shared/domain/channel-message.ts";
 import { isChannel } from "#shared/domain/channels.ts";
 import { CoalescedDeliveryEvents } from "#shared/adapters/coalesced-delivery-events.ts";
 import { deliver, type DeliverDependencies, type Receipt } from "#shared/workflows/deliver.ts";
 import { DeliveryEventPublisher } from "#shared/adapters/delivery-event-publisher.ts";
+import { HeldMessages } from "#shared/adapters/held-messages.ts";
 import { NotificationPublisher } from "#shared/adapters/notification-publisher.ts";
 import { providerFromEnv } from "#shared/adapters/providers/provider-from-env.ts";
 import { RecordRetry } from "#shared/adapters/record-retry.ts";
+import { SendRateGate } from "#shared/adapters/send-rate-gate.ts";
+import { SendRateWindows } from "#shared/adapters/stores/send-rate-windows.ts";
 import { DedupClaims } from "#shared/adapters/stores/dedup-claims.ts";
 import { DeferredItems } from "#shared/adapters/stores/deferred-items.ts";
 import { PreferencesStore } from "#shared/adapters/stores/preferences-store.ts";
@@ -49,6 +52,12 @@ const retry = new RecordRetry(sqs, events, {
   now,
 });
 const preferences = new PreferencesStore(documents, requiredEnv("PREFERENCES_TABLE_NAME"));
+const sendRate = process.env.SEND_RATE_PER_SECOND
+  ? new SendRateGate(new SendRateWindows(documents, requiredEnv("SEND_RATE_TABLE_NAME")), { channel, limit: Number(process.env.SEND_RATE_PER_SECOND), now, sleep: (millis) => sleep(millis) })
+  : undefined;
+const held = new HeldMessages(sqs);
+/** What a record waiting for the send rate leaves itself to send and record its outcome. */
+const SEND_RESERVE_MILLIS = Number(requiredEnv("PROVIDER_TIMEOUT_MS")) + 3000;
 const dependencies: DeliverDependencies = {
   unsubscribeLinks: unsubscribeUrl && unsubscribeSecretArn ? new UnsubscribeLinks(unsubscribeUrl, () => secretString(unsubscribeSecretArn), now) : undefined,
   channel,
@@ -72,7 +81,7 @@ interface Batch {
   dependencies: DeliverDependencies;
 }
 
-async function prepareBatch(records: SQSRecord[]): Promise<Batch> {
+async function prepareBatch(records: SQSRecord[], context: Context): Promise<Batch> {
   const messages = new Map<string, ChannelMessage | Error>();
   for (const record of records) {
     try {
@@ -88,9 +97,14 @@ async function prepareBatch(records: SQSRecord[]): Promise<Batch> {
     logger.warn("batch preference read failed; records read their own", { records: userIds.length, error: (error as Error).message });
     return new Map<string, undefined>();
   });
+  const waitUntil = now() + context.getRemainingTimeInMillis() - SEND_RESERVE_MILLIS;
   return {
     messages,
-    dependencies: { ...dependencies, preferences: { get: async (userId) => (read.has(userId) ? read.get(userId) : preferences.get(userId)) } },
+    dependencies: {
+      ...dependencies,
+      preferences: { get: async (userId) => (read.has(userId) ? read.get(userId) : preferences.get(userId)) },
+      sendRate: sendRate && { admit: (message) => sendRate.admit(kindOf(message) === "broadcast" ? "bulk" : "transactional", waitUntil) },
+    },
   };
 }
 
@@ -103,7 +117,7 @@ async function deliverRecord(record: SQSRecord, batch: Batch): Promise<void> {
     if (parsed instanceof Error) throw parsed;
     message = parsed;
     await retry.beforeAttempt(attempt, message);
-    await deliverMessage(message, { attempt, messageId: record.messageId }, batch.dependencies);
+    await deliverMessage(record, message, { attempt, messageId: record.messageId }, batch.dependencies);
   } catch (error) {
     const next = await retry.afterFailure({ receiptHandle: record.receiptHandle, eventSourceARN: record.eventSourceARN, attempt, messageId: record.messageId }, message, error);
     const details = { notificationId: message?.notificationId, attempt, error: (error as Error).message };
@@ -118,8 +132,13 @@ async function deliverRecord(record: SQSRecord, batch: Batch): Promise<void> {
   }
 }
 
-async function deliverMessage(message: ChannelMessage, receipt: Receipt, batchDependencies: DeliverDependencies): Promise<void> {
+async function deliverMessage(record: SQSRecord, message: ChannelMessage, receipt: Receipt, batchDependencies: DeliverDependencies): Promise<void> {
   const result = await deliver(message, receipt, batchDependencies);
+  if (result.kind === "held") {
+    await held.requeue(record);
+    metrics.addMetric(WORKER_METRICS.held, MetricUnit.Count, 1);
+    return;
+  }
   if (result.kind === "redundant") {
     metrics.addMetric(WORKER_METRICS.redundant, MetricUnit.Count, 1);
     logger.debug("another message owns this delivery", { notificationId: message.notificationId });
@@ -140,7 +159,7 @@ async function deliverMessage(message: ChannelMessage, receipt: Receipt, batchDe
 
 /** The batch's records are delivered side by side; a record that throws fails alone. */
 async function handleBatch(event: SQSEvent, context: Context): Promise<SQSBatchResponse> {
-  const batch = await prepareBatch(event.Records);
+  const batch = await prepareBatch(event.Records, context);
   return processPartialResponse(event, (record: SQSRecord) => deliverRecord(record, batch), processor, { context });
 }
 

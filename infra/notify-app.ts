@@ -1,5 +1,6 @@
 import { App, Duration, Validations, type Environment } from "aws-cdk-lib";
 import { AwsSolutionsChecks } from "cdk-nag";
+import { parseChannelRates } from "#shared/domain/send-rate.ts";
 import { NotifyStack } from "./notify-stack.ts";
 
 export const DEFAULT_STACK_NAME = "Notify";
@@ -28,6 +29,7 @@ export function createNotifyApp(options: NotifyAppOptions = {}): { app: App; sta
     maxReceiveCount: number("maxReceiveCount"),
     workerMaxConcurrency: number("workerMaxConcurrency"),
     bulkWorkerMaxConcurrency: number("bulkWorkerMaxConcurrency"),
+    channelRates: context("channelRates") === undefined ? undefined : parseChannelRates(context("channelRates")),
     workerBatchSize: number("workerBatchSize"),
     publishBatchSize: number("publishBatchSize"),
     broadcastPublishRate: number("broadcastPublishRate"),

@@ -4,6 +4,7 @@ import { Secret } from "aws-cdk-lib/aws-secretsmanager";
 import type { Construct } from "constructs";
 import { AUDIENCE_SHARDS } from "#shared/domain/audience.ts";
 import { CHANNELS } from "#shared/domain/channels.ts";
+import type { ChannelRates } from "#shared/domain/send-rate.ts";
 import { BroadcastExpansion } from "./constructs/broadcast-expansion.ts";
 import { ChannelLane, type WorkerSettings } from "./constructs/channel-lane.ts";
 import { DataTables } from "./constructs/data-tables.ts";
@@ -57,6 +58,12 @@ export interface NotifyStackProps extends StackProps {
   readonly workerBatchingWindow?: Duration;
   /** Concurrent worker invocations per channel, so one channel cannot starve the others. @default 10 */
   readonly workerMaxConcurrency?: number;
+  /**
+   * Messages a second each named channel sends at most, across all its workers and lanes,
+   * transactional before broadcast, e.g. `{ email: 14 }` for SES's default sending rate. A message
+   * the rate holds back waits, or goes back on its queue without using up a receive. @default no cap
+   */
+  readonly channelRates?: ChannelRates;
   /** Concurrent worker invocations on each channel's bulk lane, which carries broadcasts (2-1000). @default 5 */
   readonly bulkWorkerMaxConcurrency?: number;
   /** Roles (ARNs) besides the stack's own functions allowed to publish to the topic, e.g. a NotifyClient's. @default none */
@@ -118,6 +125,7 @@ function workerSettings(props: NotifyStackProps, sesConfigurationSet: string | f
     workerBatchingWindow: props.workerBatchingWindow ?? DEFAULTS.workerBatchingWindow,
     workerMaxConcurrency: props.workerMaxConcurrency ?? DEFAULTS.workerMaxConcurrency,
     bulkWorkerMaxConcurrency: props.bulkWorkerMaxConcurrency ?? DEFAULTS.bulkWorkerMaxConcurrency,
+    channelRates: props.channelRates ?? {},
     workerTimeoutSeconds: props.workerTimeoutSeconds ?? DEFAULTS.workerTimeoutSeconds,
     retryBaseSeconds: props.retryBaseSeconds ?? DEFAULTS.retryBaseSeconds,
     retryMaxSeconds: props.retryMaxSeconds ?? DEFAULTS.retryMaxSeconds,

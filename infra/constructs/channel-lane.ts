@@ -4,6 +4,7 @@ import type { IStream } from "aws-cdk-lib/aws-kinesis";
 import { SqsEventSource } from "aws-cdk-lib/aws-lambda-event-sources";
 import type { ISecret } from "aws-cdk-lib/aws-secretsmanager";
 import type { Channel } from "#shared/domain/channels.ts";
+import type { ChannelRates } from "#shared/domain/send-rate.ts";
 import { workerServiceName } from "#shared/domain/worker-metrics.ts";
 import { channelOutputPrefix } from "../output-names.ts";
 import { ChannelQueue } from "./channel-queue.ts";
@@ -23,6 +24,8 @@ export interface WorkerSettings extends ProviderSettings {
   readonly workerMaxConcurrency: number;
   /** Concurrent invocations on a channel's bulk lane, which carries broadcasts. */
   readonly bulkWorkerMaxConcurrency: number;
+  /** Sends a second per channel, across its workers and lanes; a channel not named has no cap. */
+  readonly channelRates: ChannelRates;
   readonly workerTimeoutSeconds: number;
   readonly retryBaseSeconds: number;
   readonly retryMaxSeconds: number;
@@ -74,6 +77,7 @@ export class ChannelLane {
     queues.push({ id: `${name}Bulk`, label: " (broadcasts)", window: settings.workerBatchingWindow, concurrency: settings.bulkWorkerMaxConcurrency, bulk: true, queue: new ChannelQueue(stack, `${name}BulkChannel`, { ...queueProps, kind: "broadcast" }) });
 
     const indexesPushMessageIds = channel === "push" && settings.indexPushMessageIds;
+    const sendRate = settings.channelRates[channel];
     this.worker = new NotifyFunction(stack, `${name}Worker`, {
       entry: "channel-worker.ts",
       serviceName: workerServiceName(channel),
@@ -92,6 +96,7 @@ export class ChannelLane {
         ...(channel === "email" && props.unsubscribe ? { UNSUBSCRIBE_URL: props.unsubscribe.url, UNSUBSCRIBE_SECRET_ARN: props.unsubscribe.secret.secretArn } : {}),
         // Push receipts name only the SNS message id; index it by delivery only when someone reads receipts.
         ...(indexesPushMessageIds ? { INDEX_PUSH_MESSAGE_IDS: "true" } : {}),
+        ...(sendRate === undefined ? {} : { SEND_RATE_PER_SECOND: String(sendRate) }),
       },
     });
     const worker = this.worker.function;
@@ -100,8 +105,10 @@ export class ChannelLane {
       // The claim and the outcome live on the delivery's row: read on a conflict, written only by conditional updates.
       .useTable("DELIVERIES_TABLE_NAME", tables.deliveries, ["dynamodb:GetItem", "dynamodb:UpdateItem"]);
     if (indexesPushMessageIds) this.worker.useTable("DEDUP_TABLE_NAME", tables.dedup, ["dynamodb:PutItem"]);
+    // The channel's send windows live in the dedup table; a record held back goes on its queue again.
+    if (sendRate !== undefined) this.worker.useTable("SEND_RATE_TABLE_NAME", tables.dedup, ["dynamodb:UpdateItem"]);
     this.worker.useTable("DEFERRED_TABLE_NAME", tables.deferred, "write");
-    for (const { queue } of queues) queue.queue.grant(worker, "sqs:ChangeMessageVisibility", "sqs:GetQueueUrl");
+    for (const { queue } of queues) queue.queue.grant(worker, "sqs:ChangeMessageVisibility", "sqs:GetQueueUrl", ...(sendRate === undefined ? [] : ["sqs:SendMessage"]));
     this.worker.writesTo("DELIVERY_EVENTS_STREAM_NAME", props.stream);
     // Fallbacks and escalations are published again, to the follow-up channel's queue.
     props.topic.grantPublish(worker);

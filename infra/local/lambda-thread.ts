@@ -3,7 +3,7 @@
  * its process.env. It loads the bundle CDK built, then serves one invocation at a time.
  */
 import { randomUUID } from "node:crypto";
-import dns from "node:dns";
+import { resolveLoopbackNames } from "./loopback-names.ts";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { parentPort, workerData } from "node:worker_threads";
@@ -43,18 +43,7 @@ globalThis.Date = new Proxy(RealDate, {
   apply: () => new RealDate(RealDate.now() + clockOffset).toString(),
   get: (target, property, receiver) => (property === "now" ? () => RealDate.now() + clockOffset : Reflect.get(target, property, receiver)),
 });
-// RFC 6761: names under .localhost are loopback. Some resolvers (glibc) do not say so, and fauxqs's
-// queue URLs (sqs.<region>.localhost), which the SQS client follows, must reach the emulator.
-const systemLookup = dns.lookup;
-dns.lookup = ((hostname: string, options: unknown, callback?: unknown) => {
-  const done = (typeof options === "function" ? options : callback) as (...args: unknown[]) => void;
-  if (hostname.endsWith(".localhost")) {
-    const all = typeof options === "object" && options !== null && (options as { all?: boolean }).all;
-    process.nextTick(() => (all ? done(null, [{ address: "127.0.0.1", family: 4 }]) : done(null, "127.0.0.1", 4)));
-    return;
-  }
-  return (systemLookup as (...args: unknown[]) => void)(hostname, options, callback);
-}) as typeof dns.lookup;
+resolveLoopbackNames();
 
 port.on("message", (message: { clockOffset?: number }) => {
   if (message.clockOffset !== undefined) clockOffset = message.clockOffset;

@@ -1,8 +1,9 @@
-import { ChangeMessageVisibilityCommand, GetQueueUrlCommand, type SQSClient } from "@aws-sdk/client-sqs";
+import { ChangeMessageVisibilityCommand, type SQSClient } from "@aws-sdk/client-sqs";
 import type { ChannelMessage } from "../domain/channel-message.ts";
 import type { Channel } from "../domain/channels.ts";
 import { deliveryEvent } from "../domain/delivery-event.ts";
 import type { DeliveryEventPublisher } from "./delivery-event-publisher.ts";
+import { QueueUrls } from "./queue-urls.ts";
 import { TransientProviderError } from "./providers/provider.ts";
 import type { DedupClaims } from "./stores/dedup-claims.ts";
 import { retryDelaySeconds, type BackoffPolicy } from "../domain/retry-backoff.ts";
@@ -38,10 +39,11 @@ export class RecordRetry {
   private readonly sqs: SQSClient;
   private readonly events: Pick<DeliveryEventPublisher, "publish">;
   private readonly options: RecordRetryOptions;
-  private readonly queueUrls = new Map<string, Promise<string>>();
+  private readonly queueUrls: QueueUrls;
 
   constructor(sqs: SQSClient, events: Pick<DeliveryEventPublisher, "publish">, options: RecordRetryOptions) {
     this.sqs = sqs;
+    this.queueUrls = new QueueUrls(sqs);
     this.events = events;
     this.options = options;
   }
@@ -79,17 +81,6 @@ export class RecordRetry {
   }
 
   private async setVisibility(record: FailedRecord, seconds: number): Promise<void> {
-    await this.sqs.send(new ChangeMessageVisibilityCommand({ QueueUrl: await this.queueUrl(record.eventSourceARN), ReceiptHandle: record.receiptHandle, VisibilityTimeout: seconds }));
-  }
-
-  private queueUrl(arn: string): Promise<string> {
-    let url = this.queueUrls.get(arn);
-    if (!url) {
-      const [, , , , account, name] = arn.split(":");
-      url = this.sqs.send(new GetQueueUrlCommand({ QueueName: name, QueueOwnerAWSAccountId: account })).then((result) => result.QueueUrl!);
-      url.catch(() => this.queueUrls.delete(arn));
-      this.queueUrls.set(arn, url);
-    }
-    return url;
+    await this.sqs.send(new ChangeMessageVisibilityCommand({ QueueUrl: await this.queueUrls.of(record.eventSourceARN), ReceiptHandle: record.receiptHandle, VisibilityTimeout: seconds }));
   }
 }

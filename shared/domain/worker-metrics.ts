@@ -12,6 +12,8 @@ export const WORKER_METRICS = {
   deadLettered: "deadLettered",
   retried: "retried",
   redundant: "redundant",
+  /** Put back on the queue because the channel's send rate had no room in time. */
+  held: "held",
   /** Milliseconds the provider took to accept or refuse a send. */
   providerLatency: "providerLatency",
 } as const;

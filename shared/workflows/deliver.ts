@@ -28,18 +28,22 @@ export interface DeliverDependencies {
   /** For providers whose receipts name only their own message id (SNS mobile push). */
   sentMessages?: Pick<SentMessages, "record">;
   events: Pick<DeliveryEventPublisher, "publish">;
+  /** The channel's send rate, when one is configured: false holds the message back for later. */
+  sendRate?: { admit(message: ChannelMessage): Promise<boolean> };
   now: () => number;
   newToken: () => string;
 }
 
 /**
  * What happened to one (notification, user, channel): an outcome; "duplicate" when an earlier
- * attempt already finished it; "redundant" when another message for it is in flight and owns it.
+ * attempt already finished it; "redundant" when another message for it is in flight and owns it;
+ * "held" when the channel's send rate had no room before the worker must stop waiting.
  */
 export type DeliveryResult =
   | { kind: "outcome"; event: DeliveryEvent; /** How long the provider took, when it was called. */ providerMillis?: number }
   | { kind: "duplicate"; event: DeliveryEvent }
-  | { kind: "redundant" };
+  | { kind: "redundant" }
+  | { kind: "held" };
 
 export interface Receipt {
   /** ApproximateReceiveCount: 1 on the first delivery. */
@@ -68,7 +72,7 @@ export async function deliver(message: ChannelMessage, { attempt, messageId }: R
     deliveryEvent({ ...key, type: message.type, attempt, ...fields }, new Date(deps.now()));
   // Follow-ups and the sent-message index are written before the outcome is recorded: if they
   // fail, the record is retried and they are written again (each is harmless to repeat).
-  const emit = async (result: Exclude<DeliveryResult, { kind: "redundant" }>): Promise<DeliveryResult> => {
+  const emit = async (result: Extract<DeliveryResult, { event: DeliveryEvent }>): Promise<DeliveryResult> => {
     const { status, providerMessageId } = result.event;
     if (deps.sentMessages && status === "sent" && providerMessageId) {
       await deps.sentMessages.record(providerMessageId.split(",").filter(Boolean), { ...key, type: message.type });
@@ -98,6 +102,8 @@ export async function deliver(message: ChannelMessage, { attempt, messageId }: R
   if (needsUnsubscribeLink && !deps.unsubscribeLinks) return emit({ kind: "outcome", event: outcome({ status: "failed", reason: "no_unsubscribe_link: marketing email needs the HTTP API's unsubscribe route" }) });
   const unsubscribeUrl = needsUnsubscribeLink ? await deps.unsubscribeLinks!.linkFor(message.userId, "marketing") : undefined;
   const content = renderContent(template, channel, message.data, { locale: preferences.locale, unsubscribeUrl });
+  // Only sends count toward the rate, so suppressed and deferred messages never wait for it.
+  if (deps.sendRate && !(await deps.sendRate.admit(message))) return { kind: "held" };
 
   const claim = await deps.claims.claim(key, deps.newToken(), messageId);
   if (claim.kind === "owned_elsewhere") return { kind: "redundant" };

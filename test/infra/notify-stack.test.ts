@@ -263,6 +263,25 @@ describe("priority", () => {
   });
 });
 
+describe("channel send rates", () => {
+  const rated = Template.fromStack(createNotifyApp({ context: { "aws:cdk:bundling-stacks": [], "notify:channelRates": '{"email": 14}' } }).stack);
+
+  it("gives only the named channel's worker its rate, its send windows and a way to put held messages back", () => {
+    const workers = Object.entries(rated.findResources("AWS::Lambda::Function")).filter(([, fn]) => fn.Properties.Environment?.Variables?.CHANNEL);
+    const rates = Object.fromEntries(workers.map(([, fn]) => [fn.Properties.Environment.Variables.CHANNEL, fn.Properties.Environment.Variables.SEND_RATE_PER_SECOND]));
+    expect(rates).toEqual({ email: "14", sms: undefined, push: undefined, in_app: undefined });
+    const emailPolicy = Object.entries(rated.findResources("AWS::IAM::Policy")).find(([id]) => id.startsWith("EmailWorker"))![1];
+    const actions = emailPolicy.Properties.PolicyDocument.Statement.flatMap((statement: { Action: string | string[] }) => statement.Action);
+    expect(actions).toContain("sqs:SendMessage");
+    expect(JSON.stringify(emailPolicy.Properties.PolicyDocument)).toContain("TablesDedup");
+  });
+
+  it("refuses a rate that is not whole messages a second for a channel, naming it", () => {
+    expect(() => createNotifyApp({ context: { "aws:cdk:bundling-stacks": [], "notify:channelRates": '{"fax": 3}' } })).toThrow(/notify:channelRates.*fax/);
+    expect(() => createNotifyApp({ context: { "aws:cdk:bundling-stacks": [], "notify:channelRates": '{"sms": 0.5}' } })).toThrow(/sms/);
+  });
+});
+
 describe("SMS through SNS", () => {
   it("grants the SMS worker sns:Publish instead of End User Messaging when configured", () => {
     const template = Template.fromStack(createNotifyApp({ context: { "aws:cdk:bundling-stacks": [], "notify:smsService": "sns" } }).stack);

@@ -2,9 +2,14 @@
  * The channel worker's handler run in this process, as Lambda would call it, on an SQS event it is
  * handed directly: what it answers is the partial batch response the event source acts on.
  */
-import { DeleteMessageBatchCommand, ReceiveMessageCommand, SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
+import { DeleteMessageBatchCommand, DeleteMessageCommand, ReceiveMessageCommand, SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { Context, SQSEvent, SQSRecord } from "aws-lambda";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { resolveLoopbackNames } from "#infra/local/loopback-names.ts";
+import { sendWindowOf } from "#shared/domain/send-rate.ts";
+import { SendRateWindows } from "#shared/adapters/stores/send-rate-windows.ts";
 import { call, deliveries, uniqueId } from "../helpers/local-api.ts";
 
 const endpoints = inject("localCloudEndpoints");
@@ -27,6 +32,10 @@ const WORKER_ENVIRONMENT: Record<string, string> = {
   RETRY_BASE_SECONDS: "1",
   RETRY_MAX_SECONDS: "2",
   DEDUP_RETENTION_SECONDS: "3600",
+  PROVIDER_TIMEOUT_MS: "1000",
+  // A rate no other test here comes near; the held-record test fills the windows itself.
+  SEND_RATE_PER_SECOND: "1000",
+  SEND_RATE_TABLE_NAME: outputs.DedupTableName!,
   POWERTOOLS_SERVICE_NAME: "in-app-worker",
   POWERTOOLS_METRICS_NAMESPACE: "Notify",
   AWS_REGION: "us-east-1",
@@ -39,6 +48,8 @@ const WORKER_ENVIRONMENT: Record<string, string> = {
 };
 
 const context = { functionName: "in-app-worker", awsRequestId: "request-1", invokedFunctionArn: "arn:aws:lambda:us-east-1:000000000000:function:in-app-worker", memoryLimitInMB: "512", functionVersion: "$LATEST", getRemainingTimeInMillis: () => 30_000 } as unknown as Context;
+
+const messageFor = (userId: string, notificationId: string) => ({ version: 1, notificationId, type: "order.shipped", category: "transactional", userId, channels: ["in_app"], data: { orderId: "H-1" }, priority: "normal", publishedAt: new Date().toISOString() });
 
 /** A record as the SQS event source hands it over, for a message received from `queueUrl`. */
 async function receivedRecord(queueUrl: string, body: string): Promise<SQSRecord> {
@@ -61,6 +72,8 @@ async function receivedRecord(queueUrl: string, body: string): Promise<SQSRecord
 let handler: (event: SQSEvent, context: Context) => Promise<{ batchItemFailures: Array<{ itemIdentifier: string }> }>;
 
 beforeAll(async () => {
+  // The worker follows the queue URLs fauxqs gives (sqs.<region>.localhost), as in a Lambda thread.
+  resolveLoopbackNames();
   Object.assign(process.env, WORKER_ENVIRONMENT);
   ({ handler } = await import("#functions/channel-worker.ts"));
 });
@@ -74,7 +87,7 @@ describe("the channel worker's handler, in process", () => {
   it("delivers the good record, and reports only the poison one as a batch item failure", async () => {
     const userId = uniqueId("handler");
     const notificationId = uniqueId("order");
-    const message = { version: 1, notificationId, type: "order.shipped", category: "transactional", userId, channels: ["in_app"], data: { orderId: "H-1" }, priority: "normal", publishedAt: new Date().toISOString() };
+    const message = messageFor(userId, notificationId);
     // A queue no event source reads, so the local cloud's workers do not take these messages first.
     const queueUrl = outputs.InAppDeadLetterQueueUrl!;
     const good = await receivedRecord(queueUrl, JSON.stringify(message));
@@ -88,5 +101,30 @@ describe("the channel worker's handler, in process", () => {
     expect(response.batchItemFailures).toEqual([{ itemIdentifier: poison.messageId }]);
     expect(await deliveries(notificationId)).toEqual([expect.objectContaining({ userId, channel: "in_app", status: "sent", attempts: 1 })]);
     expect((await call("GET", `/v1/users/${userId}/inbox`)).body.items).toEqual([expect.objectContaining({ notificationId, read: false })]);
+  });
+
+  it("puts a record the send rate holds past its deadline back on its queue as a new message, and reports it done", async () => {
+    const userId = uniqueId("handler-held");
+    const notificationId = uniqueId("order-held");
+    const queueUrl = outputs.InAppDeadLetterQueueUrl!;
+    // Every in-app window of the next few seconds is full, as under a backlog from other workers.
+    const windows = new SendRateWindows(DynamoDBDocumentClient.from(new DynamoDBClient({ region: "us-east-1", endpoint: endpoints.dynamodb, credentials })), outputs.DedupTableName!);
+    const current = sendWindowOf(Date.now());
+    for (let window = current; window < current + 5; window++) await windows.take("in_app", window, 1000, 1000, "transactional");
+    const record = await receivedRecord(queueUrl, JSON.stringify(messageFor(userId, notificationId)));
+    // Too little time left to wait for a window: the record is held at once.
+    const ending = { ...context, getRemainingTimeInMillis: () => 2_000 } as Context;
+
+    const response = await handler({ Records: [record] }, ending).finally(() => sqs.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: record.receiptHandle })));
+
+    expect(response.batchItemFailures).toEqual([]);
+    const { Messages = [] } = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 5, MessageSystemAttributeNames: ["ApproximateReceiveCount"] }));
+    const requeued = Messages.find((candidate) => candidate.Body === record.body);
+    expect(requeued?.MessageId).not.toBe(record.messageId);
+    // A fresh message: the receive that only waited counts toward nothing.
+    expect(requeued?.Attributes?.ApproximateReceiveCount).toBe("1");
+    await sqs.send(new DeleteMessageBatchCommand({ QueueUrl: queueUrl, Entries: Messages.map((message, index) => ({ Id: `m${index}`, ReceiptHandle: message.ReceiptHandle! })) }));
+    // Nothing was sent or recorded: the delivery is still to come.
+    expect(await deliveries(notificationId)).toEqual([]);
   });
 });

@@ -71,6 +71,22 @@ describe("deliver, one channel's delivery of one message", () => {
     expect(calls.published).toHaveLength(1);
   });
 
+  it("holds a message the send rate has no room for, before its claim and without a send or an outcome", async () => {
+    const { dependencies, calls } = worker();
+    let claimed = 0;
+    const rated: DeliverDependencies = { ...dependencies, claims: { ...dependencies.claims, claim: async () => (claimed++, { kind: "claimed", token: "t-1" }) }, sendRate: { admit: async () => false } };
+    expect(await deliver(message, receipt, rated)).toEqual({ kind: "held" });
+    expect([claimed, calls.sent, calls.published.length]).toEqual([0, 0, 0]);
+    expect(await deliver(message, receipt, { ...rated, sendRate: { admit: async () => true } })).toMatchObject({ kind: "outcome", event: { status: "sent" } });
+  });
+
+  it("asks the send rate nothing for a message it suppresses", async () => {
+    const { dependencies } = worker({ preferences: { email: "ada@example.com", channels: { email: false } } });
+    const asked: ChannelMessage[] = [];
+    await deliver(message, receipt, { ...dependencies, sendRate: { admit: async (asking) => (asked.push(asking), true) } });
+    expect(asked).toEqual([]);
+  });
+
   it("throws ClaimBusyError while an earlier receive of the same message holds the lease", async () => {
     const { dependencies, calls } = worker({ claim: { kind: "busy" } });
     await expect(deliver(message, receipt, dependencies)).rejects.toBeInstanceOf(ClaimBusyError);

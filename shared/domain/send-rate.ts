@@ -1,0 +1,48 @@
+import { z } from "zod";
+import { CHANNELS } from "./channels.ts";
+
+/**
+ * `notify:channelRates`: the most messages a second each named channel sends, across all of its
+ * workers and lanes, e.g. SES's sending rate or an SMS number's throughput.
+ */
+export const channelRatesSchema = z.partialRecord(z.enum(CHANNELS), z.number().int().positive().max(100_000));
+export type ChannelRates = z.infer<typeof channelRatesSchema>;
+
+/** Transactional messages (the channel's direct queues) are sent before a broadcast's (its bulk lane). */
+export type SendLane = "transactional" | "bulk";
+
+/** The rate is counted in fixed one-second windows shared by every worker of the channel. */
+export const SEND_WINDOW_MILLIS = 1000;
+
+export function sendWindowOf(instant: number): number {
+  return Math.floor(instant / SEND_WINDOW_MILLIS);
+}
+
+export function sendWindowStart(window: number): number {
+  return window * SEND_WINDOW_MILLIS;
+}
+
+/**
+ * How many of `requested` sends a take was granted, given the window's count after the take added
+ * them: whatever the window still had room for. A take that finds the window full adds to the count
+ * beyond the limit, which only wastes that window's room, never exceeds it.
+ */
+export function grantedSends(countAfter: number, requested: number, limit: number): number {
+  return Math.max(0, Math.min(requested, limit - (countAfter - requested)));
+}
+
+/** Parses the context value, an object or its JSON, naming what is wrong. */
+export function parseChannelRates(value: unknown): ChannelRates {
+  const expected = `notify:channelRates must map channels (${CHANNELS.join(", ")}) to whole messages per second, e.g. {"email": 14}`;
+  let rates = value;
+  if (typeof value === "string") {
+    try {
+      rates = JSON.parse(value);
+    } catch {
+      throw new Error(`${expected}; ${JSON.stringify(value)} is not JSON`);
+    }
+  }
+  const parsed = channelRatesSchema.safeParse(rates);
+  if (!parsed.success) throw new Error(`${expected}: ${parsed.error.issues.map((issue) => `${issue.path.join(".") || "(root)"}: ${issue.message}`).join("; ")}`);
+  return parsed.data;
+}
