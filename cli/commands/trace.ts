@@ -1,16 +1,34 @@
 import type { DeliveryEvent } from "#shared/domain/delivery-event.ts";
+import type { ExpansionProgress } from "#shared/domain/broadcast-expansion.ts";
 import { DeliveriesStore } from "#shared/adapters/stores/deliveries-store.ts";
 import type { Target } from "../target.ts";
 
-export interface Trace {
+export interface DirectTrace {
   notificationId: string;
   /** Per user and channel, every event in the order it happened. */
   deliveries: Array<{ userId: string; channel: string; events: Array<Pick<DeliveryEvent, "at" | "status" | "reason" | "attempt" | "provider" | "providerMessageId">> }>;
 }
 
+/** A broadcast's trace: how far it expanded and its deliveries counted, not a line per recipient. */
+export interface BroadcastTrace {
+  notificationId: string;
+  audience: string;
+  recipients: number;
+  expansion: ExpansionProgress;
+  /** Per channel, deliveries per status. */
+  summary: Record<string, Record<string, number>>;
+}
+
+export type Trace = DirectTrace | BroadcastTrace;
+
 export async function trace(target: Target, notificationId: string): Promise<Trace> {
-  const events = await new DeliveriesStore(target.documents, target.outputs.DeliveriesTableName!).timeline(notificationId);
-  const byDelivery = new Map<string, Trace["deliveries"][number]>();
+  const store = new DeliveriesStore(target.documents, target.outputs.DeliveriesTableName!);
+  const view = await store.get(notificationId);
+  if (view?.audience !== undefined) {
+    return { notificationId, audience: view.audience, recipients: view.recipients, expansion: view.expansion!, summary: await store.tallyBroadcast(notificationId) };
+  }
+  const events = await store.timeline(notificationId);
+  const byDelivery = new Map<string, DirectTrace["deliveries"][number]>();
   for (const event of events) {
     const key = `${event.userId}#${event.channel}`;
     if (!byDelivery.has(key)) byDelivery.set(key, { userId: event.userId, channel: event.channel, events: [] });
@@ -21,6 +39,16 @@ export async function trace(target: Target, notificationId: string): Promise<Tra
 }
 
 export function formatTrace(result: Trace): string {
+  if ("audience" in result) {
+    const { expansion } = result;
+    return [
+      `broadcast ${result.notificationId} to audience ${result.audience} (${result.recipients} members at acceptance)`,
+      `expansion ${expansion.status}: ${expansion.expanded} of ${expansion.total} published`,
+      ...Object.entries(result.summary)
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([channel, byStatus]) => `  ${channel.padEnd(7)} ${Object.entries(byStatus).sort(([a], [b]) => a.localeCompare(b)).map(([status, count]) => `${status} ${count}`).join(", ")}`),
+    ].join("\n");
+  }
   if (result.deliveries.length === 0) return `no delivery events for ${result.notificationId}`;
   const lines = [`notification ${result.notificationId}`];
   for (const delivery of result.deliveries) {

@@ -3,7 +3,7 @@ import { channelMessagesFor } from "#shared/domain/channel-message.ts";
 import { notificationIdSchema, userIdSchema } from "#shared/domain/identifiers.ts";
 import { acceptPublishRequest, type AcceptedBroadcast, type AcceptedNotification } from "#shared/domain/notification-request.ts";
 import { firstPages } from "#shared/domain/broadcast-expansion.ts";
-import type { AcceptedBroadcastView } from "#shared/adapters/stores/deliveries-store.ts";
+import { decodeDeliveriesCursor, type AcceptedBroadcastView } from "#shared/adapters/stores/deliveries-store.ts";
 import type { ExpansionQueue } from "#shared/adapters/expansion-queue.ts";
 import { PublishIncompleteError, type NotificationPublisher } from "#shared/adapters/notification-publisher.ts";
 import { preferencesSchema, withDefaults } from "#shared/domain/preferences.ts";
@@ -78,7 +78,10 @@ async function publishBroadcast(broadcast: AcceptedBroadcast, deps: IngestDepend
 
 const getNotification: Route = async (event, deps) => {
   const notificationId = pathParameter(event, "id", notificationIdSchema);
-  const view = await deps.deliveries.get(notificationId);
+  const cursor = event.queryStringParameters?.cursor;
+  const after = cursor === undefined ? undefined : decodeDeliveriesCursor(cursor);
+  if (cursor !== undefined && after === undefined) throw new RequestError("invalid_request", "cursor is not one this API returned", [{ path: "cursor", message: "not a deliveries cursor" }]);
+  const view = await deps.deliveries.get(notificationId, after);
   if (!view) throw new RequestError("not_found", `no notification ${notificationId}`);
   return json(200, view);
 };

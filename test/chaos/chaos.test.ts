@@ -250,10 +250,16 @@ describe(`chaos: ${NOTIFICATIONS} notifications x ${PUBLISHES_PER_NOTIFICATION} 
     expect((await api("POST", "/v1/notifications", { notificationId, type: "order.shipped", audience: audienceId, channels: ["in_app"], data: { orderId: "K-1" } })).status).toBe(202);
     const deadline = Date.now() + 240_000;
     let view: any;
+    let decided = 0;
     do {
       await new Promise((resolve) => setTimeout(resolve, 500));
       view = (await api("GET", `/v1/notifications/${notificationId}`)).body;
-    } while (!(view.expansion?.status === "done" && view.deliveries.length === members.length) && Date.now() < deadline);
+      // The deliveries come a page at a time; count them all once the expansion is done.
+      decided = view.deliveries.length;
+      for (let page = view; view.expansion?.status === "done" && page.nextCursor; decided += page.deliveries.length) {
+        page = (await api("GET", `/v1/notifications/${notificationId}?cursor=${page.nextCursor}`)).body;
+      }
+    } while (!(view.expansion?.status === "done" && decided === members.length) && Date.now() < deadline);
     expect(view.expansion).toEqual({ status: "done", expanded: members.length, total: members.length });
 
     await api("GET", "/_local/settled?timeoutMs=60000");

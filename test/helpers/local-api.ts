@@ -44,6 +44,14 @@ export async function outbox(notificationId: string): Promise<Array<{ channel: s
   return (await call("GET", `/_local/outbox?notificationId=${encodeURIComponent(notificationId)}`)).body;
 }
 
+/** A broadcast's view with every page of its deliveries joined, following nextCursor. */
+export async function broadcastView(notificationId: string): Promise<any> {
+  const first = (await call("GET", `/v1/notifications/${notificationId}`)).body;
+  const all = [...first.deliveries];
+  for (let page = first; page.nextCursor; all.push(...page.deliveries)) page = (await call("GET", `/v1/notifications/${notificationId}?cursor=${page.nextCursor}`)).body;
+  return { ...first, deliveries: all, nextCursor: undefined };
+}
+
 export async function deliveries(notificationId: string): Promise<Array<{ userId: string; channel: string; status: string; reason?: string; attempts: number }>> {
   const { status, body } = await call("GET", `/v1/notifications/${encodeURIComponent(notificationId)}`);
   return status === 200 ? body.deliveries : [];

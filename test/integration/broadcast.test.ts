@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { call, eventually, outbox, reachableUser, settled, uniqueId } from "../helpers/local-api.ts";
+import { broadcastView, call, eventually, outbox, reachableUser, settled, uniqueId } from "../helpers/local-api.ts";
 
 async function audienceOf(userIds: string[]): Promise<string> {
   const audienceId = uniqueId("broadcast-aud");
@@ -28,7 +28,7 @@ describe("broadcast to an audience on the local cloud", () => {
 
     const finished = await eventually(
       "the broadcast expanded and every delivery decided",
-      () => status(notificationId),
+      () => broadcastView(notificationId),
       (view) => view.expansion?.status === "done" && view.deliveries.length === 2_400,
       60_000,
     );
@@ -40,6 +40,18 @@ describe("broadcast to an audience on the local cloud", () => {
     expect(sent.filter((message) => message.channel === "email").map((message) => message.userId)).toEqual([withEmail]);
     const emailOffRow = finished.deliveries.find((row: { userId: string; channel: string }) => row.userId === emailOff && row.channel === "email");
     expect(emailOffRow).toMatchObject({ status: "suppressed", reason: "channel_disabled" });
+
+    // The view pages its deliveries 500 at a time: every delivery on exactly one page, in key order.
+    const first = await status(notificationId);
+    expect(first.deliveries).toHaveLength(500);
+    expect(first.nextCursor).toEqual(expect.any(String));
+    const second = await call("GET", `/v1/notifications/${notificationId}?cursor=${first.nextCursor}`);
+    expect(second.status).toBe(200);
+    expect(second.body).toMatchObject({ notificationId, audience: audienceId, expansion: { status: "done" } });
+    const key = (row: { userId: string; channel: string }) => `${row.userId}#${row.channel}`;
+    expect(key(second.body.deliveries[0]) > key(first.deliveries.at(-1))).toBe(true);
+    expect(new Set(finished.deliveries.map(key)).size).toBe(2_400);
+    expect(await call("GET", `/v1/notifications/${notificationId}?cursor=not-a-cursor`)).toMatchObject({ status: 400, body: { error: { code: "invalid_request", issues: [{ path: "cursor" }] } } });
 
     // Publishing the same notificationId again answers the first acceptance and sends nothing twice.
     const again = await call("POST", "/v1/notifications", { notificationId, type: "order.shipped", audience: audienceId, channels: ["email", "in_app"], data: { orderId: "B-1" } });

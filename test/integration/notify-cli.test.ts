@@ -5,7 +5,7 @@ import { SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { describe, expect, inject, it } from "vitest";
 import { runNotifyCli } from "../../cli/program.ts";
 import { routingAttributes, type ChannelMessage } from "#shared/domain/channel-message.ts";
-import { deliveries, eventually, outbox, reachableUser, settled, uniqueId } from "../helpers/local-api.ts";
+import { call, deliveries, eventually, outbox, reachableUser, settled, uniqueId } from "../helpers/local-api.ts";
 
 const localConfig = join(mkdtempSync(join(tmpdir(), "notify-cli-")), "local.json");
 writeFileSync(localConfig, JSON.stringify({ apiUrl: inject("apiUrl"), region: "us-east-1", endpoints: inject("localCloudEndpoints"), outputs: inject("localCloudOutputs") }));
@@ -129,6 +129,10 @@ describe("the notify CLI on the local cloud", () => {
     });
     await eventually("both members reached", () => deliveries(notificationId), (rows) => rows.filter((row) => row.status === "sent").length === 2);
     expect((await outbox(notificationId)).map((message) => message.userId).toSorted()).toEqual(members.toSorted());
+    // A broadcast's trace is its expansion and its deliveries counted, not a line per recipient.
+    await eventually("every shard's expansion done", () => call("GET", `/v1/notifications/${notificationId}`), (view) => view.body.expansion?.status === "done");
+    expect(await json("trace", notificationId)).toEqual({ notificationId, audience: audienceId, recipients: 2, expansion: { status: "done", expanded: 2, total: 2 }, summary: { in_app: { sent: 2 } } });
+    expect((await notify("trace", notificationId)).out).toContain("expansion done: 2 of 2 published\n  in_app  sent 2");
 
     expect((await notify("publish", "--type", "order.shipped", "--user", "ada", "--audience", audienceId)).code).not.toBe(0);
     expect(await notify("publish", "--type", "order.shipped")).toMatchObject({ code: 2, err: expect.stringContaining("--user or broadcast with --audience") });

@@ -15,6 +15,31 @@ const HEADER_KEY = "#notification";
 /** Earlier versions kept a delivery's history as items of their own, sorting after every row. */
 const LEGACY_HISTORY_PREFIX = "~event#";
 
+/**
+ * Every delivery row's key starts with its userId, whose first character sorts after '#'; the header
+ * and the expansion checkpoints start with '#'. Keys below this bound are a notification's own items.
+ */
+const ROWS_FROM = "#~";
+/** Rows per query when tallying a broadcast: about what one 1 MB query page holds. */
+const TALLY_PAGE_SIZE = 2_000;
+/** Deliveries per page of a broadcast's view: a million would not fit in one response. */
+export const BROADCAST_DELIVERIES_PAGE_SIZE = 500;
+
+/** Where the next page of a broadcast's deliveries starts; opaque to callers. */
+export function encodeDeliveriesCursor(afterDeliveryKey: string): string {
+  return Buffer.from(JSON.stringify({ after: afterDeliveryKey })).toString("base64url");
+}
+
+/** The delivery key a cursor continues after; undefined for a cursor this store did not write. */
+export function decodeDeliveriesCursor(text: string): string | undefined {
+  try {
+    const { after } = JSON.parse(Buffer.from(text, "base64url").toString("utf8")) as { after?: unknown };
+    return typeof after === "string" && after > ROWS_FROM ? after : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** By user, channel, then time; eventId breaks ties so the order never depends on arrival. */
 function chronologically(a: DeliveryEvent, b: DeliveryEvent): number {
   return a.userId.localeCompare(b.userId) || a.channel.localeCompare(b.channel) || a.at.localeCompare(b.at) || a.eventId.localeCompare(b.eventId);
@@ -40,6 +65,8 @@ export interface NotificationView {
   audience?: string;
   expansion?: ExpansionProgress;
   deliveries: DeliveryView[];
+  /** On a broadcast whose deliveries go on past this page: pass it back as `?cursor=`. */
+  nextCursor?: string;
 }
 
 /** What a broadcast's header says; the same on every publish of its notificationId. */
@@ -171,13 +198,19 @@ export class DeliveriesStore {
     return [...earliest.values()].sort(chronologically);
   }
 
-  async get(notificationId: string): Promise<NotificationView | undefined> {
+  /**
+   * A notification as GET shows it. A direct one lists every delivery; a broadcast lists one page of
+   * them (from `afterDeliveryKey`, see decodeDeliveriesCursor) and its expansion, and never reads
+   * the rest of its rows.
+   */
+  async get(notificationId: string, afterDeliveryKey?: string): Promise<NotificationView | undefined> {
+    const own = await this.query(notificationId, { below: ROWS_FROM });
+    const header = own.items.find((item) => item.deliveryKey === HEADER_KEY);
+    if (header?.audience !== undefined) return this.broadcastView(notificationId, header, own.items, afterDeliveryKey);
     const items = (await this.queryAll(notificationId)).filter((item) => !String(item.deliveryKey).startsWith(LEGACY_HISTORY_PREFIX));
-    const header = items.find((item) => item.deliveryKey === HEADER_KEY);
     // A row whose claim a worker holds before any outcome has no status yet: no delivery to show.
     const rows = items.filter((item) => item.deliveryKey !== HEADER_KEY && item.status !== undefined);
     if (!header && rows.length === 0) return undefined;
-    const checkpoints = items.filter((item) => String(item.deliveryKey).startsWith(CHECKPOINT_PREFIX)).map(checkpointOf);
     // Published straight to the topic (NotifyClient), a notification has no header; its rows say enough.
     return {
       notificationId,
@@ -185,20 +218,66 @@ export class DeliveriesStore {
       ...(header ? { acceptedAt: header.acceptedAt as string } : {}),
       recipients: (header?.recipients as number | undefined) ?? new Set(rows.map((row) => row.userId)).size,
       channels: (header?.channels as string[] | undefined) ?? [...new Set(rows.map((row) => row.channel as string))].sort(),
-      ...(header?.audience !== undefined
-        ? { audience: header.audience as string, expansion: progressOf([...checkpoints, ...Array<ExpansionCheckpoint>(AUDIENCE_SHARDS - checkpoints.length).fill(NOT_STARTED)], header.recipients as number) }
-        : {}),
-      deliveries: rows
-        .map((item) => ({
-          userId: item.userId as string,
-          channel: item.channel as string,
-          status: item.status as string,
-          ...(item.reason ? { reason: item.reason as string } : {}),
-          // A delivery known only from what happened after its send (events out of order) has no attempt recorded yet.
-          attempts: (item.attempts as number | undefined) ?? 0,
-          updatedAt: item.updatedAt as string,
-        })),
+      deliveries: rows.map(deliveryViewOf),
     };
+  }
+
+  /**
+   * A broadcast's deliveries counted per channel and status, page by page: memory holds one page
+   * and the counts, whatever the audience size. For an operator's look (notify trace), not the API.
+   */
+  async tallyBroadcast(notificationId: string): Promise<Record<string, Record<string, number>>> {
+    const tally: Record<string, Record<string, number>> = {};
+    let after = ROWS_FROM;
+    for (;;) {
+      const page = await this.query(notificationId, { after, limit: TALLY_PAGE_SIZE });
+      for (const item of page.items) {
+        if (item.status === undefined) continue;
+        const byStatus = (tally[item.channel as string] ??= {});
+        byStatus[item.status as string] = (byStatus[item.status as string] ?? 0) + 1;
+      }
+      if (!page.more) return tally;
+      after = page.items.at(-1)!.deliveryKey as string;
+    }
+  }
+
+  private async broadcastView(notificationId: string, header: Record<string, unknown>, own: Record<string, unknown>[], afterDeliveryKey: string | undefined): Promise<NotificationView> {
+    const checkpoints = own.filter((item) => String(item.deliveryKey).startsWith(CHECKPOINT_PREFIX)).map(checkpointOf);
+    const page = await this.query(notificationId, { after: afterDeliveryKey ?? ROWS_FROM, limit: BROADCAST_DELIVERIES_PAGE_SIZE });
+    const last = page.items.at(-1);
+    return {
+      notificationId,
+      type: header.type as string,
+      acceptedAt: header.acceptedAt as string,
+      recipients: header.recipients as number,
+      channels: header.channels as string[],
+      audience: header.audience as string,
+      expansion: progressOf([...checkpoints, ...Array<ExpansionCheckpoint>(AUDIENCE_SHARDS - checkpoints.length).fill(NOT_STARTED)], header.recipients as number),
+      deliveries: page.items.filter((item) => item.status !== undefined).map(deliveryViewOf),
+      ...(page.more && last ? { nextCursor: encodeDeliveriesCursor(last.deliveryKey as string) } : {}),
+    };
+  }
+
+  /** Items of a notification below a key, or up to `limit` after one (`more` when the table has further items). */
+  private async query(notificationId: string, range: { below: string } | { after: string; limit: number }): Promise<{ items: Record<string, unknown>[]; more: boolean }> {
+    const items: Record<string, unknown>[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    const limit = "limit" in range ? range.limit : undefined;
+    do {
+      const page = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: `notificationId = :id AND deliveryKey ${"below" in range ? "<" : ">"} :bound`,
+          ExpressionAttributeValues: { ":id": notificationId, ":bound": "below" in range ? range.below : range.after },
+          ExclusiveStartKey: startKey,
+          ConsistentRead: true,
+          ...(limit === undefined ? {} : { Limit: limit - items.length }),
+        }),
+      );
+      items.push(...(page.Items ?? []));
+      startKey = page.LastEvaluatedKey;
+    } while (startKey && (limit === undefined || items.length < limit));
+    return { items, more: startKey !== undefined };
   }
 
   private async queryAll(notificationId: string): Promise<Record<string, unknown>[]> {
@@ -219,4 +298,16 @@ export class DeliveriesStore {
     } while (startKey);
     return items;
   }
+}
+
+function deliveryViewOf(item: Record<string, unknown>): DeliveryView {
+  return {
+    userId: item.userId as string,
+    channel: item.channel as string,
+    status: item.status as string,
+    ...(item.reason ? { reason: item.reason as string } : {}),
+    // A delivery known only from what happened after its send (events out of order) has no attempt recorded yet.
+    attempts: (item.attempts as number | undefined) ?? 0,
+    updatedAt: item.updatedAt as string,
+  };
 }
