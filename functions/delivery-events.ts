@@ -2,6 +2,8 @@ import { MetricUnit } from "@aws-lambda-powertools/metrics";
 import type { KinesisStreamBatchResponse, KinesisStreamEvent, KinesisStreamRecord } from "aws-lambda";
 import { deliveryEventSchema, deliveryKey, type DeliveryEvent } from "#shared/domain/delivery-event.ts";
 import { inOrderPerKey } from "#shared/lib/in-order-per-key.ts";
+import { countDeltas, type StatusChange } from "#shared/domain/broadcast-summary.ts";
+import { BroadcastSummaries } from "#shared/adapters/stores/broadcast-summaries.ts";
 import { DeliveriesStore } from "#shared/adapters/stores/deliveries-store.ts";
 import { documents } from "./commons/clients.ts";
 import { requiredEnv } from "./commons/env.ts";
@@ -11,6 +13,7 @@ import { logger, metrics, withPowertools } from "./commons/powertools.ts";
 const PARALLEL_DELIVERIES = 16;
 
 const deliveries = new DeliveriesStore(documents, requiredEnv("DELIVERIES_TABLE_NAME"));
+const summaries = new BroadcastSummaries(documents, requiredEnv("DELIVERIES_TABLE_NAME"));
 
 /** One delivery's records in the batch, in stream order; an unreadable record stands alone. */
 interface DeliveryRecords {
@@ -40,7 +43,8 @@ function groupByDelivery(records: KinesisStreamRecord[]): DeliveryRecords[] {
   return [...groups.values()];
 }
 
-async function apply({ records, events, error }: DeliveryRecords): Promise<void> {
+/** Applies a delivery's events to its row; on a broadcast's delivery, answers the row's change for the summary. */
+async function apply({ records, events, error }: DeliveryRecords): Promise<StatusChange | undefined> {
   if (events.length === 0) {
     logger.error("unreadable delivery event", { sequenceNumber: records[0]!.kinesis.sequenceNumber, error: (error as Error).message });
     throw error;
@@ -49,25 +53,46 @@ async function apply({ records, events, error }: DeliveryRecords): Promise<void>
   // A worker's send or failure is on the row already, written with its claim's completion.
   const unrecorded = events.filter((event) => !event.recordedInRow);
   metrics.addMetric("eventsRecordedInRow", MetricUnit.Count, events.length - unrecorded.length);
-  if (unrecorded.length === 0) return;
-  let applied;
+  // The worker knows a broadcast's delivery; the row knows it for what providers report later.
+  let broadcast = events.some((event) => event.audience !== undefined);
   try {
-    applied = await deliveries.applyAll(unrecorded);
+    if (unrecorded.length > 0) {
+      const applied = await deliveries.applyAll(unrecorded);
+      broadcast ||= applied.audience !== undefined;
+      metrics.addMetric("eventsApplied", MetricUnit.Count, applied.outcome === "applied" ? 1 : 0);
+      metrics.addMetric("eventsStale", MetricUnit.Count, unrecorded.length - (applied.outcome === "applied" ? 1 : 0));
+    }
+    return broadcast ? await summaries.takeChange(events[0]!) : undefined;
   } catch (failure) {
     logger.warn("delivery events not applied; the shard resumes from them", { notificationId, channel, events: events.length, error: (failure as Error).message });
     throw failure;
   }
-  metrics.addMetric("eventsApplied", MetricUnit.Count, applied === "applied" ? 1 : 0);
-  metrics.addMetric("eventsStale", MetricUnit.Count, unrecorded.length - (applied === "applied" ? 1 : 0));
+}
+
+/** Adds the batch's broadcast changes to their summaries, one write per broadcast. */
+async function count(changes: Array<{ notificationId: string; change: StatusChange }>): Promise<void> {
+  const byNotification = Map.groupBy(changes, ({ notificationId }) => notificationId);
+  await Promise.all([...byNotification].map(([notificationId, entries]) => summaries.add(notificationId, countDeltas(entries.map(({ change }) => change)))));
 }
 
 /**
  * A delivery's events in the batch are folded into one write, and different deliveries are written
- * side by side. A failed write reports every record of its delivery; Lambda resumes the shard from
+ * side by side; a broadcast's changes then move its summary in one write. A failed write reports every record of its delivery; Lambda resumes the shard from
  * the lowest, and re-applying what already landed is harmless (a seen event changes nothing).
  */
 async function handleBatch(event: KinesisStreamEvent): Promise<KinesisStreamBatchResponse> {
-  const failed = await inOrderPerKey(groupByDelivery(event.Records), (group) => group.key, apply, PARALLEL_DELIVERIES);
+  const changes: Array<{ notificationId: string; change: StatusChange }> = [];
+  const failed = await inOrderPerKey(
+    groupByDelivery(event.Records),
+    (group) => group.key,
+    async (group) => {
+      const change = await apply(group);
+      if (change) changes.push({ notificationId: group.events[0]!.notificationId, change });
+    },
+    PARALLEL_DELIVERIES,
+  );
+  // After the rows: a change is taken from its row once, so a replayed batch counts nothing twice.
+  await count(changes);
   return { batchItemFailures: failed.flatMap(({ records }) => records.map((record) => ({ itemIdentifier: record.kinesis.sequenceNumber }))) };
 }
 

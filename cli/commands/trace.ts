@@ -1,5 +1,6 @@
 import type { DeliveryEvent } from "#shared/domain/delivery-event.ts";
 import type { ExpansionProgress } from "#shared/domain/broadcast-expansion.ts";
+import type { BroadcastSummary } from "#shared/domain/broadcast-summary.ts";
 import { DeliveriesStore } from "#shared/adapters/stores/deliveries-store.ts";
 import type { Target } from "../target.ts";
 
@@ -15,8 +16,8 @@ export interface BroadcastTrace {
   audience: string;
   recipients: number;
   expansion: ExpansionProgress;
-  /** Per channel, deliveries per status. */
-  summary: Record<string, Record<string, number>>;
+  /** Per channel, deliveries per status, as the broadcast's summary keeps them. */
+  summary: BroadcastSummary;
 }
 
 export type Trace = DirectTrace | BroadcastTrace;
@@ -25,7 +26,7 @@ export async function trace(target: Target, notificationId: string): Promise<Tra
   const store = new DeliveriesStore(target.documents, target.outputs.DeliveriesTableName!);
   const view = await store.get(notificationId);
   if (view?.audience !== undefined) {
-    return { notificationId, audience: view.audience, recipients: view.recipients, expansion: view.expansion!, summary: await store.tallyBroadcast(notificationId) };
+    return { notificationId, audience: view.audience, recipients: view.recipients, expansion: view.expansion!, summary: view.summary! };
   }
   const events = await store.timeline(notificationId);
   const byDelivery = new Map<string, DirectTrace["deliveries"][number]>();
@@ -46,7 +47,7 @@ export function formatTrace(result: Trace): string {
       `expansion ${expansion.status}: ${expansion.expanded} of ${expansion.total} published`,
       ...Object.entries(result.summary)
         .sort(([a], [b]) => a.localeCompare(b))
-        .map(([channel, byStatus]) => `  ${channel.padEnd(7)} ${Object.entries(byStatus).sort(([a], [b]) => a.localeCompare(b)).map(([status, count]) => `${status} ${count}`).join(", ")}`),
+        .map(([channel, byStatus]) => `  ${channel.padEnd(7)} ${Object.entries(byStatus!).sort(([a], [b]) => a.localeCompare(b)).map(([status, count]) => `${status} ${count}`).join(", ")}`),
     ].join("\n");
   }
   if (result.deliveries.length === 0) return `no delivery events for ${result.notificationId}`;

@@ -76,8 +76,8 @@ export class RecordRetry {
   }
 
   private async recordDeadLettered(message: ChannelMessage, attempt: number, reason: string): Promise<void> {
-    const { notificationId, type, userId } = message;
-    await this.events.publish([deliveryEvent({ notificationId, type, userId, channel: this.options.channel, status: "dead_lettered", reason, attempt }, new Date(this.options.now()))]);
+    const { notificationId, type, userId, audience } = message;
+    await this.events.publish([deliveryEvent({ notificationId, type, userId, channel: this.options.channel, status: "dead_lettered", reason, attempt, ...(audience === undefined ? {} : { audience }) }, new Date(this.options.now()))]);
   }
 
   private async setVisibility(record: FailedRecord, seconds: number): Promise<void> {

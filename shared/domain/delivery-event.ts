@@ -29,6 +29,8 @@ const fields = {
   provider: z.string().optional(),
   providerMessageId: z.string().optional(),
   at: z.iso.datetime(),
+  /** On a broadcast's delivery, as its worker knows it: the events function counts it in the broadcast's summary. */
+  audience: z.string().min(1).optional(),
   /** Written to the delivery's row with the claim's completion already: the events function skips it. */
   recordedInRow: z.literal(true).optional(),
 };

@@ -69,7 +69,7 @@ export async function deliver(message: ChannelMessage, { attempt, messageId }: R
   const { channel } = deps;
   const key = { notificationId: message.notificationId, userId: message.userId, channel };
   const outcome = (fields: Omit<DeliveryOutcome, "notificationId" | "userId" | "channel" | "attempt" | "type">): DeliveryEvent =>
-    deliveryEvent({ ...key, type: message.type, attempt, ...fields }, new Date(deps.now()));
+    deliveryEvent({ ...key, type: message.type, attempt, ...(message.audience === undefined ? {} : { audience: message.audience }), ...fields }, new Date(deps.now()));
   // Follow-ups and the sent-message index are written before the outcome is recorded: if they
   // fail, the record is retried and they are written again (each is harmless to repeat).
   const emit = async (result: Extract<DeliveryResult, { event: DeliveryEvent }>): Promise<DeliveryResult> => {
@@ -105,7 +105,7 @@ export async function deliver(message: ChannelMessage, { attempt, messageId }: R
   // Only sends count toward the rate, so suppressed and deferred messages never wait for it.
   if (deps.sendRate && !(await deps.sendRate.admit(message))) return { kind: "held" };
 
-  const claim = await deps.claims.claim(key, deps.newToken(), messageId);
+  const claim = await deps.claims.claim(key, deps.newToken(), messageId, message.audience);
   if (claim.kind === "owned_elsewhere") return { kind: "redundant" };
   if (claim.kind === "busy") throw new ClaimBusyError(`${message.notificationId}/${channel} is being sent by another attempt`);
   if (claim.kind === "already_done") {

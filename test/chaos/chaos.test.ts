@@ -261,6 +261,9 @@ describe(`chaos: ${NOTIFICATIONS} notifications x ${PUBLISHES_PER_NOTIFICATION} 
       }
     } while (!(view.expansion?.status === "done" && decided === members.length) && Date.now() < deadline);
     expect(view.expansion).toEqual({ status: "done", expanded: members.length, total: members.length });
+    // Re-published pages and replayed events count nothing twice in the summary.
+    await api("GET", "/_local/settled?timeoutMs=60000");
+    expect((await api("GET", `/v1/notifications/${notificationId}`)).body.summary).toEqual({ in_app: { sent: members.length } });
 
     await api("GET", "/_local/settled?timeoutMs=60000");
     const sent = ((await api("GET", `/_local/outbox?notificationId=${notificationId}`)).body as { userId: string }[]).map((entry) => entry.userId);

@@ -41,6 +41,14 @@ describe("broadcast to an audience on the local cloud", () => {
     const emailOffRow = finished.deliveries.find((row: { userId: string; channel: string }) => row.userId === emailOff && row.channel === "email");
     expect(emailOffRow).toMatchObject({ status: "suppressed", reason: "channel_disabled" });
 
+    // The summary, kept as the deliveries changed, says what the rows say.
+    await settled();
+    const rows = (await broadcastView(notificationId)).deliveries as Array<{ channel: string; status: string }>;
+    const tally: Record<string, Record<string, number>> = {};
+    for (const { channel, status: rowStatus } of rows) (tally[channel] ??= {})[rowStatus] = (tally[channel]?.[rowStatus] ?? 0) + 1;
+    expect((await status(notificationId)).summary).toEqual(tally);
+    expect(tally.in_app).toEqual({ sent: 1_200 });
+
     // The view pages its deliveries 500 at a time: every delivery on exactly one page, in key order.
     const first = await status(notificationId);
     expect(first.deliveries).toHaveLength(500);
@@ -66,7 +74,7 @@ describe("broadcast to an audience on the local cloud", () => {
     const accepted = await call("POST", "/v1/notifications", { notificationId, type: "order.shipped", audience: audienceId, data: { orderId: "E-1" } });
     expect(accepted).toMatchObject({ status: 202, body: { recipients: 0 } });
     const view = await eventually("the empty expansion done", () => status(notificationId), (body) => body.expansion?.status === "done");
-    expect(view).toMatchObject({ expansion: { status: "done", expanded: 0, total: 0 }, deliveries: [] });
+    expect(view).toMatchObject({ expansion: { status: "done", expanded: 0, total: 0 }, summary: {}, deliveries: [] });
   });
 
   it("refuses an unknown audience, and a request naming both recipients and an audience, publishing nothing", async () => {

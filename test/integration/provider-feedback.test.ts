@@ -60,6 +60,23 @@ describe("provider feedback", () => {
     expect(preferences.channelSuppressions.email.reason).toBe("complaint");
   });
 
+  it("moves a broadcast's summary with what the provider reports later, counting a repeated report once", async () => {
+    const userId = uniqueId("broadcast-feedback");
+    await call("PUT", `/v1/users/${userId}/preferences`, reachableUser);
+    const audienceId = uniqueId("feedback-aud");
+    await call("PUT", `/v1/audiences/${audienceId}`, {});
+    await call("POST", `/v1/audiences/${audienceId}/members`, { add: [userId] });
+    const notificationId = uniqueId("broadcast");
+    await call("POST", "/v1/notifications", { notificationId, type: "order.shipped", audience: audienceId, channels: ["email"], data: { orderId: "F-9" } });
+    const summary = async () => (await call("GET", `/v1/notifications/${notificationId}`)).body.summary;
+    await eventually("the broadcast email counted sent", summary, (counts) => counts?.email?.sent === 1);
+    await feedback({ userId, notificationId }, "email", "delivery");
+    await feedback({ userId, notificationId }, "email", "delivery");
+    await eventually("the delivery counted", summary, (counts) => counts?.email?.delivered === 1);
+    await settled();
+    expect(await summary()).toEqual({ email: { delivered: 1 } });
+  });
+
   it("turns SMS off when the carrier reports the number invalid", async () => {
     const sent = await sentTo("sms");
     await feedback(sent, "sms", "delivery");

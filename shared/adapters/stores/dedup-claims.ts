@@ -61,7 +61,8 @@ export class DedupClaims {
    * publish) is redundant, since the owner is at work on it right now. A finished claim is
    * forgotten after the retention: rows are kept for good, so the check compares the expiry itself.
    */
-  async claim(key: DeliveryKey, token: string, owner: string): Promise<ClaimResult> {
+  /** `audience` marks a broadcast's row, so the events function counts its changes in the broadcast's summary. */
+  async claim(key: DeliveryKey, token: string, owner: string, audience?: string): Promise<ClaimResult> {
     const now = this.options.now();
     const nowSeconds = Math.floor(now / 1000);
     const sentBefore = SENT_BEFORE_CLAIMS_ON_ROWS.map((_, index) => `:sent${index}`);
@@ -71,7 +72,7 @@ export class DedupClaims {
           TableName: this.options.tableName,
           Key: deliveryRowKey(key),
           UpdateExpression:
-            "SET claimState = :claimed, claimToken = :token, claimOwner = :owner, leaseExpiresAt = :leaseExpiresAt, claimExpiresAt = :claimExpiresAt, userId = :userId, #channel = :channel",
+            `SET claimState = :claimed, claimToken = :token, claimOwner = :owner, leaseExpiresAt = :leaseExpiresAt, claimExpiresAt = :claimExpiresAt, userId = :userId, #channel = :channel${audience === undefined ? "" : ", audience = :audience"}`,
           ConditionExpression: [
             `(attribute_not_exists(claimState) AND (attribute_not_exists(#status) OR NOT #status IN (${sentBefore.join(", ")})))`,
             "claimExpiresAt < :nowSeconds",
@@ -90,6 +91,7 @@ export class DedupClaims {
             ":claimExpiresAt": nowSeconds + this.options.retentionSeconds,
             ":userId": key.userId,
             ":channel": key.channel,
+            ...(audience === undefined ? {} : { ":audience": audience }),
             ...Object.fromEntries(SENT_BEFORE_CLAIMS_ON_ROWS.map((status, index) => [`:sent${index}`, status])),
           },
           ReturnValuesOnConditionCheckFailure: "ALL_OLD",

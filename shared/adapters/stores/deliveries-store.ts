@@ -7,6 +7,8 @@ import { AUDIENCE_SHARDS } from "#shared/domain/audience.ts";
 import { NOT_STARTED, progressOf, type BroadcastMessage, type ExpansionCheckpoint, type ExpansionProgress } from "#shared/domain/broadcast-expansion.ts";
 import type { AcceptedBroadcast, AcceptedNotification } from "#shared/domain/notification-request.ts";
 import { CHECKPOINT_PREFIX, checkpointOf } from "./expansion-checkpoints.ts";
+import { SUMMARY_KEY } from "./broadcast-summaries.ts";
+import { summaryOf, type BroadcastSummary } from "#shared/domain/broadcast-summary.ts";
 import { RequestError } from "#shared/domain/request-error.ts";
 import { rowChangesUpdate, updateCommandInput } from "./delivery-row-update.ts";
 
@@ -20,8 +22,6 @@ const LEGACY_HISTORY_PREFIX = "~event#";
  * and the expansion checkpoints start with '#'. Keys below this bound are a notification's own items.
  */
 const ROWS_FROM = "#~";
-/** Rows per query when tallying a broadcast: about what one 1 MB query page holds. */
-const TALLY_PAGE_SIZE = 2_000;
 /** Deliveries per page of a broadcast's view: a million would not fit in one response. */
 export const BROADCAST_DELIVERIES_PAGE_SIZE = 500;
 
@@ -64,6 +64,8 @@ export interface NotificationView {
   /** On a broadcast: the audience it went to and how far its expansion has come. */
   audience?: string;
   expansion?: ExpansionProgress;
+  /** On a broadcast: its deliveries per channel and status, kept as they change. */
+  summary?: BroadcastSummary;
   deliveries: DeliveryView[];
   /** On a broadcast whose deliveries go on past this page: pass it back as `?cursor=`. */
   nextCursor?: string;
@@ -136,7 +138,7 @@ export class DeliveriesStore {
 
   /** Applies one event; see applyAll. */
   async apply(event: DeliveryEvent): Promise<"applied" | "stale"> {
-    return this.applyAll([event]);
+    return (await this.applyAll([event])).outcome;
   }
 
   /**
@@ -147,15 +149,17 @@ export class DeliveriesStore {
    *
    * The write assumes what is true of nearly every batch: its events are new and the newest outranks
    * what the row holds. When the row says otherwise, the table returns it and a second write makes
-   * exactly the changes it lacks, if any.
+   * exactly the changes it lacks, if any. `audience` is the row's, when a broadcast's worker claimed it.
    */
-  async applyAll(events: readonly DeliveryEvent[]): Promise<"applied" | "stale"> {
+  async applyAll(events: readonly DeliveryEvent[]): Promise<{ outcome: "applied" | "stale"; audience?: string }> {
     const key = deliveryRowKey(events[0]!);
     const folded = foldEvents(events);
     let row: StoredRow | undefined;
+    const result = (outcome: "applied" | "stale", audience: unknown) => ({ outcome, ...(typeof audience === "string" ? { audience } : {}) });
     try {
-      await this.client.send(new UpdateCommand(updateCommandInput(this.tableName, key, rowChangesUpdate(allOf(folded), "unseen"))));
-      return "applied";
+      // The row as written comes back at no cost: it says whether the delivery belongs to a broadcast.
+      const { Attributes } = await this.client.send(new UpdateCommand({ ...updateCommandInput(this.tableName, key, rowChangesUpdate(allOf(folded), "unseen")), ReturnValues: "ALL_NEW" }));
+      return result("applied", Attributes?.audience);
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
       row = error.Item ? (unmarshall(error.Item) as StoredRow) : await this.row(key);
@@ -163,10 +167,10 @@ export class DeliveriesStore {
     // A replayed batch or the worker's completion of a claim raced this write; merge again.
     for (let tries = 1; ; tries++) {
       const changes = changesTo(row, folded);
-      if (isEmpty(changes)) return "stale";
+      if (isEmpty(changes)) return result("stale", row?.audience);
       try {
         await this.client.send(new UpdateCommand(updateCommandInput(this.tableName, key, rowChangesUpdate(changes, { precedence: row?.precedence }))));
-        return changes.precedence === undefined ? "stale" : "applied";
+        return result(changes.precedence === undefined ? "stale" : "applied", row?.audience);
       } catch (error) {
         if (!(error instanceof ConditionalCheckFailedException) || tries >= 3) throw error;
         row = error.Item ? (unmarshall(error.Item) as StoredRow) : await this.row(key);
@@ -222,25 +226,6 @@ export class DeliveriesStore {
     };
   }
 
-  /**
-   * A broadcast's deliveries counted per channel and status, page by page: memory holds one page
-   * and the counts, whatever the audience size. For an operator's look (notify trace), not the API.
-   */
-  async tallyBroadcast(notificationId: string): Promise<Record<string, Record<string, number>>> {
-    const tally: Record<string, Record<string, number>> = {};
-    let after = ROWS_FROM;
-    for (;;) {
-      const page = await this.query(notificationId, { after, limit: TALLY_PAGE_SIZE });
-      for (const item of page.items) {
-        if (item.status === undefined) continue;
-        const byStatus = (tally[item.channel as string] ??= {});
-        byStatus[item.status as string] = (byStatus[item.status as string] ?? 0) + 1;
-      }
-      if (!page.more) return tally;
-      after = page.items.at(-1)!.deliveryKey as string;
-    }
-  }
-
   private async broadcastView(notificationId: string, header: Record<string, unknown>, own: Record<string, unknown>[], afterDeliveryKey: string | undefined): Promise<NotificationView> {
     const checkpoints = own.filter((item) => String(item.deliveryKey).startsWith(CHECKPOINT_PREFIX)).map(checkpointOf);
     const page = await this.query(notificationId, { after: afterDeliveryKey ?? ROWS_FROM, limit: BROADCAST_DELIVERIES_PAGE_SIZE });
@@ -253,6 +238,7 @@ export class DeliveriesStore {
       channels: header.channels as string[],
       audience: header.audience as string,
       expansion: progressOf([...checkpoints, ...Array<ExpansionCheckpoint>(AUDIENCE_SHARDS - checkpoints.length).fill(NOT_STARTED)], header.recipients as number),
+      summary: summaryOf(own.find((item) => item.deliveryKey === SUMMARY_KEY)),
       deliveries: page.items.filter((item) => item.status !== undefined).map(deliveryViewOf),
       ...(page.more && last ? { nextCursor: encodeDeliveriesCursor(last.deliveryKey as string) } : {}),
     };
