@@ -152,6 +152,7 @@ export function floorOf(workload: Workload, measured: UsageSnapshot): PricedRun 
       billedMillis: sum(measuredFunctions.map((fn) => (fn.billedMillis * fn.memorySize) / 1024)),
       cpuMillis: sum(measuredFunctions.map((fn) => fn.cpuMillis)),
       logBytes: sum(measuredFunctions.map((fn) => fn.logBytes)),
+      peakHeapBytes: Math.max(0, ...measuredFunctions.map((fn) => fn.peakHeapBytes)),
     },
   };
   return priceRun({ requests, functions }, workload);

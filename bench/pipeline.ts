@@ -17,11 +17,17 @@ import { PRICES_CHECKED_ON } from "./aws-prices.ts";
 import { BILLED_SERVICES, fixedMonthlyCost, floorOf, priceRun, type PricedRun, type Workload } from "./cost-model.ts";
 import { percentile, runRound, seedUsers, type RoundResult } from "./delivery-workload.ts";
 import { runBroadcast } from "./broadcast-workload.ts";
+import { runBroadcastScale } from "./broadcast-scale.ts";
+import { EXPANSION_PAGE_SIZE } from "#shared/domain/broadcast-expansion.ts";
+import { AUDIENCE_SHARDS } from "#shared/domain/audience.ts";
 
 const SIZES = (process.env.BENCH_SIZES ?? "1000,4000,16000").split(",").map(Number);
 const NAIVE_SIZE = Number(process.env.BENCH_NAIVE_SIZE ?? SIZES[0]);
 const BURST_REQUESTS = Number(process.env.BENCH_BURST_REQUESTS ?? 600);
 const BROADCAST_MEMBERS = Number(process.env.BENCH_BROADCAST_MEMBERS ?? 4000);
+const BROADCAST_SCALE = (process.env.BENCH_BROADCAST_SCALE ?? "10000,100000").split(",").map(Number);
+/** notify:broadcastPublishRate's default, which the modelled expansion on AWS runs at. */
+const DEFAULT_BROADCAST_PUBLISH_RATE = 10_000;
 /** cdk.json's configuration: the local cloud turns push receipts on, which a default deployment has off. */
 const DEFAULT_CONTEXT = { "notify:pushDeliveryStatusLogGroups": "" };
 const NAIVE_CONTEXT = { ...DEFAULT_CONTEXT, "notify:workerBatchSize": 1, "notify:publishBatchSize": 1 };
@@ -103,7 +109,8 @@ const defaultRun = await withCloud("default", DEFAULT_CONTEXT, async (cloud) => 
   const rssAfterBurst = process.memoryUsage().rss;
   const broadcast = await runBroadcast(cloud, `broadcast-${BROADCAST_MEMBERS}`, BROADCAST_MEMBERS);
   const broadcastPriced = priceRun(broadcast.usage, { deliveries: broadcast.members, recipients: broadcast.members, publishRequests: 1, inAppDeliveries: broadcast.members });
-  return { sizes, floor, burst, rssAfterBurst, broadcast: { members: broadcast.members, elapsedMillis: broadcast.elapsedMillis, priced: broadcastPriced, rssBytes: process.memoryUsage().rss } };
+  const scale = await runBroadcastScale(cloud, BROADCAST_SCALE);
+  return { sizes, floor, burst, rssAfterBurst, broadcast: { members: broadcast.members, elapsedMillis: broadcast.elapsedMillis, priced: broadcastPriced, rssBytes: process.memoryUsage().rss }, scale };
 });
 
 const naiveRun = await withCloud("naive", NAIVE_CONTEXT, async (cloud) => {
@@ -135,6 +142,18 @@ const report = {
     expander: Object.fromEntries(Object.entries(defaultRun.broadcast.priced.functions).filter(([name]) => name.includes("Expander"))),
     costPerMillionRecipients: defaultRun.broadcast.priced.costPerMillionDeliveries.total,
     rssBytesAfter: defaultRun.broadcast.rssBytes,
+  },
+  broadcastScale: {
+    ...defaultRun.scale,
+    /**
+     * On AWS a page's work is short of its share of the rate (16 shards x 200 members at 10,000/s is
+     * 320 ms a page), so 1,000,000 members expand in 1,000,000 / rate seconds; were a page's CPU
+     * longer, the shards would set the pace instead.
+     */
+    modelledSecondsForMillionAtDefaultRate: Math.max(
+      1_000_000 / DEFAULT_BROADCAST_PUBLISH_RATE,
+      (1_000_000 / (EXPANSION_PAGE_SIZE * AUDIENCE_SHARDS)) * (defaultRun.scale.rounds.at(-1)!.expanderCpuMillisPerPage / 1000),
+    ),
   },
   durationSeconds: (performance.now() - started) / 1000,
 };
@@ -174,5 +193,10 @@ broadcast of one in-app notification to ${report.broadcast.members} audience mem
   ${report.broadcast.membersPerSecond.toFixed(0)} members/s; ${money(report.broadcast.costPerMillionRecipients)} per million recipients; local cloud ${mb(report.broadcast.rssBytesAfter)} after
   requests per recipient: ${BILLED_SERVICES.map((service) => `${service} ${fixed(report.broadcast.requestsPerRecipient.byService[service])}`).join(", ")}, total ${fixed(report.broadcast.requestsPerRecipient.total)}
   expander: ${Object.entries(report.broadcast.expander).map(([name, fn]) => `${name} ${fn.invocationsPerDelivery.toFixed(4)} invocations/recipient, billed ${fn.billedMillisPerDelivery.toFixed(2)} ms/recipient`).join("; ")}
+
+broadcast at scale (in-app bulk lane paused: expansion alone), local SNS PublishBatch ceiling ${report.broadcastScale.snsCeilingPerSecond.toFixed(0)} messages/s
+${report.broadcastScale.rounds.map((round) => `  ${String(round.members).padStart(7)} members: import ${round.importMembersPerSecond.toFixed(0)} members/s; expanded ${round.expandedPerSecond.toFixed(0)} recipients/s (${(round.expandedPerSecond / report.broadcastScale.snsCeilingPerSecond).toFixed(2)} of the SNS ceiling); expander ${round.expanderCpuMillisPerPage.toFixed(1)} ms CPU a page, peak heap ${mb(round.expanderPeakHeapBytes)}`).join("\n")}
+  transactional in-app probe published mid-expansion: sent in ${report.broadcastScale.probeLatencyMillis.toFixed(0)} ms
+  modelled on AWS at notify:broadcastPublishRate ${DEFAULT_BROADCAST_PUBLISH_RATE}: 1,000,000 members expand in ${report.broadcastScale.modelledSecondsForMillionAtDefaultRate.toFixed(0)} s
 
 wrote .notify/bench/latest.json in ${report.durationSeconds.toFixed(0)} s`);

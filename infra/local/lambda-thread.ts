@@ -3,6 +3,7 @@
  * its process.env. It loads the bundle CDK built, then serves one invocation at a time.
  */
 import { randomUUID } from "node:crypto";
+import { getHeapStatistics } from "node:v8";
 import { resolveLoopbackNames } from "./loopback-names.ts";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -85,7 +86,8 @@ try {
     };
     const startedAt = performance.now();
     const cpuAtStart = cpuMillis();
-    const usage = () => ({ wallMillis: performance.now() - startedAt, cpuMillis: cpuMillis() - cpuAtStart, requests: drainTally(requests) });
+    // The environment's heap as the invocation leaves it: what a handler keeps grows it run after run.
+    const usage = () => ({ wallMillis: performance.now() - startedAt, cpuMillis: cpuMillis() - cpuAtStart, heapUsedBytes: getHeapStatistics().used_heap_size, requests: drainTally(requests) });
     try {
       const result = await handler(event, context);
       port.postMessage({ requestId, ok: true, result, usage: usage() });

@@ -87,6 +87,8 @@ export interface LocalCloud {
   onDeliveryEvent(listener: (event: unknown) => void): () => void;
   /** Resolves once no message is queued or in flight and every stream consumer has caught up. */
   settled(timeoutMillis?: number): Promise<void>;
+  /** Pauses or resumes the event source reading a queue, as disabling its mapping does on AWS (for benchmarks). */
+  setPolling(queueUrl: string, polling: boolean): void;
   stop(): Promise<void>;
 }
 
@@ -314,6 +316,12 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
         });
       },
       settled,
+      setPolling(queueUrl, polling) {
+        const source = sqsSources.find((candidate) => candidate.queueUrl === queueUrl);
+        if (!source) throw new Error(`no event source reads ${queueUrl}`);
+        if (polling) source.resume();
+        else source.pause();
+      },
       async stop() {
         scheduler?.stop();
         await Promise.all([...sqsSources, ...kinesisSources].map((source) => source.stop()));

@@ -57,9 +57,28 @@ export class SqsEventSource {
   private readonly abort = new AbortController();
   private readonly inFlight = new Set<Promise<void>>();
   private loop: Promise<void> | undefined;
+  /** Set while polling is paused, as disabling an event source mapping pauses Lambda's. */
+  private paused: { resumed: Promise<void>; resume: () => void } | undefined;
 
   constructor(options: SqsEventSourceOptions) {
     this.options = options;
+  }
+
+  get queueUrl(): string {
+    return this.options.queueUrl;
+  }
+
+  /** Stops taking new batches (one long poll already under way may still deliver its batch). */
+  pause(): void {
+    if (this.paused) return;
+    let resume!: () => void;
+    const resumed = new Promise<void>((resolve) => (resume = resolve));
+    this.paused = { resumed, resume };
+  }
+
+  resume(): void {
+    this.paused?.resume();
+    this.paused = undefined;
   }
 
   start(): void {
@@ -89,6 +108,10 @@ export class SqsEventSource {
   private async poll(): Promise<void> {
     const concurrency = this.options.maximumConcurrency ?? 5;
     while (!this.abort.signal.aborted) {
+      if (this.paused) {
+        await Promise.race([this.paused.resumed, new Promise((resolve) => this.abort.signal.addEventListener("abort", resolve, { once: true }))]);
+        continue;
+      }
       if (this.inFlight.size >= concurrency) {
         await Promise.race(this.inFlight);
         continue;

@@ -12,6 +12,8 @@ export interface FunctionUsage {
   cpuMillis: number;
   /** What the function wrote to its log (stdout and stderr). */
   logBytes: number;
+  /** The largest heap any of its environments was left with after an invocation, since the cloud started. */
+  peakHeapBytes: number;
 }
 
 export interface UsageSnapshot {
@@ -24,11 +26,13 @@ export interface InvocationUsage {
   records: number;
   wallMillis: number;
   cpuMillis: number;
+  /** The environment's heap after the invocation. */
+  heapUsedBytes?: number;
   requests: Record<string, OperationUsage>;
 }
 
 function emptyFunctionUsage(memorySize: number): FunctionUsage {
-  return { memorySize, invocations: 0, records: 0, billedMillis: 0, cpuMillis: 0, logBytes: 0 };
+  return { memorySize, invocations: 0, records: 0, billedMillis: 0, cpuMillis: 0, logBytes: 0, peakHeapBytes: 0 };
 }
 
 /**
@@ -46,6 +50,7 @@ export class UsageLedger {
     entry.records += usage.records;
     entry.billedMillis += Math.ceil(usage.wallMillis);
     entry.cpuMillis += usage.cpuMillis;
+    entry.peakHeapBytes = Math.max(entry.peakHeapBytes, usage.heapUsedBytes ?? 0);
     this.addRequests(usage.requests);
   }
 
@@ -98,6 +103,8 @@ export function usageBetween(before: UsageSnapshot, after: UsageSnapshot): Usage
       billedMillis: usage.billedMillis - earlier.billedMillis,
       cpuMillis: usage.cpuMillis - earlier.cpuMillis,
       logBytes: usage.logBytes - earlier.logBytes,
+      // A peak does not subtract: the later snapshot's stands.
+      peakHeapBytes: usage.peakHeapBytes,
     };
   }
   return { requests, functions };

@@ -20,7 +20,7 @@ const measured: UsageSnapshot = {
     "dynamodb.GetItem": usage({ requests: 1_000, readUnits: 500 }),
     "kinesis.PutRecords": usage({ requests: 1_000, putPayloadUnits: 1_000 }),
   },
-  functions: { worker: { memorySize: 512, invocations: 100, records: 1_000, billedMillis: 20_000, cpuMillis: 2_000, logBytes: 1024 ** 3 / 1_000 } },
+  functions: { worker: { memorySize: 512, invocations: 100, records: 1_000, billedMillis: 20_000, cpuMillis: 2_000, logBytes: 1024 ** 3 / 1_000, peakHeapBytes: 0 } },
 };
 
 describe("the cost model", () => {
