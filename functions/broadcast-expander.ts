@@ -7,6 +7,8 @@ import { AudienceStore } from "#shared/adapters/stores/audience-store.ts";
 import { DeliveriesStore } from "#shared/adapters/stores/deliveries-store.ts";
 import { ExpansionCheckpoints } from "#shared/adapters/stores/expansion-checkpoints.ts";
 import { ExpansionQueue } from "#shared/adapters/expansion-queue.ts";
+import { PublishBudget } from "#shared/adapters/publish-budget.ts";
+import { SendRateWindows } from "#shared/adapters/stores/send-rate-windows.ts";
 import { expansionPageSchema } from "#shared/domain/broadcast-expansion.ts";
 import { expandPage, type ExpandPageDependencies } from "#shared/workflows/expand-page.ts";
 import { documents, sns, sqs } from "./commons/clients.ts";
@@ -22,9 +24,11 @@ const dependencies: ExpandPageDependencies = {
   broadcastOf: (notificationId) => deliveries.broadcastOf(notificationId),
   publish: (messages) => publisher.publish(messages),
   queuePage: (page) => expansionQueue.queue([page]),
-  pacing: { ratePerSecond: Number(requiredEnv("BROADCAST_PUBLISH_RATE")), concurrency: Number(requiredEnv("EXPANDER_CONCURRENCY")) },
-  now: () => Date.now(),
-  sleep: (millis) => sleep(millis),
+  publishBudget: new PublishBudget(new SendRateWindows(documents, requiredEnv("SEND_RATE_TABLE_NAME")), {
+    ratePerSecond: Number(requiredEnv("BROADCAST_PUBLISH_RATE")),
+    now: () => Date.now(),
+    sleep: (millis) => sleep(millis),
+  }),
 };
 // A failed page stops the rest of its shard's group in the batch, so a chain never runs out of order.
 const processor = new SqsFifoPartialProcessorAsync();

@@ -163,6 +163,7 @@ export class NotifyStack extends Stack {
       topic: topic.topic,
       deliveries: tables.deliveries,
       audiences: tables.audiences,
+      sendWindows: tables.dedup,
       publishRate: props.broadcastPublishRate ?? DEFAULTS.broadcastPublishRate,
       concurrency: AUDIENCE_SHARDS,
       // A page takes well under a second; the worker timeout keeps crashed pages as quick to return as crashed sends.

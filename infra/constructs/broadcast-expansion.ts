@@ -12,6 +12,8 @@ export interface BroadcastExpansionProps {
   readonly topic: ITopic;
   readonly deliveries: ITableV2;
   readonly audiences: ITableV2;
+  /** Where the publish budget's one-second windows are counted. */
+  readonly sendWindows: ITableV2;
   /** notify:broadcastPublishRate: messages a second all expanders together publish at most. */
   readonly publishRate: number;
   /** Expanders at once; one per audience shard lets every shard run in parallel. */
@@ -51,12 +53,12 @@ export class BroadcastExpansion extends Construct {
         NOTIFICATIONS_TOPIC_ARN: props.topic.topicArn,
         EXPANSION_QUEUE_URL: this.queue.queueUrl,
         BROADCAST_PUBLISH_RATE: String(props.publishRate),
-        EXPANDER_CONCURRENCY: String(props.concurrency),
       },
     });
     this.expander
       .useTable("DELIVERIES_TABLE_NAME", props.deliveries, ["dynamodb:GetItem", "dynamodb:UpdateItem"])
-      .useTable("AUDIENCES_TABLE_NAME", props.audiences, ["dynamodb:Query"]);
+      .useTable("AUDIENCES_TABLE_NAME", props.audiences, ["dynamodb:Query"])
+      .useTable("SEND_RATE_TABLE_NAME", props.sendWindows, ["dynamodb:UpdateItem"]);
     props.topic.grantPublish(this.expander.function);
     this.queue.grantSendMessages(this.expander.function);
     // One page an invocation: a batch of several shards' pages would run them one after another.

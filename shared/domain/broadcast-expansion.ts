@@ -77,15 +77,6 @@ export function progressOf(checkpoints: readonly ExpansionCheckpoint[], total: n
   };
 }
 
-/**
- * How long a page's publisher waits after publishing `published` messages in `elapsedMillis`, so
- * that `concurrency` publishers together stay under `ratePerSecond` (notify:broadcastPublishRate).
- */
-export function pauseAfterPage(published: number, elapsedMillis: number, ratePerSecond: number, concurrency: number): number {
-  const budgetMillis = (published * 1000 * concurrency) / ratePerSecond;
-  return Math.max(0, Math.ceil(budgetMillis - elapsedMillis));
-}
-
 /** What every recipient's message of a broadcast shares; kept on the broadcast's header at acceptance. */
 export type BroadcastMessage = Omit<ChannelMessage, "userId" | "audience"> & { audience: string };
 

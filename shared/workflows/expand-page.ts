@@ -1,6 +1,5 @@
 import {
   EXPANSION_PAGE_SIZE,
-  pauseAfterPage,
   recipientMessages,
   stepFor,
   type BroadcastMessage,
@@ -20,10 +19,8 @@ export interface ExpandPageDependencies {
   broadcastOf(notificationId: string): Promise<BroadcastMessage | undefined>;
   publish(messages: ChannelMessage[]): Promise<void>;
   queuePage(page: ExpansionPage): Promise<void>;
-  /** notify:broadcastPublishRate, shared by `concurrency` expanders running at once. */
-  pacing: { ratePerSecond: number; concurrency: number };
-  now(): number;
-  sleep(millis: number): Promise<void>;
+  /** notify:broadcastPublishRate, one budget for every expander at once: resolves when the page may go. */
+  publishBudget: { acquire(count: number): Promise<void> };
 }
 
 /**
@@ -40,13 +37,12 @@ export async function expandPage(message: ExpansionPage, dependencies: ExpandPag
 
   const broadcast = await dependencies.broadcastOf(notificationId);
   if (!broadcast) throw new Error(`broadcast ${notificationId} has no header: its pages were queued before it was accepted`);
-  const started = dependencies.now();
   const members = await dependencies.members.shardPage(audienceId, shard, EXPANSION_PAGE_SIZE, checkpoint.after);
+  await dependencies.publishBudget.acquire(members.userIds.length);
   await dependencies.publish(recipientMessages(broadcast, members.userIds));
   // Losing the race means another delivery of this page checkpointed it and queues the successor.
   const advanced = await dependencies.checkpoints.advance(notificationId, shard, page, { count: members.userIds.length, ...(members.last ? { last: members.last } : {}) });
   if (!advanced) return "skip";
-  await dependencies.sleep(pauseAfterPage(members.userIds.length, dependencies.now() - started, dependencies.pacing.ratePerSecond, dependencies.pacing.concurrency));
   if (members.last) await dependencies.queuePage({ ...message, page: page + 1 });
   return "publish";
 }

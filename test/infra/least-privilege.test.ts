@@ -111,7 +111,7 @@ describe("least privilege, per function", () => {
     ["ProviderFeedbackProcessor", { ProviderFeedbackProcessorLogs: "write", ProviderFeedbackQueue: "read-write", TablesPreferences: "write", DeliveryEventsStream: "write" }],
     [
       "BroadcastExpansionExpander",
-      { BroadcastExpansionExpanderLogs: "write", TablesDeliveries: "read-write", TablesAudiences: "read", NotificationsTopic: "write", BroadcastExpansionQueue: "read-write" },
+      { BroadcastExpansionExpanderLogs: "write", TablesDeliveries: "read-write", TablesAudiences: "read", TablesDedup: "write", NotificationsTopic: "write", BroadcastExpansionQueue: "read-write" },
     ],
     ["DeferredDeliverySweeper", { DeferredDeliverySweeperLogs: "write", TablesDeferred: "read-write", TablesDeliveries: "read", NotificationsTopic: "write" }],
   ])("%s reaches exactly what it needs", (functionId, expected) => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { AUDIENCE_SHARDS } from "#shared/domain/audience.ts";
-import { expansionPageSchema, firstPages, NOT_STARTED, pageMessageIdentity, pauseAfterPage, progressOf, stepFor, type ExpansionCheckpoint } from "#shared/domain/broadcast-expansion.ts";
+import { expansionPageSchema, firstPages, NOT_STARTED, pageMessageIdentity, progressOf, stepFor, type ExpansionCheckpoint } from "#shared/domain/broadcast-expansion.ts";
 
 const page = (number: number) => ({ notificationId: "launch-1", audienceId: "everyone", shard: 3, page: number });
 const checkpoint = (pagesDone: number, done = false): ExpansionCheckpoint => ({ pagesDone, after: pagesDone ? "user-9" : undefined, expanded: pagesDone * 200, done });
@@ -62,13 +62,5 @@ describe("expansion progress", () => {
     expect(progressOf(shards, 6400)).toEqual({ status: "done", expanded: 6400, total: 6400 });
     shards[5] = checkpoint(1);
     expect(progressOf(shards, 6400)).toEqual({ status: "expanding", expanded: 6200, total: 6400 });
-  });
-});
-
-describe("publish pacing", () => {
-  it("holds 16 publishers together under the configured rate", () => {
-    // 200 messages at 10,000/s shared by 16 publishers: each page is worth 320 ms.
-    expect(pauseAfterPage(200, 120, 10_000, 16)).toBe(200);
-    expect(pauseAfterPage(200, 400, 10_000, 16)).toBe(0);
   });
 });

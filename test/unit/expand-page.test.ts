@@ -15,8 +15,8 @@ function shardOf(memberCount: number, crashes: Map<number, CrashPoint>) {
   let checkpoint: ExpansionCheckpoint = NOT_STARTED;
   const published: ChannelMessage[] = [];
   const queue: ExpansionPage[] = [];
-  const pauses: number[] = [];
-  let clock = 0;
+  /** What the page asked of the publish budget, and how many it had published when it asked. */
+  const budgetAsks: Array<{ count: number; publishedBefore: number }> = [];
   const crashOnce = (page: number, point: CrashPoint) => {
     if (crashes.get(page) !== point) return;
     crashes.delete(page);
@@ -42,13 +42,10 @@ function shardOf(memberCount: number, crashes: Map<number, CrashPoint>) {
     broadcastOf: async () => broadcast,
     publish: async (messages) => {
       published.push(...messages);
-      clock += 100;
       crashOnce(checkpoint.pagesDone, "afterPublish");
     },
     queuePage: async (page) => void queue.push(page),
-    pacing: { ratePerSecond: 10_000, concurrency: 16 },
-    now: () => clock,
-    sleep: async (millis) => void pauses.push(millis),
+    publishBudget: { acquire: async (count) => void budgetAsks.push({ count, publishedBefore: published.length }) },
   };
   /** Runs the chain as SQS would: a failed message comes back, a successful one is gone. */
   const run = async () => {
@@ -63,7 +60,7 @@ function shardOf(memberCount: number, crashes: Map<number, CrashPoint>) {
       }
     }
   };
-  return { run, members, published, pauses, checkpoint: () => checkpoint };
+  return { run, members, published, budgetAsks, checkpoint: () => checkpoint };
 }
 
 describe("expanding one shard page by page", () => {
@@ -97,10 +94,9 @@ describe("expanding one shard page by page", () => {
     expect(shard.checkpoint()).toEqual({ pagesDone: 1, expanded: 0, done: true });
   });
 
-  it("pauses after each page for what the publish rate leaves of its share", async () => {
-    const shard = shardOf(400, new Map());
+  it("takes each page's members from the publish budget before it publishes them", async () => {
+    const shard = shardOf(450, new Map());
     await shard.run();
-    // 200 messages at 10,000/s over 16 expanders is 320 ms a page; publishing took 100.
-    expect(shard.pauses).toEqual([220, 220]);
+    expect(shard.budgetAsks).toEqual([{ count: 200, publishedBefore: 0 }, { count: 200, publishedBefore: 200 }, { count: 50, publishedBefore: 400 }]);
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import type { Channel } from "#shared/domain/channels.ts";
 import { grantedSends, parseChannelRates, sendWindowOf, type SendLane } from "#shared/domain/send-rate.ts";
 import { SendRateGate } from "#shared/adapters/send-rate-gate.ts";
+import { PublishBudget } from "#shared/adapters/publish-budget.ts";
 
 /** A clock that moves only when every pending sleep is due, so the gates run in simulated time. */
 class VirtualTime {
@@ -31,7 +31,7 @@ class MemoryWindows {
   readonly reserved = new Set<number>();
   takes = 0;
 
-  async take(_channel: Channel, window: number, count: number, limit: number, lane: SendLane): Promise<number> {
+  async take(_counter: string, window: number, count: number, limit: number, lane: SendLane): Promise<number> {
     this.takes += 1;
     if (lane === "bulk" && this.reserved.has(window)) return 0;
     const after = (this.sends.get(window) ?? 0) + count;
@@ -39,7 +39,7 @@ class MemoryWindows {
     return grantedSends(after, count, limit);
   }
 
-  async reserveForTransactional(_channel: Channel, window: number): Promise<void> {
+  async reserveForTransactional(_counter: string, window: number): Promise<void> {
     this.reserved.add(window);
   }
 }
@@ -131,5 +131,43 @@ describe("SendRateGate", () => {
     const later = expect(gate.admit("bulk", time.now + 10_000)).rejects.toThrow(/ProvisionedThroughput/);
     await time.runUntil(time.now + 100);
     await later;
+  });
+});
+
+describe("PublishBudget, broadcast expansion's shared rate", () => {
+  it("holds expanders together to the rate, a page taking from the next window what this one lacks", async () => {
+    const time = new VirtualTime();
+    const windows = new MemoryWindows();
+    const expanders = Array.from({ length: 4 }, () => new PublishBudget(windows, { ratePerSecond: 500, now: () => time.now, sleep: time.sleep, random: () => 0 }));
+    const started = time.now;
+    const finished: number[] = [];
+    // Four expanders, five pages of 200 each: 4,000 messages at 500/s is eight windows.
+    const done = expanders.map(async (budget) => {
+      for (let page = 0; page < 5; page++) await budget.acquire(200);
+      finished.push(time.now);
+    });
+    await time.runUntil(started + 20_000);
+    await Promise.all(done);
+    const granted = [...windows.sends.values()].map((count) => Math.min(500, count));
+    expect(granted.reduce((sum, count) => sum + count, 0)).toBe(4_000);
+    expect(granted.every((count) => count <= 500)).toBe(true);
+    expect(Math.max(...finished) - started).toBeGreaterThanOrEqual(7_000);
+    expect(Math.max(...finished) - started).toBeLessThan(9_000);
+  });
+
+  it("lets a lone expander use the whole rate", async () => {
+    const time = new VirtualTime();
+    const budget = new PublishBudget(new MemoryWindows(), { ratePerSecond: 1_000, now: () => time.now, sleep: time.sleep, random: () => 0 });
+    const started = time.now;
+    let finishedAt = Number.NaN;
+    const done = (async () => {
+      for (let page = 0; page < 6; page++) await budget.acquire(200);
+      finishedAt = time.now;
+    })();
+    await time.runUntil(started + 5_000);
+    await done;
+    // 1,200 messages at 1,000/s: five pages in the first window, the sixth in the next.
+    expect(finishedAt - started).toBeGreaterThan(0);
+    expect(finishedAt - started).toBeLessThanOrEqual(1_000);
   });
 });

@@ -1,6 +1,5 @@
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { UpdateCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import type { Channel } from "../../domain/channels.ts";
 import { grantedSends, sendWindowStart, type SendLane } from "../../domain/send-rate.ts";
 
 /** Sorts apart from the claim keys that earlier versions kept in this table, which never start with '~'. */
@@ -10,8 +9,8 @@ const RETENTION_SECONDS = 60;
 const expiresAtOf = (window: number) => Math.floor(sendWindowStart(window) / 1000) + RETENTION_SECONDS;
 
 /**
- * A channel's send count per one-second window, one item per window in the dedup table, shared by
- * every worker of the channel. A take is one UpdateItem that adds what it asks for and learns the
+ * A send count per one-second window (a channel's, or broadcast expansion's), one item per window in
+ * the dedup table, shared by every function that sends under it. A take is one UpdateItem that adds what it asks for and learns the
  * new count, so concurrent takes never grant more than the limit between them. A transactional take
  * that comes up short reserves the next window for transactional sends: the bulk lane takes nothing
  * from a reserved window.
@@ -26,12 +25,12 @@ export class SendRateWindows {
   }
 
   /** How many of `count` sends the window grants the lane. */
-  async take(channel: Channel, window: number, count: number, limit: number, lane: SendLane): Promise<number> {
+  async take(counter: string, window: number, count: number, limit: number, lane: SendLane): Promise<number> {
     try {
       const { Attributes } = await this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
-          Key: { claimKey: keyOf(channel, window) },
+          Key: { claimKey: keyOf(counter, window) },
           UpdateExpression: "ADD sends :count SET expiresAt = if_not_exists(expiresAt, :expiresAt)",
           ...(lane === "bulk" ? { ConditionExpression: "attribute_not_exists(reservedForTransactional)" } : {}),
           ExpressionAttributeValues: { ":count": count, ":expiresAt": expiresAtOf(window) },
@@ -45,11 +44,11 @@ export class SendRateWindows {
     }
   }
 
-  async reserveForTransactional(channel: Channel, window: number): Promise<void> {
+  async reserveForTransactional(counter: string, window: number): Promise<void> {
     await this.client.send(
       new UpdateCommand({
         TableName: this.tableName,
-        Key: { claimKey: keyOf(channel, window) },
+        Key: { claimKey: keyOf(counter, window) },
         UpdateExpression: "SET reservedForTransactional = :true, expiresAt = if_not_exists(expiresAt, :expiresAt)",
         ExpressionAttributeValues: { ":true": true, ":expiresAt": expiresAtOf(window) },
       }),
@@ -57,6 +56,6 @@ export class SendRateWindows {
   }
 }
 
-function keyOf(channel: Channel, window: number): string {
-  return `${KEY_PREFIX}${channel}#${window}`;
+function keyOf(counter: string, window: number): string {
+  return `${KEY_PREFIX}${counter}#${window}`;
 }
