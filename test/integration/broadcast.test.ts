@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { broadcastView, call, eventually, outbox, reachableUser, settled, uniqueId } from "../helpers/local-api.ts";
+import { advanceClockTo, broadcastView, call, eventually, localNow, outbox, reachableUser, settled, uniqueId, utcClock } from "../helpers/local-api.ts";
+
+const MINUTE = 60_000;
 
 async function audienceOf(userIds: string[]): Promise<string> {
   const audienceId = uniqueId("broadcast-aud");
@@ -13,41 +15,52 @@ async function audienceOf(userIds: string[]): Promise<string> {
 const status = async (notificationId: string) => (await call("GET", `/v1/notifications/${notificationId}`)).body;
 
 describe("broadcast to an audience on the local cloud", () => {
-  it("reaches every member once on each channel they can receive, with preferences applied per recipient", async () => {
-    const members = Array.from({ length: 1_200 }, (_, index) => uniqueId(`member-${index}`));
-    // Two members have addresses, one of them has switched email off: the rest get in_app only.
-    const [withEmail, emailOff] = members as [string, string];
+  it("reaches every member once on each channel they can receive, with preferences and quiet hours applied per recipient", async () => {
+    const members = Array.from({ length: 2_000 }, (_, index) => uniqueId(`member-${index}`));
+    // Three members have addresses: one has switched email off, one is in quiet hours; the rest get in_app only.
+    const [withEmail, emailOff, sleeper] = members as [string, string, string];
     await call("PUT", `/v1/users/${withEmail}/preferences`, reachableUser);
     await call("PUT", `/v1/users/${emailOff}/preferences`, { ...reachableUser, channels: { email: false } });
+    const now = await localNow();
+    const quietUntil = Math.floor(now / MINUTE) * MINUTE + 2 * 60 * MINUTE;
+    await call("PUT", `/v1/users/${sleeper}/preferences`, { ...reachableUser, timezone: "UTC", quietHours: { start: utcClock(now - MINUTE), end: utcClock(quietUntil) } });
     const audienceId = await audienceOf(members);
 
     const notificationId = uniqueId("launch");
     const accepted = await call("POST", "/v1/notifications", { notificationId, type: "order.shipped", audience: audienceId, channels: ["email", "in_app"], data: { orderId: "B-1" } });
     expect(accepted.status).toBe(202);
-    expect(accepted.body).toEqual({ notificationId, audience: audienceId, recipients: 1_200, channels: ["email", "in_app"] });
+    expect(accepted.body).toEqual({ notificationId, audience: audienceId, recipients: 2_000, channels: ["email", "in_app"] });
 
     const finished = await eventually(
       "the broadcast expanded and every delivery decided",
       () => broadcastView(notificationId),
-      (view) => view.expansion?.status === "done" && view.deliveries.length === 2_400,
-      60_000,
+      (view) => view.expansion?.status === "done" && view.deliveries.length === 4_000,
+      90_000,
     );
-    expect(finished).toMatchObject({ notificationId, audience: audienceId, recipients: 1_200, expansion: { status: "done", expanded: 1_200, total: 1_200 } });
+    expect(finished).toMatchObject({ notificationId, audience: audienceId, recipients: 2_000, expansion: { status: "done", expanded: 2_000, total: 2_000 } });
+    await settled();
+    const rowOf = (view: { deliveries: Array<{ userId: string; channel: string; status: string; reason?: string }> }, userId: string, channel: string) => view.deliveries.find((row) => row.userId === userId && row.channel === channel);
+    expect(rowOf(finished, emailOff, "email")).toMatchObject({ status: "suppressed", reason: "channel_disabled" });
+    expect([rowOf(finished, sleeper, "email"), rowOf(finished, sleeper, "in_app")]).toEqual([expect.objectContaining({ status: "deferred", reason: "quiet_hours" }), expect.objectContaining({ status: "deferred", reason: "quiet_hours" })]);
+    const sentBefore = await outbox(notificationId);
+    expect(sentBefore.filter((message) => message.channel === "in_app").map((message) => message.userId).toSorted()).toEqual(members.filter((userId) => userId !== sleeper).toSorted());
+    expect(sentBefore.filter((message) => message.channel === "email").map((message) => message.userId)).toEqual([withEmail]);
+
+    // When the sleeper's quiet hours end, both of their deliveries go out, once.
+    await advanceClockTo(quietUntil + 1000);
+    await eventually("the sleeper's deliveries sent", () => broadcastView(notificationId), (view) => rowOf(view, sleeper, "email")?.status === "sent" && rowOf(view, sleeper, "in_app")?.status === "sent");
     await settled();
     const sent = await outbox(notificationId);
-    const inApp = sent.filter((message) => message.channel === "in_app").map((message) => message.userId);
-    expect(inApp.toSorted()).toEqual(members.toSorted());
-    expect(sent.filter((message) => message.channel === "email").map((message) => message.userId)).toEqual([withEmail]);
-    const emailOffRow = finished.deliveries.find((row: { userId: string; channel: string }) => row.userId === emailOff && row.channel === "email");
-    expect(emailOffRow).toMatchObject({ status: "suppressed", reason: "channel_disabled" });
+    expect(sent.filter((message) => message.channel === "in_app").map((message) => message.userId).toSorted()).toEqual(members.toSorted());
+    expect(sent.filter((message) => message.channel === "email").map((message) => message.userId).toSorted()).toEqual([withEmail, sleeper].toSorted());
 
     // The summary, kept as the deliveries changed, says what the rows say.
-    await settled();
     const rows = (await broadcastView(notificationId)).deliveries as Array<{ channel: string; status: string }>;
     const tally: Record<string, Record<string, number>> = {};
     for (const { channel, status: rowStatus } of rows) (tally[channel] ??= {})[rowStatus] = (tally[channel]?.[rowStatus] ?? 0) + 1;
     expect((await status(notificationId)).summary).toEqual(tally);
-    expect(tally.in_app).toEqual({ sent: 1_200 });
+    expect(tally.in_app).toEqual({ sent: 2_000 });
+    expect(tally.email).toMatchObject({ sent: 2, suppressed: 1_998 });
 
     // The view pages its deliveries 500 at a time: every delivery on exactly one page, in key order.
     const first = await status(notificationId);
@@ -58,7 +71,7 @@ describe("broadcast to an audience on the local cloud", () => {
     expect(second.body).toMatchObject({ notificationId, audience: audienceId, expansion: { status: "done" } });
     const key = (row: { userId: string; channel: string }) => `${row.userId}#${row.channel}`;
     expect(key(second.body.deliveries[0]) > key(first.deliveries.at(-1))).toBe(true);
-    expect(new Set(finished.deliveries.map(key)).size).toBe(2_400);
+    expect(new Set(finished.deliveries.map(key)).size).toBe(4_000);
     expect(await call("GET", `/v1/notifications/${notificationId}?cursor=not-a-cursor`)).toMatchObject({ status: 400, body: { error: { code: "invalid_request", issues: [{ path: "cursor" }] } } });
 
     // Publishing the same notificationId again answers the first acceptance and sends nothing twice.
