@@ -1,7 +1,9 @@
 import type { z } from "zod";
 import type { Category } from "#shared/domain/categories.ts";
 import type { Channel } from "#shared/domain/channels.ts";
+import { digestRuleProblem, type DigestRule } from "#shared/domain/digest-window.ts";
 import type { FollowUp } from "#shared/domain/follow-up-rule.ts";
+import { throttleRuleProblem, type ThrottleRule } from "#shared/domain/throttle.ts";
 
 /** Handlebars sources of each channel's parts. Email HTML is escaped; every other part is plain text. */
 export interface ChannelContentSources {
@@ -29,6 +31,10 @@ export interface TemplateDefinition<Data extends z.ZodType = z.ZodType> {
   readonly locales: Readonly<Record<string, LocalizedContent>>;
   /** Fallbacks and escalations to other channels. @default none */
   readonly followUps?: readonly FollowUp[];
+  /** Group notifications of this type in time into one message. @default none */
+  readonly digest?: DigestRule;
+  /** Cap how many notifications of this type a user gets in a window. @default none */
+  readonly throttle?: ThrottleRule;
 }
 
 export function defineTemplate<Data extends z.ZodType>(definition: TemplateDefinition<Data>): TemplateDefinition<Data> {
@@ -43,6 +49,9 @@ export function defineTemplate<Data extends z.ZodType>(definition: TemplateDefin
     if (followUp.kind === "escalation" && !(Number.isInteger(followUp.afterMinutes) && followUp.afterMinutes >= 1 && followUp.afterMinutes <= 7 * 24 * 60)) {
       throw new Error(`template ${definition.type} escalates after ${followUp.afterMinutes} minutes; use whole minutes from 1 to a week`);
     }
+  }
+  for (const problem of [definition.digest && digestRuleProblem(definition.digest, definition.sampleData), definition.throttle && throttleRuleProblem(definition.throttle, definition.sampleData)]) {
+    if (problem) throw new Error(`template ${definition.type}: ${problem}`);
   }
   if (definition.category === "marketing") {
     for (const [locale, content] of Object.entries(definition.locales)) {
