@@ -131,6 +131,8 @@ describe("the notify CLI on the local cloud", () => {
     expect((await outbox(notificationId)).map((message) => message.userId).toSorted()).toEqual(members.toSorted());
     // A broadcast's trace is its expansion and its deliveries counted, not a line per recipient.
     await eventually("every shard's expansion done", () => call("GET", `/v1/notifications/${notificationId}`), (view) => view.body.expansion?.status === "done");
+    // The summary moves when the events function reads the sends from the stream, just after the rows.
+    await settled();
     expect(await json("trace", notificationId)).toEqual({ notificationId, audience: audienceId, recipients: 2, expansion: { status: "done", expanded: 2, total: 2 }, summary: { in_app: { sent: 2 } } });
     expect((await notify("trace", notificationId)).out).toContain("expansion done: 2 of 2 published\n  in_app  sent 2");
 
