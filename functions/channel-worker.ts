@@ -5,10 +5,12 @@ import { MetricUnit } from "@aws-lambda-powertools/metrics";
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
 import { kindOf, parseChannelMessage, type ChannelMessage } from "#shared/domain/channel-message.ts";
 import { isChannel } from "#shared/domain/channels.ts";
+import { sendLaneOf } from "#shared/domain/send-rate.ts";
 import { CoalescedDeliveryEvents } from "#shared/adapters/coalesced-delivery-events.ts";
 import { deliver, type DeliverDependencies, type Receipt } from "#shared/workflows/deliver.ts";
 import { DeliveryEventPublisher } from "#shared/adapters/delivery-event-publisher.ts";
 import { HeldMessages } from "#shared/adapters/held-messages.ts";
+import { QueueUrls } from "#shared/adapters/queue-urls.ts";
 import { NotificationPublisher } from "#shared/adapters/notification-publisher.ts";
 import { providerFromEnv } from "#shared/adapters/providers/provider-from-env.ts";
 import { RecordRetry } from "#shared/adapters/record-retry.ts";
@@ -44,7 +46,9 @@ const claims = new DedupClaims(documents, {
   retentionSeconds: Number(requiredEnv("DEDUP_RETENTION_SECONDS")),
   now,
 });
-const retry = new RecordRetry(sqs, events, {
+// Retries and held records reach the same queues: each queue's URL is asked for once.
+const queueUrls = new QueueUrls(sqs);
+const retry = new RecordRetry(sqs, queueUrls, events, {
   channel,
   maxReceiveCount: Number(requiredEnv("MAX_RECEIVE_COUNT")),
   policy: { baseSeconds: Number(requiredEnv("RETRY_BASE_SECONDS")), maxSeconds: Number(requiredEnv("RETRY_MAX_SECONDS")) },
@@ -55,7 +59,7 @@ const preferences = new PreferencesStore(documents, requiredEnv("PREFERENCES_TAB
 const sendRate = process.env.SEND_RATE_PER_SECOND
   ? new SendRateGate(new SendRateWindows(documents, requiredEnv("SEND_RATE_TABLE_NAME")), { channel, limit: Number(process.env.SEND_RATE_PER_SECOND), now, sleep: (millis) => sleep(millis) })
   : undefined;
-const held = new HeldMessages(sqs);
+const held = new HeldMessages(sqs, queueUrls);
 /** What a record waiting for the send rate leaves itself to send and record its outcome. */
 const SEND_RESERVE_MILLIS = Number(requiredEnv("PROVIDER_TIMEOUT_MS")) + 3000;
 const dependencies: DeliverDependencies = {
@@ -103,7 +107,7 @@ async function prepareBatch(records: SQSRecord[], context: Context): Promise<Bat
     dependencies: {
       ...dependencies,
       preferences: { get: async (userId) => (read.has(userId) ? read.get(userId) : preferences.get(userId)) },
-      sendRate: sendRate && { admit: (message) => sendRate.admit(kindOf(message) === "broadcast" ? "bulk" : "transactional", waitUntil) },
+      sendRate: sendRate && { admit: (message) => sendRate.admit(sendLaneOf(kindOf(message)), waitUntil) },
     },
   };
 }

@@ -1,5 +1,5 @@
 import { SendMessageCommand, type MessageAttributeValue, type SQSClient } from "@aws-sdk/client-sqs";
-import { QueueUrls } from "./queue-urls.ts";
+import type { QueueUrls } from "./queue-urls.ts";
 
 /** Long enough for the channel's next window to open, short enough to keep the queue moving. */
 const HELD_DELAY_SECONDS = 1;
@@ -20,9 +20,9 @@ export class HeldMessages {
   private readonly sqs: SQSClient;
   private readonly queueUrls: QueueUrls;
 
-  constructor(sqs: SQSClient) {
+  constructor(sqs: SQSClient, queueUrls: QueueUrls) {
     this.sqs = sqs;
-    this.queueUrls = new QueueUrls(sqs);
+    this.queueUrls = queueUrls;
   }
 
   async requeue(record: HeldRecord): Promise<void> {

@@ -1,10 +1,8 @@
-import { sendWindowOf, sendWindowStart } from "../domain/send-rate.ts";
+import { nextTakeAt, sendWindowOf } from "../domain/send-rate.ts";
 import type { SendRateWindows } from "./stores/send-rate-windows.ts";
 
 /** The windows' counter that every broadcast expander publishes under. */
 export const BROADCAST_PUBLISH_COUNTER = "broadcast-publish";
-/** Up to this many milliseconds after a window opens, a waiting expander takes from it. */
-const WINDOW_JITTER_MILLIS = 50;
 
 export interface PublishBudgetOptions {
   /** notify:broadcastPublishRate: messages a second across every expander at once. */
@@ -34,7 +32,7 @@ export class PublishBudget {
     for (let needed = count; needed > 0; ) {
       const window = sendWindowOf(now());
       needed -= await this.windows.take(BROADCAST_PUBLISH_COUNTER, window, Math.min(needed, ratePerSecond), ratePerSecond, "bulk");
-      if (needed > 0) await sleep(Math.max(0, sendWindowStart(window + 1) + (this.options.random ?? Math.random)() * WINDOW_JITTER_MILLIS - now()));
+      if (needed > 0) await sleep(Math.max(0, nextTakeAt(window, this.options.random ?? Math.random) - now()));
     }
   }
 }

@@ -3,7 +3,7 @@ import type { ChannelMessage } from "../domain/channel-message.ts";
 import type { Channel } from "../domain/channels.ts";
 import { deliveryEvent } from "../domain/delivery-event.ts";
 import type { DeliveryEventPublisher } from "./delivery-event-publisher.ts";
-import { QueueUrls } from "./queue-urls.ts";
+import type { QueueUrls } from "./queue-urls.ts";
 import { TransientProviderError } from "./providers/provider.ts";
 import type { DedupClaims } from "./stores/dedup-claims.ts";
 import { retryDelaySeconds, type BackoffPolicy } from "../domain/retry-backoff.ts";
@@ -41,9 +41,9 @@ export class RecordRetry {
   private readonly options: RecordRetryOptions;
   private readonly queueUrls: QueueUrls;
 
-  constructor(sqs: SQSClient, events: Pick<DeliveryEventPublisher, "publish">, options: RecordRetryOptions) {
+  constructor(sqs: SQSClient, queueUrls: QueueUrls, events: Pick<DeliveryEventPublisher, "publish">, options: RecordRetryOptions) {
     this.sqs = sqs;
-    this.queueUrls = new QueueUrls(sqs);
+    this.queueUrls = queueUrls;
     this.events = events;
     this.options = options;
   }

@@ -1,5 +1,5 @@
 import type { Channel } from "../domain/channels.ts";
-import { sendWindowOf, sendWindowStart, type SendLane } from "../domain/send-rate.ts";
+import { nextTakeAt, sendWindowOf, type SendLane } from "../domain/send-rate.ts";
 import type { SendRateWindows } from "./stores/send-rate-windows.ts";
 
 export interface SendRateGateOptions {
@@ -20,9 +20,6 @@ interface Waiter {
   settle: (admitted: boolean) => void;
   fail: (error: unknown) => void;
 }
-
-/** Up to this many milliseconds after a window opens, a waiting worker takes from it. */
-const WINDOW_JITTER_MILLIS = 50;
 
 /**
  * Admits a worker's sends at the channel's rate. Records of a batch that arrive together share one
@@ -76,7 +73,7 @@ export class SendRateGate {
       }
       for (const waiter of queue.splice(0, granted)) waiter.settle(true);
       if (queue.length === 0) return;
-      const nextTake = sendWindowStart(window + 1) + (this.options.random ?? Math.random)() * WINDOW_JITTER_MILLIS;
+      const nextTake = nextTakeAt(window, this.options.random ?? Math.random);
       for (const waiter of queue.filter((candidate) => candidate.deadline < nextTake)) {
         queue.splice(queue.indexOf(waiter), 1);
         waiter.settle(false);

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import type { MessageKind } from "./channel-message.ts";
 import { CHANNELS } from "./channels.ts";
 
 /**
@@ -11,6 +12,10 @@ export type ChannelRates = z.infer<typeof channelRatesSchema>;
 /** Transactional messages (the channel's direct queues) are sent before a broadcast's (its bulk lane). */
 export type SendLane = "transactional" | "bulk";
 
+export function sendLaneOf(kind: MessageKind): SendLane {
+  return kind === "broadcast" ? "bulk" : "transactional";
+}
+
 /** The rate is counted in fixed one-second windows shared by every worker of the channel. */
 export const SEND_WINDOW_MILLIS = 1000;
 
@@ -20,6 +25,14 @@ export function sendWindowOf(instant: number): number {
 
 export function sendWindowStart(window: number): number {
   return window * SEND_WINDOW_MILLIS;
+}
+
+/** Up to this many milliseconds after a window opens, a waiting sender takes from it. */
+const WINDOW_JITTER_MILLIS = 50;
+
+/** When a sender waiting for room takes again: just after the next window opens, spread so waiting senders do not all take at once. */
+export function nextTakeAt(window: number, random: () => number): number {
+  return sendWindowStart(window + 1) + random() * WINDOW_JITTER_MILLIS;
 }
 
 /**

@@ -4,6 +4,7 @@ import { beforeEach, describe, expect, it } from "vitest";
 import type { ChannelMessage } from "#shared/domain/channel-message.ts";
 import type { DeliveryEvent } from "#shared/domain/delivery-event.ts";
 import { TransientProviderError } from "#shared/adapters/providers/provider.ts";
+import { QueueUrls } from "#shared/adapters/queue-urls.ts";
 import { RecordRetry } from "#shared/adapters/record-retry.ts";
 
 const sqs = mockClient(SQSClient);
@@ -12,7 +13,8 @@ const record = (attempt: number) => ({ receiptHandle: "rh-1", eventSourceARN: "a
 const handedBack: Array<{ key: unknown; owner: string }> = [];
 
 function retryWith(events: DeliveryEvent[]) {
-  return new RecordRetry(new SQSClient({ region: "eu-west-1" }), { publish: async (batch) => void events.push(...batch) }, {
+  const sqs = new SQSClient({ region: "eu-west-1" });
+  return new RecordRetry(sqs, new QueueUrls(sqs), { publish: async (batch) => void events.push(...batch) }, {
     channel: "sms",
     maxReceiveCount: 5,
     policy: { baseSeconds: 2, maxSeconds: 300 },

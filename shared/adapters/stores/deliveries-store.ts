@@ -189,7 +189,7 @@ export class DeliveriesStore {
 
   /** Every event of a notification, per user and channel in the order they happened. */
   async timeline(notificationId: string): Promise<DeliveryEvent[]> {
-    const items = await this.queryAll(notificationId);
+    const { items } = await this.query(notificationId);
     const events = items.flatMap((item) => {
       if (item.deliveryKey === HEADER_KEY) return [];
       // Written before a row kept its own history: one item per event.
@@ -211,9 +211,9 @@ export class DeliveriesStore {
     const own = await this.query(notificationId, { below: ROWS_FROM });
     const header = own.items.find((item) => item.deliveryKey === HEADER_KEY);
     if (header?.audience !== undefined) return this.broadcastView(notificationId, header, own.items, afterDeliveryKey);
-    const items = (await this.queryAll(notificationId)).filter((item) => !String(item.deliveryKey).startsWith(LEGACY_HISTORY_PREFIX));
+    const after = await this.query(notificationId, { after: ROWS_FROM });
     // A row whose claim a worker holds before any outcome has no status yet: no delivery to show.
-    const rows = items.filter((item) => item.deliveryKey !== HEADER_KEY && item.status !== undefined);
+    const rows = after.items.filter((item) => !String(item.deliveryKey).startsWith(LEGACY_HISTORY_PREFIX) && item.status !== undefined);
     if (!header && rows.length === 0) return undefined;
     // Published straight to the topic (NotifyClient), a notification has no header; its rows say enough.
     return {
@@ -244,45 +244,26 @@ export class DeliveriesStore {
     };
   }
 
-  /** Items of a notification below a key, or up to `limit` after one (`more` when the table has further items). */
-  private async query(notificationId: string, range: { below: string } | { after: string; limit: number }): Promise<{ items: Record<string, unknown>[]; more: boolean }> {
+  /** A notification's items, all of them or those below or after a key, up to `limit` (`more` when the table has further items). */
+  private async query(notificationId: string, range: { below?: string; after?: string; limit?: number } = {}): Promise<{ items: Record<string, unknown>[]; more: boolean }> {
     const items: Record<string, unknown>[] = [];
     let startKey: Record<string, unknown> | undefined;
-    const limit = "limit" in range ? range.limit : undefined;
+    const bound = range.below !== undefined ? { condition: " AND deliveryKey < :bound", value: range.below } : range.after !== undefined ? { condition: " AND deliveryKey > :bound", value: range.after } : undefined;
     do {
       const page = await this.client.send(
         new QueryCommand({
           TableName: this.tableName,
-          KeyConditionExpression: `notificationId = :id AND deliveryKey ${"below" in range ? "<" : ">"} :bound`,
-          ExpressionAttributeValues: { ":id": notificationId, ":bound": "below" in range ? range.below : range.after },
+          KeyConditionExpression: `notificationId = :id${bound?.condition ?? ""}`,
+          ExpressionAttributeValues: { ":id": notificationId, ...(bound ? { ":bound": bound.value } : {}) },
           ExclusiveStartKey: startKey,
           ConsistentRead: true,
-          ...(limit === undefined ? {} : { Limit: limit - items.length }),
+          ...(range.limit === undefined ? {} : { Limit: range.limit - items.length }),
         }),
       );
       items.push(...(page.Items ?? []));
       startKey = page.LastEvaluatedKey;
-    } while (startKey && (limit === undefined || items.length < limit));
+    } while (startKey && (range.limit === undefined || items.length < range.limit));
     return { items, more: startKey !== undefined };
-  }
-
-  private async queryAll(notificationId: string): Promise<Record<string, unknown>[]> {
-    const items: Record<string, unknown>[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.client.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: "notificationId = :id",
-          ExpressionAttributeValues: { ":id": notificationId },
-          ExclusiveStartKey: startKey,
-          ConsistentRead: true,
-        }),
-      );
-      items.push(...(page.Items ?? []));
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
-    return items;
   }
 }
 
