@@ -3,6 +3,7 @@ import { CreateQueueCommand, GetQueueAttributesCommand, PurgeQueueCommand, SQSCl
 import type { LocalCloud } from "#infra/local/local-cloud.ts";
 import { EXPANSION_PAGE_SIZE } from "#shared/domain/broadcast-expansion.ts";
 import { AUDIENCE_SHARDS } from "#shared/domain/audience.ts";
+import { routingAttributes, type ChannelMessage } from "#shared/domain/channel-message.ts";
 
 export interface BroadcastScaleRound {
   members: number;
@@ -17,7 +18,7 @@ export interface BroadcastScaleRound {
 }
 
 export interface BroadcastScaleResult {
-  /** PublishBatch from 16 callers to a topic with one raw SQS subscription: what the local SNS takes at most. */
+  /** PublishBatch of broadcast messages (body and attributes) from 16 callers to a topic with one raw SQS subscription: what the local SNS takes at most. */
   snsCeilingPerSecond: number;
   rounds: BroadcastScaleRound[];
   /** A transactional in-app notification published while the largest broadcast expanded, until sent. */
@@ -49,12 +50,13 @@ async function snsCeiling(cloud: LocalCloud, messages: number): Promise<number> 
   const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: "bench-sns-ceiling" }));
   const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ["QueueArn"] }));
   await sns.send(new SubscribeCommand({ TopicArn, Protocol: "sqs", Endpoint: Attributes!.QueueArn, Attributes: { RawMessageDelivery: "true" } }));
-  // About a channel message's size.
-  const body = JSON.stringify({ version: 1, notificationId: "ceiling", type: "order.shipped", category: "transactional", channels: ["in_app"], data: { orderId: "C-1" }, priority: "normal", publishedAt: new Date().toISOString(), audience: "ceiling", userId: "x".repeat(24) });
+  // A broadcast recipient's message as the expander publishes it: the same body and routing attributes.
+  const message: ChannelMessage = { version: 1, notificationId: "0b4f3c2e-9d1a-4c8e-8f00-000000000000", type: "order.shipped", category: "transactional", channels: ["in_app"], data: { orderId: "C-1" }, priority: "normal", publishedAt: new Date().toISOString(), audience: "bench-ceiling", userId: "bench-ceiling-member-00000" };
+  const entries = Array.from({ length: 10 }, (_, index) => ({ Id: `m${index}`, Message: JSON.stringify(message), MessageAttributes: routingAttributes(message) }));
   const batches = Array.from({ length: messages / 10 }, (_, batch) => batch);
   const started = performance.now();
-  await inParallel(batches, AUDIENCE_SHARDS, async (batch) => {
-    await sns.send(new PublishBatchCommand({ TopicArn, PublishBatchRequestEntries: Array.from({ length: 10 }, (_, index) => ({ Id: `m${index}`, Message: body, MessageAttributes: { batch: { DataType: "Number", StringValue: String(batch) } } })) }));
+  await inParallel(batches, AUDIENCE_SHARDS, async () => {
+    await sns.send(new PublishBatchCommand({ TopicArn, PublishBatchRequestEntries: entries }));
   });
   const perSecond = messages / ((performance.now() - started) / 1000);
   await sqs.send(new PurgeQueueCommand({ QueueUrl }));

@@ -10,6 +10,7 @@ import { ExpansionQueue } from "#shared/adapters/expansion-queue.ts";
 import { PublishBudget } from "#shared/adapters/publish-budget.ts";
 import { SendRateWindows } from "#shared/adapters/stores/send-rate-windows.ts";
 import { expansionPageSchema } from "#shared/domain/broadcast-expansion.ts";
+import { RecentValues } from "#shared/lib/recent-values.ts";
 import { expandPage, type ExpandPageDependencies } from "#shared/workflows/expand-page.ts";
 import { documents, sns, sqs } from "./commons/clients.ts";
 import { requiredEnv } from "./commons/env.ts";
@@ -17,11 +18,13 @@ import { logger, metrics, withPowertools } from "./commons/powertools.ts";
 
 const deliveries = new DeliveriesStore(documents, requiredEnv("DELIVERIES_TABLE_NAME"));
 const publisher = new NotificationPublisher(sns, requiredEnv("NOTIFICATIONS_TOPIC_ARN"), (millis) => sleep(millis));
+// A broadcast's header is written once at acceptance, so a warm expander reads it once, not per page.
+const broadcasts = new RecentValues(64, (notificationId) => deliveries.broadcastOf(notificationId));
 const expansionQueue = new ExpansionQueue(sqs, requiredEnv("EXPANSION_QUEUE_URL"), (millis) => sleep(millis));
 const dependencies: ExpandPageDependencies = {
   checkpoints: new ExpansionCheckpoints(documents, requiredEnv("DELIVERIES_TABLE_NAME")),
   members: new AudienceStore(documents, requiredEnv("AUDIENCES_TABLE_NAME"), (millis) => sleep(millis)),
-  broadcastOf: (notificationId) => deliveries.broadcastOf(notificationId),
+  broadcastOf: (notificationId) => broadcasts.get(notificationId),
   publish: (messages) => publisher.publish(messages),
   queuePage: (page) => expansionQueue.queue([page]),
   publishBudget: new PublishBudget(new SendRateWindows(documents, requiredEnv("SEND_RATE_TABLE_NAME")), {
