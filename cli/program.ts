@@ -67,7 +67,8 @@ export function notifyProgram(io: CliIo): Command {
     .option("--data <json>", "template parameters as JSON", "{}")
     .option("--id <notificationId>", "idempotency key; generated when absent")
     .addOption(new Option("--priority <priority>").choices(["high", "normal", "low"]))
-    .action(async (options: { type: string; user?: string[]; audience?: string; channel?: string[]; data: string; id?: string; priority?: "high" | "normal" | "low" }) => {
+    .option("--send-at <instant>", "send later: ISO 8601 with an offset, e.g. 2026-12-24T09:00:00+01:00 (HTTP API only)")
+    .action(async (options: { type: string; user?: string[]; audience?: string; channel?: string[]; data: string; id?: string; priority?: "high" | "normal" | "low"; sendAt?: string }) => {
       if (!options.user && !options.audience) throw new CommanderError(2, "notify.noRecipients", "name the recipients with --user or broadcast with --audience");
       const { publisher } = await target();
       const result = await publisher.publish({
@@ -77,8 +78,19 @@ export function notifyProgram(io: CliIo): Command {
         ...(options.channel ? { channels: options.channel as never } : {}),
         data: parseJson(options.data, "--data") as Record<string, unknown>,
         ...(options.priority ? { priority: options.priority } : {}),
+        ...(options.sendAt ? { sendAt: options.sendAt } : {}),
       });
-      print(result, (value) => `accepted ${value.notificationId}: ${value.recipients} recipient(s)${value.audience ? ` of audience ${value.audience}` : ""} on ${value.channels.join(", ")}`);
+      print(result, (value) => `accepted ${value.notificationId}: ${value.recipients} recipient(s)${value.audience ? ` of audience ${value.audience}` : ""} on ${value.channels.join(", ")}${value.sendAt ? `, scheduled for ${value.sendAt}` : ""}`);
+    });
+
+  program
+    .command("cancel")
+    .description("take back every delivery of a notification not yet sent (scheduled, held for quiet hours, in a digest, a pending escalation)")
+    .argument("<notificationId>")
+    .action(async (notificationId: string) => {
+      const result = await (await target()).publisher.cancel(notificationId);
+      if (!result) throw new CommanderError(1, "notify.notFound", `no notification ${notificationId}`);
+      print(result, (value) => `canceled ${value.canceled} deliver${value.canceled === 1 ? "y" : "ies"} of ${value.notificationId}`);
     });
 
   program

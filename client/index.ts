@@ -1,4 +1,4 @@
-export { NotifyClient, type NotificationRequest, type PublishResult } from "./notify-client.ts";
+export { NotifyClient, type CancelResult, type NotificationRequest, type PublishResult } from "./notify-client.ts";
 export { PublishIncompleteError } from "#shared/adapters/notification-publisher.ts";
 export { RequestError, type RequestErrorCode, type RequestIssue } from "#shared/domain/request-error.ts";
 export type { Audience, MemberChangeResult, MembersPage } from "./audiences.ts";

@@ -7,6 +7,7 @@ import { acceptNotificationRequest, acceptPublishRequest } from "#shared/domain/
 import { RequestError, type RequestErrorCode, type RequestIssue } from "#shared/domain/request-error.ts";
 import { signedCall, type SignedCall, type SignedCallOptions } from "./signed-call.ts";
 import { Audiences } from "./audiences.ts";
+import { answerOf } from "./api-answer.ts";
 
 /** A NotificationRequest as DESIGN.md describes it; validated by the same schema ingest uses. */
 export interface NotificationRequest {
@@ -19,6 +20,14 @@ export interface NotificationRequest {
   category?: string;
   data?: Record<string, unknown>;
   priority?: "high" | "normal" | "low";
+  /** ISO 8601 with an offset, at most 365 days ahead: deliveries are `scheduled` until then (HTTP API only). */
+  sendAt?: string;
+}
+
+export interface CancelResult {
+  notificationId: string;
+  /** Deliveries this call took back; 0 when everything was sent already or canceled before. */
+  canceled: number;
 }
 
 export interface PublishResult {
@@ -27,6 +36,8 @@ export interface PublishResult {
   audience?: string;
   recipients: number;
   channels: string[];
+  /** On a scheduled notification: when it goes, in UTC. */
+  sendAt?: string;
 }
 
 interface Transport {
@@ -75,8 +86,11 @@ export class NotifyClient {
   /** Create audiences and change their members; only through the HTTP API. */
   readonly audiences: Audiences;
 
+  private readonly call: SignedCall | undefined;
+
   private constructor(transport: Transport, call?: SignedCall) {
     this.transport = transport;
+    this.call = call;
     this.audiences = new Audiences(call);
   }
 
@@ -93,5 +107,16 @@ export class NotifyClient {
 
   publish(request: NotificationRequest): Promise<PublishResult> {
     return this.transport.publish(request);
+  }
+
+  /**
+   * Takes back every delivery of the notification not yet sent (scheduled, held for quiet hours,
+   * waiting in a digest, a pending escalation); what was sent stays. Undefined for an unknown id.
+   */
+  async cancel(notificationId: string): Promise<CancelResult | undefined> {
+    if (!this.call) throw new Error("cancel needs the HTTP API: create the client with NotifyClient.forHttpApi");
+    const response = await this.call("DELETE", `/v1/notifications/${encodeURIComponent(notificationId)}`);
+    if (response.status === 404) return undefined;
+    return answerOf(response, 200);
   }
 }

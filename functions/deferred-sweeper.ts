@@ -16,7 +16,7 @@ const publisher = new NotificationPublisher(sns, requiredEnv("NOTIFICATIONS_TOPI
 const SAFETY_MARGIN_MILLIS = 10_000;
 
 async function sweep(_event: ScheduledEvent, context: Context): Promise<{ released: number }> {
-  const released = await releaseDeferred({ deferred, statusOf: (...key) => deliveries.statusOf(...key), publisher, now: () => Date.now(), hasTime: () => context.getRemainingTimeInMillis() > SAFETY_MARGIN_MILLIS });
+  const released = await releaseDeferred({ deferred, statusOf: (...key) => deliveries.statusOf(...key), isCanceled: (notificationId) => deliveries.isCanceled(notificationId), publisher, now: () => Date.now(), hasTime: () => context.getRemainingTimeInMillis() > SAFETY_MARGIN_MILLIS });
   metrics.addMetric("deferredReleased", MetricUnit.Count, released);
   if (released > 0) logger.info("released deferred notifications", { released });
   return { released };

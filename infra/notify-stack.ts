@@ -254,6 +254,8 @@ export class NotifyStack extends Stack {
     expansion.queue.grantSendMessages(ingest.function);
     unsubscribeSecret.grantRead(ingest.function);
     ingest.useTable("DELIVERIES_TABLE_NAME", tables.deliveries, "read-write").useTable("PREFERENCES_TABLE_NAME", tables.preferences, "read-write").useTable("AUDIENCES_TABLE_NAME", tables.audiences, "read-write");
+    // Only puts: a scheduled notification is held there; the sweeper releases and removes it.
+    ingest.useTable("DEFERRED_TABLE_NAME", tables.deferred, ["dynamodb:PutItem"]);
     return { ingest, api: new HttpApi(this, "Http", { handler: ingest.function, rateLimit: props.apiRateLimit, burstLimit: props.apiBurstLimit }) };
   }
 

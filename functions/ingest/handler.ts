@@ -6,6 +6,9 @@ import { NotificationPublisher } from "#shared/adapters/notification-publisher.t
 import { ExpansionQueue } from "#shared/adapters/expansion-queue.ts";
 import { RequestError } from "#shared/domain/request-error.ts";
 import { DeliveriesStore } from "#shared/adapters/stores/deliveries-store.ts";
+import { DeferredItems } from "#shared/adapters/stores/deferred-items.ts";
+import { DeliveryCancellations } from "#shared/adapters/stores/delivery-cancellations.ts";
+import { findTemplate } from "#shared/domain/templates/registry.ts";
 import { AudienceStore } from "#shared/adapters/stores/audience-store.ts";
 import { InboxStore } from "#shared/adapters/stores/inbox-store.ts";
 import { PreferencesStore } from "#shared/adapters/stores/preferences-store.ts";
@@ -20,6 +23,8 @@ const dependencies: IngestDependencies = {
   publisher: new NotificationPublisher(sns, requiredEnv("NOTIFICATIONS_TOPIC_ARN"), (millis) => sleep(millis), Number(process.env.PUBLISH_BATCH_SIZE ?? 10)),
   expansion: new ExpansionQueue(sqs, requiredEnv("EXPANSION_QUEUE_URL"), (millis) => sleep(millis)),
   deliveries: new DeliveriesStore(documents, requiredEnv("DELIVERIES_TABLE_NAME")),
+  deferred: new DeferredItems(documents, requiredEnv("DEFERRED_TABLE_NAME")),
+  cancellations: new DeliveryCancellations(documents, requiredEnv("DELIVERIES_TABLE_NAME"), (type) => findTemplate(type)?.followUps ?? []),
   preferences: new PreferencesStore(documents, requiredEnv("PREFERENCES_TABLE_NAME")),
   inbox: new InboxStore(documents, requiredEnv("INBOX_TABLE_NAME")),
   audiences: new AudienceStore(documents, requiredEnv("AUDIENCES_TABLE_NAME"), (millis) => sleep(millis)),

@@ -10,6 +10,8 @@ import { preferencesSchema, withDefaults } from "#shared/domain/preferences.ts";
 import { patchPreferences } from "#shared/workflows/preferences-patch.ts";
 import { RequestError } from "#shared/domain/request-error.ts";
 import type { DeliveriesStore } from "#shared/adapters/stores/deliveries-store.ts";
+import type { DeferredItems } from "#shared/adapters/stores/deferred-items.ts";
+import type { DeliveryCancellations } from "#shared/adapters/stores/delivery-cancellations.ts";
 import type { PreferencesStore } from "#shared/adapters/stores/preferences-store.ts";
 import { toRequestIssues } from "#shared/domain/zod-issues.ts";
 import { json } from "./http-response.ts";
@@ -24,6 +26,9 @@ export interface IngestDependencies extends UnsubscribeDependencies, InboxDepend
   publisher: NotificationPublisher;
   expansion: Pick<ExpansionQueue, "queue">;
   deliveries: DeliveriesStore;
+  /** Where a notification accepted with sendAt waits for the sweeper. */
+  deferred: Pick<DeferredItems, "schedule">;
+  cancellations: Pick<DeliveryCancellations, "cancel">;
   preferences: PreferencesStore;
   now: () => number;
 }
@@ -41,9 +46,10 @@ const publishIncomplete = (notificationId: string, error: PublishIncompleteError
   json(503, { notificationId, error: { code: "publish_incomplete", message: `${error.failed} messages were not accepted; retry with the same notificationId` } });
 
 const publishNotification: Route = async (event, deps) => {
-  const accepted = acceptPublishRequest(jsonBody(event));
+  const accepted = acceptPublishRequest(jsonBody(event), undefined, deps.now);
   if (accepted.kind === "broadcast") return publishBroadcast(accepted.broadcast, deps);
   const { notification } = accepted;
+  if (notification.sendAt !== undefined) return scheduleNotification({ ...notification, sendAt: notification.sendAt }, deps);
   const acceptedAt = new Date(deps.now()).toISOString();
   // The header goes first so GET finds the notification as soon as any delivery event arrives.
   await deps.deliveries.recordAccepted(notification, acceptedAt);
@@ -56,6 +62,23 @@ const publishNotification: Route = async (event, deps) => {
   deps.onAccepted(notification);
   return json(202, { notificationId: notification.notificationId, recipients: notification.userIds.length, channels: notification.channels });
 };
+
+/**
+ * A notification with sendAt is held in the deferred table, which the sweeper releases when it is
+ * due; its deliveries are recorded as `scheduled`. The header goes last, so a publish that failed
+ * part way is redone in full by its retry, and a retry after acceptance (or after a cancel) changes
+ * nothing.
+ */
+async function scheduleNotification(notification: AcceptedNotification & { sendAt: string }, deps: IngestDependencies) {
+  const answer = json(202, { notificationId: notification.notificationId, recipients: notification.userIds.length, channels: notification.channels, sendAt: notification.sendAt });
+  if (await deps.deliveries.isAccepted(notification.notificationId)) return answer;
+  const acceptedAt = new Date(deps.now()).toISOString();
+  await deps.deferred.schedule(notification, acceptedAt);
+  await deps.deliveries.recordScheduled(notification, acceptedAt);
+  await deps.deliveries.recordAccepted(notification, acceptedAt);
+  deps.onAccepted(notification);
+  return answer;
+}
 
 /**
  * A broadcast is accepted by recording its header and queuing the first page of each shard; the
@@ -86,6 +109,13 @@ const getNotification: Route = async (event, deps) => {
   return json(200, view);
 };
 
+const cancelNotification: Route = async (event, deps) => {
+  const notificationId = pathParameter(event, "id", notificationIdSchema);
+  const result = await deps.cancellations.cancel(notificationId, deps.now());
+  if (!result) throw new RequestError("not_found", `no notification ${notificationId}`);
+  return json(200, { notificationId, canceled: result.canceled });
+};
+
 const putPreferences: Route = async (event, deps) => {
   const userId = pathParameter(event, "userId", userIdSchema);
   const parsed = preferencesSchema.safeParse(jsonBody(event));
@@ -109,6 +139,7 @@ const getPreferences: Route = async (event, deps) => {
 export const ROUTES: Record<string, Route> = {
   "POST /v1/notifications": publishNotification,
   "GET /v1/notifications/{id}": getNotification,
+  "DELETE /v1/notifications/{id}": cancelNotification,
   "PUT /v1/users/{userId}/preferences": putPreferences,
   "PATCH /v1/users/{userId}/preferences": patchUserPreferences,
   "GET /v1/users/{userId}/preferences": getPreferences,

@@ -28,6 +28,7 @@ export class HttpApi extends Construct {
   static readonly ROUTES: ReadonlyArray<[HttpMethod, string]> = [
     [HttpMethod.POST, "/v1/notifications"],
     [HttpMethod.GET, "/v1/notifications/{id}"],
+    [HttpMethod.DELETE, "/v1/notifications/{id}"],
     [HttpMethod.PUT, "/v1/users/{userId}/preferences"],
     [HttpMethod.PATCH, "/v1/users/{userId}/preferences"],
     [HttpMethod.GET, "/v1/users/{userId}/preferences"],

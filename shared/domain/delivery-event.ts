@@ -13,6 +13,9 @@ export const DELIVERY_STATUSES = [
   "bounced",
   "complained",
   "dead_lettered",
+  "scheduled",
+  "digested",
+  "canceled",
 ] as const;
 export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
 

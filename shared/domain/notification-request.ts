@@ -11,6 +11,9 @@ import { toRequestIssues } from "./zod-issues.ts";
 
 export const MAX_RECIPIENTS = 100;
 export const MAX_DATA_BYTES = 32 * 1024;
+/** A sendAt this far in the past still sends, at once: the caller's clock may run behind. */
+export const SEND_AT_PAST_TOLERANCE_MILLIS = 60_000;
+export const MAX_SEND_AT_AHEAD_MILLIS = 365 * 24 * 3_600_000;
 
 const requestSchema = z.strictObject({
   notificationId: notificationIdSchema.optional(),
@@ -24,6 +27,7 @@ const requestSchema = z.strictObject({
     .refine((data) => Buffer.byteLength(JSON.stringify(data)) <= MAX_DATA_BYTES, `must be at most ${MAX_DATA_BYTES} bytes serialized`)
     .optional(),
   priority: z.enum(PRIORITIES).optional(),
+  sendAt: z.iso.datetime({ offset: true }).optional(),
 });
 
 /** A request that passed every check at the edge: safe to publish. */
@@ -35,6 +39,8 @@ export interface AcceptedNotification {
   channels: Channel[];
   data: Record<string, unknown>;
   priority: Priority;
+  /** When it is to be sent, in UTC; absent when it goes at once. Its deliveries are `scheduled` until then. */
+  sendAt?: string;
 }
 
 /** A request to send to every member of an audience; its recipients are read when it is expanded. */
@@ -48,10 +54,24 @@ export type AcceptedRequest = { kind: "direct"; notification: AcceptedNotificati
  * Validates a NotificationRequest naming its recipients; a broadcast (audience) is refused with the
  * reason, since only the HTTP API can expand one. See acceptPublishRequest.
  */
-export function acceptNotificationRequest(body: unknown, newId: () => string = randomUUID): AcceptedNotification {
-  const accepted = acceptPublishRequest(body, newId);
-  if (accepted.kind === "direct") return accepted.notification;
-  throw new RequestError("invalid_request", "a broadcast to an audience is expanded by the stack: publish it through the HTTP API", [{ path: "audience", message: "needs the HTTP API" }]);
+export function acceptNotificationRequest(body: unknown, newId: () => string = randomUUID, now: () => number = Date.now): AcceptedNotification {
+  const accepted = acceptPublishRequest(body, newId, now);
+  if (accepted.kind === "broadcast") {
+    throw new RequestError("invalid_request", "a broadcast to an audience is expanded by the stack: publish it through the HTTP API", [{ path: "audience", message: "needs the HTTP API" }]);
+  }
+  if (accepted.notification.sendAt !== undefined) {
+    throw new RequestError("invalid_request", "a scheduled notification is held by the stack until sendAt: publish it through the HTTP API", [{ path: "sendAt", message: "needs the HTTP API" }]);
+  }
+  return accepted.notification;
+}
+
+/** The instant to send at, in UTC, or undefined for at once; throws when it is too far in the past or ahead. */
+function scheduledFor(sendAt: string | undefined, now: number): string | undefined {
+  if (sendAt === undefined) return undefined;
+  const at = Date.parse(sendAt);
+  if (at < now - SEND_AT_PAST_TOLERANCE_MILLIS) throw new RequestError("invalid_request", `sendAt ${sendAt} is more than a minute in the past`, [{ path: "sendAt", message: "in the past" }]);
+  if (at > now + MAX_SEND_AT_AHEAD_MILLIS) throw new RequestError("invalid_request", `sendAt ${sendAt} is more than 365 days ahead`, [{ path: "sendAt", message: "more than 365 days ahead" }]);
+  return at > now ? new Date(at).toISOString() : undefined;
 }
 
 /**
@@ -59,7 +79,7 @@ export function acceptNotificationRequest(body: unknown, newId: () => string = r
  * channel set (the template's default narrowed by the request). Exactly one of recipients and
  * audience names who gets it. Throws RequestError naming the field.
  */
-export function acceptPublishRequest(body: unknown, newId: () => string = randomUUID): AcceptedRequest {
+export function acceptPublishRequest(body: unknown, newId: () => string = randomUUID, now: () => number = Date.now): AcceptedRequest {
   const parsed = requestSchema.safeParse(body);
   if (!parsed.success) {
     throw new RequestError("invalid_request", "the request does not match the NotificationRequest shape", toRequestIssues(parsed.error));
@@ -98,6 +118,11 @@ export function acceptPublishRequest(body: unknown, newId: () => string = random
     throw new RequestError("invalid_request", `data does not fit template ${template.type}`, toRequestIssues(data.error, ["data"]));
   }
 
+  const sendAt = scheduledFor(request.sendAt, now());
+  if (sendAt !== undefined && request.audience !== undefined) {
+    throw new RequestError("invalid_request", "sendAt is for notifications to named recipients; a broadcast goes when it is published", [{ path: "sendAt", message: "not with audience" }]);
+  }
+
   const accepted = {
     notificationId: request.notificationId ?? newId(),
     type: template.type,
@@ -107,5 +132,5 @@ export function acceptPublishRequest(body: unknown, newId: () => string = random
     priority: request.priority ?? "normal",
   };
   if (request.audience !== undefined) return { kind: "broadcast", broadcast: { ...accepted, audience: request.audience } };
-  return { kind: "direct", notification: { ...accepted, userIds: [...new Set(request.recipients!.map((recipient) => recipient.userId))] } };
+  return { kind: "direct", notification: { ...accepted, userIds: [...new Set(request.recipients!.map((recipient) => recipient.userId))], ...(sendAt === undefined ? {} : { sendAt }) } };
 }

@@ -108,6 +108,8 @@ export async function deliver(message: ChannelMessage, { attempt, messageId }: R
   const claim = await deps.claims.claim(key, deps.newToken(), messageId, message.audience);
   if (claim.kind === "owned_elsewhere") return { kind: "redundant" };
   if (claim.kind === "busy") throw new ClaimBusyError(`${message.notificationId}/${channel} is being sent by another attempt`);
+  // Canceled before any send claimed it: the cancel wrote the row; the same event again changes nothing.
+  if (claim.kind === "already_done" && claim.status === "canceled") return emit({ kind: "duplicate", event: outcome({ status: "canceled" }) });
   if (claim.kind === "already_done") {
     // Re-emitting the recorded outcome heals a crash between the mark and the event; the events function is idempotent.
     return emit({ kind: "duplicate", event: outcome({ status: claim.status === "failed" ? "failed" : "sent", provider: deps.provider.name, providerMessageId: claim.providerMessageId }) });

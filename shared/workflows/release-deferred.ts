@@ -1,13 +1,18 @@
-import type { ChannelMessage } from "../domain/channel-message.ts";
+import { channelMessagesFor, type ChannelMessage } from "../domain/channel-message.ts";
 import type { NotificationPublisher } from "../adapters/notification-publisher.ts";
 import type { Channel } from "../domain/channels.ts";
 import type { DeliveryStatus } from "../domain/delivery-event.ts";
-import { allShards, type DeferredItem, type DeferredItems } from "../adapters/stores/deferred-items.ts";
+import { allShards, type DeferredItem, type DeferredItems, type HeldDelivery, type ScheduledNotification } from "../adapters/stores/deferred-items.ts";
+
+/** How long a claimed release is another sweep's to leave alone; far longer than one publish. */
+export const RELEASE_LEASE_MILLIS = 5 * 60_000;
 
 export interface ReleaseDependencies {
-  deferred: DeferredItems;
+  deferred: Pick<DeferredItems, "due" | "remove" | "claimRelease">;
   /** The current status of a delivery, to decide whether an escalation is still wanted. */
   statusOf(notificationId: string, userId: string, channel: Channel): Promise<DeliveryStatus | undefined>;
+  /** Whether DELETE /v1/notifications/{id} was called for it: a canceled schedule publishes nothing. */
+  isCanceled(notificationId: string): Promise<boolean>;
   publisher: Pick<NotificationPublisher, "publish">;
   now: () => number;
   /** Stop starting new pages when this returns false (the invocation is running out of time). */
@@ -16,18 +21,45 @@ export interface ReleaseDependencies {
   pageSize?: number;
 }
 
-/** A due item's message, or nothing when it is an escalation whose original was already answered. */
-async function releasable(item: DeferredItem, releasedAt: string, deps: ReleaseDependencies): Promise<ChannelMessage | undefined> {
+/** A due hold's message, or nothing when it is an escalation whose original was already answered. */
+async function releasable(item: HeldDelivery, releasedAt: string, deps: ReleaseDependencies): Promise<ChannelMessage | undefined> {
   if (!item.unless) return { ...item.message, channels: [item.channel], releasedAt };
   const status = await deps.statusOf(item.message.notificationId, item.message.userId, item.unless.channel);
   return status && item.unless.statuses.includes(status) ? undefined : { ...item.message, channels: [item.channel] };
 }
 
 /**
- * Republishes every held notification that is due, each to its own channel only, then removes it;
- * an escalation whose original delivery reached its `unless` status is removed unsent. Publish
- * comes before remove: a crash in between republishes it next run, and the dedup claim keeps that
- * from sending twice. Shards are swept side by side. Returns how many were published.
+ * A scheduled notification's messages, one per recipient as ingest would have published them, once
+ * this sweep holds its release; undefined when another sweep does (the item stays for it).
+ */
+async function scheduledMessages(item: ScheduledNotification, releasedAt: string, deps: ReleaseDependencies): Promise<ChannelMessage[] | undefined> {
+  if (!(await deps.deferred.claimRelease(item, deps.now(), RELEASE_LEASE_MILLIS))) return undefined;
+  if (await deps.isCanceled(item.notification.notificationId)) return [];
+  return channelMessagesFor(item.notification, releasedAt);
+}
+
+/** The page's messages and the items done with; items another sweep is releasing are neither. */
+async function releasePage(items: DeferredItem[], releasedAt: string, deps: ReleaseDependencies): Promise<{ messages: ChannelMessage[]; done: DeferredItem[] }> {
+  const released = await Promise.all(
+    items.map(async (item) => {
+      if (item.kind === "schedule") return { item, messages: await scheduledMessages(item, releasedAt, deps) };
+      const message = await releasable(item, releasedAt, deps);
+      return { item, messages: message ? [message] : [] };
+    }),
+  );
+  return {
+    messages: released.flatMap(({ messages }) => messages ?? []),
+    done: released.filter(({ messages }) => messages !== undefined).map(({ item }) => item),
+  };
+}
+
+/**
+ * Republishes every held delivery that is due, each to its own channel only, and every scheduled
+ * notification to its recipients, then removes the items; an escalation whose original delivery
+ * reached its `unless` status is removed unsent. Publish comes before remove: a crash in between
+ * republishes it next run, and the dedup claim keeps that from sending twice. A schedule's release
+ * is claimed first, so overlapping sweeps publish it once. Shards are swept side by side. Returns
+ * how many messages were published.
  */
 export async function releaseDeferred(deps: ReleaseDependencies): Promise<number> {
   const now = deps.now();
@@ -35,13 +67,16 @@ export async function releaseDeferred(deps: ReleaseDependencies): Promise<number
   const counts = await Promise.all(
     allShards().map(async (shard) => {
       let released = 0;
+      let after: string | undefined;
       while (deps.hasTime()) {
-        const items = await deps.deferred.due(shard, now, deps.pageSize ?? 100);
+        const items = await deps.deferred.due(shard, now, deps.pageSize ?? 100, after);
         if (items.length === 0) break;
-        const messages = (await Promise.all(items.map((item) => releasable(item, releasedAt, deps)))).filter((message) => message !== undefined);
+        const { messages, done } = await releasePage(items, releasedAt, deps);
         if (messages.length > 0) await deps.publisher.publish(messages);
-        await deps.deferred.remove(items);
+        await deps.deferred.remove(done);
         released += messages.length;
+        // What another sweep is releasing stays in the table: read on past it.
+        if (done.length < items.length) after = items.at(-1)!.dueKey;
       }
       return released;
     }),

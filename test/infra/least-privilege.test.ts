@@ -102,6 +102,7 @@ describe("least privilege, per function", () => {
         TablesInbox: "read-write",
         "TablesInbox/index/*": "read-write",
         TablesAudiences: "read-write",
+        TablesDeferred: "write",
         BroadcastExpansionQueue: "write",
         DeliveryEventsStream: "write",
         UnsubscribeSecret: "read",

@@ -5,7 +5,7 @@ import { SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { describe, expect, inject, it } from "vitest";
 import { runNotifyCli } from "../../cli/program.ts";
 import { routingAttributes, type ChannelMessage } from "#shared/domain/channel-message.ts";
-import { call, deliveries, eventually, outbox, reachableUser, settled, uniqueId } from "../helpers/local-api.ts";
+import { call, deliveries, eventually, localNow, outbox, reachableUser, settled, uniqueId } from "../helpers/local-api.ts";
 
 const localConfig = join(mkdtempSync(join(tmpdir(), "notify-cli-")), "local.json");
 writeFileSync(localConfig, JSON.stringify({ apiUrl: inject("apiUrl"), region: "us-east-1", endpoints: inject("localCloudEndpoints"), outputs: inject("localCloudOutputs") }));
@@ -52,6 +52,19 @@ describe("the notify CLI on the local cloud", () => {
       ]),
     );
     expect((await notify("trace", notificationId)).out).toMatch(new RegExp(`${userId} / email\\n  \\S+  sent`));
+  });
+
+  it("publishes for later with --send-at and takes it back with cancel", async () => {
+    const userId = uniqueId("cli-user");
+    await json("prefs", "set", userId, JSON.stringify(reachableUser));
+    const notificationId = uniqueId("cli-later");
+    const sendAt = new Date((await localNow()) + 3_600_000).toISOString();
+    expect(await json("publish", "--type", "order.shipped", "--user", userId, "--channel", "in_app", "--data", '{"orderId":"CLI-2"}', "--id", notificationId, "--send-at", sendAt)).toEqual({ notificationId, recipients: 1, channels: ["in_app"], sendAt });
+    expect((await notify("cancel", notificationId)).out).toBe(`canceled 1 delivery of ${notificationId}`);
+    expect(await json("cancel", notificationId)).toEqual({ notificationId, canceled: 0 });
+    const unknown = await notify("cancel", uniqueId("never"));
+    expect(unknown.code).toBe(1);
+    expect(unknown.err).toContain("no notification");
   });
 
   it("lists a seeded DLQ and redrives it, after which each message is sent once", async () => {

@@ -1,7 +1,7 @@
 import { SNSClient } from "@aws-sdk/client-sns";
 import { describe, expect, inject, it } from "vitest";
 import { NotifyClient, RequestError } from "../../client/index.ts";
-import { call, deliveries, eventually, outbox, reachableUser, settled, uniqueId } from "../helpers/local-api.ts";
+import { call, deliveries, eventually, localNow, outbox, reachableUser, settled, uniqueId } from "../helpers/local-api.ts";
 
 const credentials = { accessKeyId: "local", secretAccessKey: "local" };
 const sns = new SNSClient({ region: "us-east-1", endpoint: inject("localCloudEndpoints").sns, credentials });
@@ -48,6 +48,16 @@ describe("NotifyClient", () => {
     expect(result).toEqual({ notificationId, recipients: 1, channels: ["in_app"] });
     expect(seen[0]!.get("authorization")).toMatch(/^AWS4-HMAC-SHA256 Credential=local\/\d{8}\/us-east-1\/execute-api\/aws4_request, SignedHeaders=content-type;host;x-amz-content-sha256;x-amz-date, Signature=[0-9a-f]{64}$/);
     await eventually("the in-app item sent", () => deliveries(notificationId), (rows) => rows[0]?.status === "sent");
+  });
+
+  it("schedules a notification with sendAt and cancels it, through the HTTP API", async () => {
+    const client = NotifyClient.forHttpApi(inject("apiUrl"), { region: "us-east-1", credentials });
+    const notificationId = uniqueId("scheduled");
+    const sendAt = new Date((await localNow()) + 3_600_000).toISOString();
+    expect(await client.publish({ notificationId, type: "order.shipped", recipients: [{ userId: await reachable() }], channels: ["in_app"], data: { orderId: "NC-3" }, sendAt })).toEqual({ notificationId, recipients: 1, channels: ["in_app"], sendAt });
+    expect(await client.cancel(notificationId)).toEqual({ notificationId, canceled: 1 });
+    expect(await client.cancel(uniqueId("never"))).toBeUndefined();
+    await expect(NotifyClient.forTopic("arn:aws:sns:us-east-1:000000000000:none").cancel(notificationId)).rejects.toThrow(/needs the HTTP API/);
   });
 
   it("refuses an unknown type before calling the API, as a RequestError naming the field", async () => {

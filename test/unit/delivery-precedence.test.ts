@@ -28,6 +28,12 @@ describe("delivery precedence", () => {
     expect(winner(event("sent", 1), event("dead_lettered", 1, "the worker stopped during the last allowed receive (5 of 5)"))).toBe("sent");
   });
 
+  it("lets a scheduled delivery's later outcome replace it, and keeps a cancel whatever a worker records after it", () => {
+    expect(winner(event("scheduled", 1), event("sent", 2))).toBe("sent");
+    expect(winner(event("scheduled", 1), event("deferred", 2))).toBe("deferred");
+    for (const status of ["scheduled", "deferred", "suppressed", "digested", "dead_lettered"] as const) expect(winner(event("canceled", 1), event(status, 9))).toBe("canceled");
+  });
+
   it("picks the same winner from any order of any events", () => {
     const anyEvent = fc.tuple(fc.constantFrom(...DELIVERY_STATUSES), fc.integer({ min: 0, max: 5 })).map(([status, second]) => event(status, second));
     fc.assert(

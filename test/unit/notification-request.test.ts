@@ -112,3 +112,39 @@ describe("acceptPublishRequest", () => {
     throw new Error("expected a rejection");
   });
 });
+
+describe("sendAt", () => {
+  const now = Date.parse("2026-12-04T12:00:00Z");
+  const accept = (sendAt: string) => acceptPublishRequest({ ...shipped, sendAt }, () => "s-1", () => now);
+  const issueOf = (sendAt: string) => {
+    try {
+      accept(sendAt);
+    } catch (error) {
+      return (error as RequestError).issues?.[0];
+    }
+    throw new Error("expected a rejection");
+  };
+
+  it("schedules a notification for a later instant, kept in UTC whatever offset it was given in", () => {
+    const accepted = accept("2026-12-04T14:30:00+01:00");
+    expect(accepted.kind === "direct" && accepted.notification.sendAt).toBe("2026-12-04T13:30:00.000Z");
+  });
+
+  it("sends at once when sendAt is now or less than a minute ago (a caller's clock may lag)", () => {
+    for (const sendAt of ["2026-12-04T12:00:00Z", "2026-12-04T11:59:01Z"]) {
+      const accepted = accept(sendAt);
+      expect(accepted.kind === "direct" && accepted.notification.sendAt).toBeUndefined();
+    }
+  });
+
+  it("refuses an instant more than a minute past, more than 365 days ahead, or without an offset, naming sendAt", () => {
+    expect(issueOf("2026-12-04T11:58:59Z")).toEqual({ path: "sendAt", message: "in the past" });
+    expect(issueOf("2027-12-05T12:00:00Z")).toEqual({ path: "sendAt", message: "more than 365 days ahead" });
+    expect(issueOf("2026-12-04T13:00:00")?.path).toBe("sendAt");
+  });
+
+  it("refuses sendAt on a broadcast, and on the topic transport, which cannot hold a notification", () => {
+    expect(() => acceptPublishRequest({ type: "order.shipped", audience: "beta", data: { orderId: "1" }, sendAt: "2026-12-04T13:00:00Z" }, () => "b", () => now)).toThrow(/sendAt is for notifications to named recipients/);
+    expect(() => acceptNotificationRequest({ ...shipped, sendAt: "2026-12-04T13:00:00Z" }, () => "s", () => now)).toThrow(/held by the stack until sendAt/);
+  });
+});

@@ -1,6 +1,8 @@
 import { createHash } from "node:crypto";
-import { BatchWriteCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
+import { BatchWriteCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { ChannelMessage } from "#shared/domain/channel-message.ts";
+import type { AcceptedNotification } from "#shared/domain/notification-request.ts";
 import type { Channel } from "#shared/domain/channels.ts";
 import { deliveryKey, type DeliveryStatus } from "#shared/domain/delivery-event.ts";
 
@@ -15,19 +17,37 @@ export interface HoldCondition {
   statuses: readonly DeliveryStatus[];
 }
 
-export interface DeferredItem {
+interface DueKeys {
   shard: string;
   dueKey: string;
-  channel: Channel;
   dueAt: number;
+}
+
+/** One delivery held for later: for quiet hours, or an escalation. Items written before kinds existed have none. */
+export interface HeldDelivery extends DueKeys {
+  kind?: "hold";
+  channel: Channel;
   message: ChannelMessage;
   /** Present on an escalation; absent on a notification held for quiet hours. */
   unless?: HoldCondition;
 }
 
-function shardOf(message: ChannelMessage, channel: Channel): string {
-  const digest = createHash("sha256").update(deliveryKey({ ...message, channel })).digest();
+/** A notification accepted with sendAt: published to every recipient when it is due. */
+export interface ScheduledNotification extends DueKeys {
+  kind: "schedule";
+  notification: AcceptedNotification;
+  acceptedAt: string;
+}
+
+export type DeferredItem = HeldDelivery | ScheduledNotification;
+
+function shardFor(key: string): string {
+  const digest = createHash("sha256").update(key).digest();
   return `shard#${String(digest.readUInt16BE(0) % DEFERRED_SHARDS).padStart(2, "0")}`;
+}
+
+function shardOf(message: ChannelMessage, channel: Channel): string {
+  return shardFor(deliveryKey({ ...message, channel }));
 }
 
 export function allShards(): string[] {
@@ -35,8 +55,10 @@ export function allShards(): string[] {
 }
 
 /**
- * Notifications held for quiet hours, keyed by when they are due. Holding them here rather than in
- * SQS (by extending visibility) keeps a night's backlog off the queue's ~120k in-flight limit.
+ * Deliveries held for quiet hours and escalations, and notifications scheduled with sendAt, keyed by
+ * when they are due. Holding them here rather than in SQS (by extending visibility, or a delay of
+ * at most 15 minutes) keeps a night's backlog off the queue's ~120k in-flight limit and lets a
+ * schedule be a year ahead.
  */
 export class DeferredItems {
   private readonly client: DynamoDBDocumentClient;
@@ -61,8 +83,46 @@ export class DeferredItems {
     await this.client.send(new PutCommand({ TableName: this.tableName, Item: item }));
   }
 
-  /** Items in one shard due at or before `now`, oldest first. */
-  async due(shard: string, now: number, limit: number): Promise<DeferredItem[]> {
+  /** Idempotent: publishing the same notificationId again writes the same item. */
+  async schedule(notification: AcceptedNotification & { sendAt: string }, acceptedAt: string): Promise<void> {
+    const dueAt = Date.parse(notification.sendAt);
+    const item: ScheduledNotification & { expiresAt: number } = {
+      kind: "schedule",
+      shard: shardFor(notification.notificationId),
+      dueKey: `${notification.sendAt}#schedule#${notification.notificationId}`,
+      dueAt,
+      notification,
+      acceptedAt,
+      expiresAt: Math.floor(dueAt / 1000) + RETENTION_AFTER_DUE_SECONDS,
+    };
+    await this.client.send(new PutCommand({ TableName: this.tableName, Item: item }));
+  }
+
+  /**
+   * Takes the item's release for `leaseMillis`: true for exactly one of sweeps that overlap (an
+   * EventBridge retry, a run that overran), and again for the next sweep once a crashed release's
+   * lease has run out.
+   */
+  async claimRelease(item: DeferredItem, now: number, leaseMillis: number): Promise<boolean> {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { shard: item.shard, dueKey: item.dueKey },
+          UpdateExpression: "SET releaseLeaseUntil = :until",
+          ConditionExpression: "attribute_exists(dueKey) AND (attribute_not_exists(releaseLeaseUntil) OR releaseLeaseUntil < :now)",
+          ExpressionAttributeValues: { ":until": now + leaseMillis, ":now": now },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  /** Items in one shard due at or before `now`, oldest first, after the due key `after` when given. */
+  async due(shard: string, now: number, limit: number, after?: string): Promise<DeferredItem[]> {
     const result = await this.client.send(
       new QueryCommand({
         TableName: this.tableName,
@@ -71,6 +131,7 @@ export class DeferredItems {
         ExpressionAttributeValues: { ":shard": shard, ":upTo": `${new Date(now).toISOString()}~` },
         Limit: limit,
         ConsistentRead: true,
+        ...(after === undefined ? {} : { ExclusiveStartKey: { shard, dueKey: after } }),
       }),
     );
     return (result.Items ?? []) as DeferredItem[];

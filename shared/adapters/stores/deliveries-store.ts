@@ -1,7 +1,7 @@
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { unmarshall } from "@aws-sdk/util-dynamodb";
-import type { DeliveryEvent, DeliveryStatus } from "#shared/domain/delivery-event.ts";
+import { deliveryEvent, type DeliveryEvent, type DeliveryStatus } from "#shared/domain/delivery-event.ts";
 import { allOf, changesTo, deliveryRowKey, foldEvents, historyOf, isEmpty, type StoredRow } from "#shared/domain/delivery-row.ts";
 import { AUDIENCE_SHARDS } from "#shared/domain/audience.ts";
 import { NOT_STARTED, progressOf, type BroadcastMessage, type ExpansionCheckpoint, type ExpansionProgress } from "#shared/domain/broadcast-expansion.ts";
@@ -13,7 +13,7 @@ import { RequestError } from "#shared/domain/request-error.ts";
 import { rowChangesUpdate, updateCommandInput } from "./delivery-row-update.ts";
 
 /** The row that says a notification was accepted; it sorts apart from the per-delivery rows. */
-const HEADER_KEY = "#notification";
+export const HEADER_KEY = "#notification";
 /** Earlier versions kept a delivery's history as items of their own, sorting after every row. */
 const LEGACY_HISTORY_PREFIX = "~event#";
 
@@ -21,7 +21,9 @@ const LEGACY_HISTORY_PREFIX = "~event#";
  * Every delivery row's key starts with its userId, whose first character sorts after '#'; the header
  * and the expansion checkpoints start with '#'. Keys below this bound are a notification's own items.
  */
-const ROWS_FROM = "#~";
+export const ROWS_FROM = "#~";
+/** Rows written at once when a scheduled notification's deliveries are recorded (at most 400). */
+const CONCURRENT_ROW_WRITES = 25;
 /** Deliveries per page of a broadcast's view: a million would not fit in one response. */
 export const BROADCAST_DELIVERIES_PAGE_SIZE = 500;
 
@@ -59,6 +61,10 @@ export interface NotificationView {
   type: string;
   /** When ingest accepted it; absent for a notification published straight to the topic. */
   acceptedAt?: string;
+  /** When it was scheduled to go, for one accepted with sendAt. */
+  sendAt?: string;
+  /** When DELETE /v1/notifications/{id} was first called for it. */
+  canceledAt?: string;
   recipients: number;
   channels: string[];
   /** On a broadcast: the audience it went to and how far its expansion has come. */
@@ -89,6 +95,7 @@ export class DeliveriesStore {
     this.tableName = tableName;
   }
 
+  /** The header names the recipients too, so a cancel reaches deliveries whose messages are still queued. */
   async recordAccepted(notification: AcceptedNotification, acceptedAt: string): Promise<void> {
     await this.client.send(
       new PutCommand({
@@ -98,11 +105,35 @@ export class DeliveriesStore {
           deliveryKey: HEADER_KEY,
           type: notification.type,
           recipients: notification.userIds.length,
+          userIds: notification.userIds,
           channels: notification.channels,
           acceptedAt,
+          ...(notification.sendAt === undefined ? {} : { sendAt: notification.sendAt }),
         },
       }),
     );
+  }
+
+  /** Whether the notification was accepted before: a repeated publish of a scheduled one changes nothing. */
+  async isAccepted(notificationId: string): Promise<boolean> {
+    return (await this.row({ notificationId, deliveryKey: HEADER_KEY })) !== undefined;
+  }
+
+  async isCanceled(notificationId: string): Promise<boolean> {
+    return (await this.row({ notificationId, deliveryKey: HEADER_KEY }))?.canceledAt !== undefined;
+  }
+
+  /**
+   * Each delivery of a notification accepted with sendAt starts as `scheduled`. The same write as
+   * an event's, so it never overwrites a delivery that has moved on (a cancel outranks it).
+   */
+  async recordScheduled(notification: AcceptedNotification, acceptedAt: string): Promise<void> {
+    const events = notification.userIds.flatMap((userId) =>
+      notification.channels.map((channel) => deliveryEvent({ notificationId: notification.notificationId, userId, channel, type: notification.type, status: "scheduled", reason: notification.sendAt, attempt: 1 }, new Date(acceptedAt))),
+    );
+    for (let start = 0; start < events.length; start += CONCURRENT_ROW_WRITES) {
+      await Promise.all(events.slice(start, start + CONCURRENT_ROW_WRITES).map((event) => this.applyAll([event])));
+    }
   }
 
   /**
@@ -220,6 +251,8 @@ export class DeliveriesStore {
       notificationId,
       type: (header?.type ?? rows[0]!.type ?? "unknown") as string,
       ...(header ? { acceptedAt: header.acceptedAt as string } : {}),
+      ...(header?.sendAt ? { sendAt: header.sendAt as string } : {}),
+      ...(header?.canceledAt ? { canceledAt: header.canceledAt as string } : {}),
       recipients: (header?.recipients as number | undefined) ?? new Set(rows.map((row) => row.userId)).size,
       channels: (header?.channels as string[] | undefined) ?? [...new Set(rows.map((row) => row.channel as string))].sort(),
       deliveries: rows.map(deliveryViewOf),

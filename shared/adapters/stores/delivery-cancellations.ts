@@ -1,0 +1,105 @@
+import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
+import { QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { cancelTargets, type CancelTarget } from "#shared/domain/cancellation.ts";
+import type { Channel } from "#shared/domain/channels.ts";
+import { deliveryEvent, type DeliveryStatus } from "#shared/domain/delivery-event.ts";
+import { allOf, deliveryRowKey, foldEvents } from "#shared/domain/delivery-row.ts";
+import type { FollowUp } from "#shared/domain/follow-up-rule.ts";
+import { RequestError } from "#shared/domain/request-error.ts";
+import { combined, rowChangesUpdate, updateCommandInput, type RowUpdate } from "./delivery-row-update.ts";
+import { HEADER_KEY, ROWS_FROM } from "./deliveries-store.ts";
+
+/** Rows written at once; a direct notification has at most 100 recipients on 4 channels. */
+const CONCURRENT_WRITES = 25;
+
+/**
+ * What a delivery's row must say for a cancel to take it: nothing claimed it for a send (its
+ * message may still be queued, held for quiet hours or scheduled), or it waits in a digest window,
+ * or its message sits in a DLQ. A claimed row is being or was sent, and a suppressed or failed one
+ * is already final, so neither changes. The worker's claim requires the opposite, so of a claim and
+ * a cancel racing on one row exactly one succeeds.
+ */
+const CANCELABLE: RowUpdate = {
+  sets: ["claimState = :canceledState"],
+  removes: [],
+  conditions: ["((attribute_not_exists(claimState) AND (attribute_not_exists(#status) OR #status IN (:scheduled, :deferred))) OR claimState IN (:digestedState, :deadLetteredState))"],
+  names: { "#status": "status" },
+  values: { ":canceledState": "canceled", ":scheduled": "scheduled", ":deferred": "deferred", ":digestedState": "digested", ":deadLetteredState": "dead_lettered" },
+};
+
+/** DELETE /v1/notifications/{id}: every delivery of a notification not yet sent becomes `canceled`. */
+export class DeliveryCancellations {
+  private readonly client: DynamoDBDocumentClient;
+  private readonly tableName: string;
+  private readonly followUpsOf: (type: string) => readonly FollowUp[];
+
+  constructor(client: DynamoDBDocumentClient, tableName: string, followUpsOf: (type: string) => readonly FollowUp[]) {
+    this.client = client;
+    this.tableName = tableName;
+    this.followUpsOf = followUpsOf;
+  }
+
+  /**
+   * Marks the notification canceled (a schedule not yet released then publishes nothing) and takes
+   * back each of its deliveries still cancelable. Returns how many this call canceled (none when
+   * called again), or undefined when the notification is unknown.
+   */
+  async cancel(notificationId: string, now: number): Promise<{ canceled: number } | undefined> {
+    const items = await this.items(notificationId);
+    const header = items.find((item) => item.deliveryKey === HEADER_KEY);
+    const rows = items.filter((item) => String(item.deliveryKey) > ROWS_FROM && item.channel !== undefined);
+    if (!header && rows.length === 0) return undefined;
+    if (header?.audience !== undefined) {
+      throw new RequestError("invalid_request", `notification ${notificationId} is a broadcast, which cannot be canceled: its messages go out as it expands`, [{ path: "id", message: "a broadcast" }]);
+    }
+    const type = (header?.type ?? rows[0]!.type) as string;
+    if (header) await this.markCanceled(notificationId, now);
+    const targets = cancelTargets({
+      header: header && { userIds: header.userIds as string[] | undefined, channels: header.channels as Channel[] },
+      rows: rows.map((row) => ({ userId: row.userId as string, channel: row.channel as Channel, status: row.status as DeliveryStatus | undefined })),
+      followUps: this.followUpsOf(type),
+    });
+    let canceled = 0;
+    for (let start = 0; start < targets.length; start += CONCURRENT_WRITES) {
+      const taken = await Promise.all(targets.slice(start, start + CONCURRENT_WRITES).map((target) => this.cancelDelivery(notificationId, type, target, now)));
+      canceled += taken.filter(Boolean).length;
+    }
+    return { canceled };
+  }
+
+  private async cancelDelivery(notificationId: string, type: string, { userId, channel }: CancelTarget, now: number): Promise<boolean> {
+    const event = deliveryEvent({ notificationId, userId, channel, type, status: "canceled", attempt: 1 }, new Date(now));
+    const update = combined(CANCELABLE, rowChangesUpdate(allOf(foldEvents([event])), "unseen"));
+    try {
+      await this.client.send(new UpdateCommand(updateCommandInput(this.tableName, deliveryRowKey(event), update)));
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  private async markCanceled(notificationId: string, now: number): Promise<void> {
+    await this.client.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: { notificationId, deliveryKey: HEADER_KEY },
+        UpdateExpression: "SET canceledAt = if_not_exists(canceledAt, :now)",
+        ExpressionAttributeValues: { ":now": new Date(now).toISOString() },
+      }),
+    );
+  }
+
+  private async items(notificationId: string): Promise<Record<string, unknown>[]> {
+    const items: Record<string, unknown>[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.client.send(
+        new QueryCommand({ TableName: this.tableName, KeyConditionExpression: "notificationId = :id", ExpressionAttributeValues: { ":id": notificationId }, ExclusiveStartKey: startKey, ConsistentRead: true }),
+      );
+      items.push(...(page.Items ?? []));
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return items;
+  }
+}
