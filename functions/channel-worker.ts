@@ -18,6 +18,9 @@ import { SendRateGate } from "#shared/adapters/send-rate-gate.ts";
 import { SendRateWindows } from "#shared/adapters/stores/send-rate-windows.ts";
 import { DedupClaims } from "#shared/adapters/stores/dedup-claims.ts";
 import { DeferredItems } from "#shared/adapters/stores/deferred-items.ts";
+import { DigestMembers } from "#shared/adapters/stores/digest-members.ts";
+import { DigestWindows } from "#shared/adapters/stores/digest-windows.ts";
+import { ThrottleCounters } from "#shared/adapters/stores/throttle-counters.ts";
 import { PreferencesStore } from "#shared/adapters/stores/preferences-store.ts";
 import { SentMessages } from "#shared/adapters/stores/sent-messages.ts";
 import { UnsubscribeLinks } from "#shared/adapters/unsubscribe-links.ts";
@@ -68,6 +71,12 @@ const dependencies: DeliverDependencies = {
   preferences,
   claims,
   deferred: new DeferredItems(documents, requiredEnv("DEFERRED_TABLE_NAME")),
+  grouping: {
+    throttles: new ThrottleCounters(documents, requiredEnv("THROTTLE_TABLE_NAME")),
+    digestMembers: new DigestMembers(documents, requiredEnv("DELIVERIES_TABLE_NAME")),
+    digestWindows: new DigestWindows(documents, requiredEnv("DEFERRED_TABLE_NAME")),
+    now,
+  },
   followUps: new NotificationPublisher(sns, requiredEnv("NOTIFICATIONS_TOPIC_ARN"), (millis) => sleep(millis)),
   provider: providerFromEnv(channel, process.env, documents, now),
   // Push receipts (SNS delivery status logs) name only the SNS message id.

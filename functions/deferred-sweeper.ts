@@ -5,18 +5,26 @@ import { NotificationPublisher } from "#shared/adapters/notification-publisher.t
 import { releaseDeferred } from "#shared/workflows/release-deferred.ts";
 import { DeferredItems } from "#shared/adapters/stores/deferred-items.ts";
 import { DeliveriesStore } from "#shared/adapters/stores/deliveries-store.ts";
+import { DigestMembers } from "#shared/adapters/stores/digest-members.ts";
+import { DigestWindows } from "#shared/adapters/stores/digest-windows.ts";
+import { findTemplate } from "#shared/domain/templates/registry.ts";
 import { documents, sns } from "./commons/clients.ts";
 import { requiredEnv } from "./commons/env.ts";
 import { logger, metrics, withPowertools } from "./commons/powertools.ts";
 
 const deferred = new DeferredItems(documents, requiredEnv("DEFERRED_TABLE_NAME"));
 const deliveries = new DeliveriesStore(documents, requiredEnv("DELIVERIES_TABLE_NAME"));
+const digests = {
+  windows: new DigestWindows(documents, requiredEnv("DEFERRED_TABLE_NAME")),
+  members: new DigestMembers(documents, requiredEnv("DELIVERIES_TABLE_NAME")),
+  ruleOf: (type: string) => findTemplate(type)?.digest,
+};
 const publisher = new NotificationPublisher(sns, requiredEnv("NOTIFICATIONS_TOPIC_ARN"), (millis) => sleep(millis));
 /** Leaves room to finish the page in hand; what is left is due again on the next run. */
 const SAFETY_MARGIN_MILLIS = 10_000;
 
 async function sweep(_event: ScheduledEvent, context: Context): Promise<{ released: number }> {
-  const released = await releaseDeferred({ deferred, statusOf: (...key) => deliveries.statusOf(...key), isCanceled: (notificationId) => deliveries.isCanceled(notificationId), publisher, now: () => Date.now(), hasTime: () => context.getRemainingTimeInMillis() > SAFETY_MARGIN_MILLIS });
+  const released = await releaseDeferred({ deferred, statusOf: (...key) => deliveries.statusOf(...key), isCanceled: (notificationId) => deliveries.isCanceled(notificationId), digests, publisher, now: () => Date.now(), hasTime: () => context.getRemainingTimeInMillis() > SAFETY_MARGIN_MILLIS });
   metrics.addMetric("deferredReleased", MetricUnit.Count, released);
   if (released > 0) logger.info("released deferred notifications", { released });
   return { released };

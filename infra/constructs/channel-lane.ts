@@ -107,7 +107,9 @@ export class ChannelLane {
     if (indexesPushMessageIds) this.worker.useTable("DEDUP_TABLE_NAME", tables.dedup, ["dynamodb:PutItem"]);
     // The channel's send windows live in the dedup table; a record held back goes on its queue again.
     if (sendRate !== undefined) this.worker.useTable("SEND_RATE_TABLE_NAME", tables.dedup, ["dynamodb:UpdateItem"]);
-    this.worker.useTable("DEFERRED_TABLE_NAME", tables.deferred, "write");
+    // Holds are puts; a digest's joiners read their scope's current window and join it by updates.
+    this.worker.useTable("DEFERRED_TABLE_NAME", tables.deferred, ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"]);
+    this.worker.useTable("THROTTLE_TABLE_NAME", tables.dedup, ["dynamodb:UpdateItem"]);
     for (const { queue } of queues) queue.queue.grant(worker, "sqs:ChangeMessageVisibility", "sqs:GetQueueUrl", ...(sendRate === undefined ? [] : ["sqs:SendMessage"]));
     this.worker.writesTo("DELIVERY_EVENTS_STREAM_NAME", props.stream);
     // Fallbacks and escalations are published again, to the follow-up channel's queue.

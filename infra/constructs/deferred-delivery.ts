@@ -8,14 +8,14 @@ import { NotifyFunction } from "./notify-function.ts";
 
 export interface DeferredDeliveryProps {
   readonly deferred: ITableV2;
-  /** Read to drop an escalation whose original delivery was already opened. */
+  /** Read to drop an escalation whose original delivery was already opened; a digest's members' rows are taken for their window. */
   readonly deliveries: ITableV2;
   readonly topic: ITopic;
   /** How often due items are released; quiet hours end on the minute. @default Duration.minutes(1) */
   readonly interval?: Duration;
 }
 
-/** The scheduled sweeper that republishes notifications held for quiet hours once they are due. */
+/** The scheduled sweeper that releases what is due: deliveries held for quiet hours, escalations, scheduled notifications and digest windows. */
 export class DeferredDelivery extends Construct {
   readonly sweeper: NotifyFunction;
   readonly schedule: Rule;
@@ -28,10 +28,10 @@ export class DeferredDelivery extends Construct {
       timeout: Duration.seconds(55),
       environment: { NOTIFICATIONS_TOPIC_ARN: props.topic.topicArn },
     });
-    this.sweeper.useTable("DEFERRED_TABLE_NAME", props.deferred, "read-write").useTable("DELIVERIES_TABLE_NAME", props.deliveries, ["dynamodb:GetItem"]);
+    this.sweeper.useTable("DEFERRED_TABLE_NAME", props.deferred, "read-write").useTable("DELIVERIES_TABLE_NAME", props.deliveries, ["dynamodb:GetItem", "dynamodb:UpdateItem"]);
     props.topic.grantPublish(this.sweeper.function);
     this.schedule = new Rule(this, "Schedule", {
-      description: "Releases notifications held for quiet hours",
+      description: "Releases held deliveries, scheduled notifications and digest windows when they are due",
       schedule: Schedule.rate(props.interval ?? Duration.minutes(1)),
       targets: [new LambdaFunction(this.sweeper.function, { retryAttempts: 2 })],
     });

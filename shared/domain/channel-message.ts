@@ -25,6 +25,8 @@ export const channelMessageSchema = z.object({
   followUpOf: z.enum(CHANNELS).optional(),
   /** Set on a broadcast's messages: the audience the recipient was expanded from. */
   audience: userIdSchema.optional(),
+  /** Set on a digest's message, whose notificationId is its window's id: it is not grouped again. */
+  digest: z.literal(true).optional(),
 });
 export type ChannelMessage = z.infer<typeof channelMessageSchema>;
 

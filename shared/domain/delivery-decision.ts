@@ -3,7 +3,8 @@ import type { Channel } from "./channels.ts";
 import type { Preferences } from "./preferences.ts";
 import { quietHoursEnd } from "./quiet-hours.ts";
 
-export const SUPPRESSION_REASONS = ["channel_disabled", "category_opt_out", "unsubscribed", "no_address"] as const;
+/** `throttled` is the template's throttle (deliver.ts), decided after these. */
+export const SUPPRESSION_REASONS = ["channel_disabled", "category_opt_out", "unsubscribed", "no_address", "throttled"] as const;
 export type SuppressionReason = (typeof SUPPRESSION_REASONS)[number];
 
 export type DeliveryDecision =

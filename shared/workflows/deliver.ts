@@ -14,6 +14,7 @@ import type { SentMessages } from "../adapters/stores/sent-messages.ts";
 import { findTemplate } from "../domain/templates/registry.ts";
 import { renderContent } from "../domain/templates/render.ts";
 import type { UnsubscribeLinks } from "../adapters/unsubscribe-links.ts";
+import { joinDigest, pastThrottle, type GroupingDependencies } from "./group-in-time.ts";
 
 export interface DeliverDependencies {
   channel: Channel;
@@ -28,6 +29,8 @@ export interface DeliverDependencies {
   /** For providers whose receipts name only their own message id (SNS mobile push). */
   sentMessages?: Pick<SentMessages, "record">;
   events: Pick<DeliveryEventPublisher, "publish">;
+  /** Throttles and digests; without them a template's digest and throttle are not applied. */
+  grouping?: GroupingDependencies;
   /** The channel's send rate, when one is configured: false holds the message back for later. */
   sendRate?: { admit(message: ChannelMessage): Promise<boolean> };
   now: () => number;
@@ -61,13 +64,15 @@ export class ClaimBusyError extends Error {
 }
 
 /**
- * One channel's delivery of one message: preferences, then the dedup claim, render, send, mark
- * (which writes the outcome to the delivery's row), and the outcome on the stream. Throws only for what a retry can fix; every other path ends in an
+ * One channel's delivery of one message: its digest (which may take it), preferences, its throttle,
+ * then the dedup claim, render, send, mark (which writes the outcome to the delivery's row), and the
+ * outcome on the stream. Throws only for what a retry can fix; every other path ends in an
  * event, so the deliveries table always learns what happened.
  */
 export async function deliver(message: ChannelMessage, { attempt, messageId }: Receipt, deps: DeliverDependencies): Promise<DeliveryResult> {
   const { channel } = deps;
   const key = { notificationId: message.notificationId, userId: message.userId, channel };
+  const template = findTemplate(message.type);
   const outcome = (fields: Omit<DeliveryOutcome, "notificationId" | "userId" | "channel" | "attempt" | "type">): DeliveryEvent =>
     deliveryEvent({ ...key, type: message.type, attempt, ...(message.audience === undefined ? {} : { audience: message.audience }), ...fields }, new Date(deps.now()));
   // Follow-ups and the sent-message index are written before the outcome is recorded: if they
@@ -77,7 +82,6 @@ export async function deliver(message: ChannelMessage, { attempt, messageId }: R
     if (deps.sentMessages && status === "sent" && providerMessageId) {
       await deps.sentMessages.record(providerMessageId.split(",").filter(Boolean), { ...key, type: message.type });
     }
-    const template = findTemplate(message.type);
     for (const action of template ? followUpsAfter(template, message, result.event, deps.now()) : []) {
       if (action.send === "now") await deps.followUps.publish([action.message]);
       else await deps.deferred.hold(action.message, action.channel, action.dueAt, action.unless);
@@ -85,6 +89,11 @@ export async function deliver(message: ChannelMessage, { attempt, messageId }: R
     await deps.events.publish([result.event]);
     return result;
   };
+
+  // A digest comes first: preferences, quiet hours and rates apply to the digest when it is sent.
+  const grouping = deps.grouping && template && (await joinDigest(message, channel, template, deps.grouping));
+  if (grouping?.status === "settled") return { kind: "redundant" };
+  if (grouping) return emit({ kind: "outcome", event: outcome(grouping) });
 
   const preferences = withDefaults(await deps.preferences.get(message.userId));
   const decision = decideDelivery({ channel, userId: message.userId, category: message.category, preferences, now: deps.now(), released: message.releasedAt !== undefined });
@@ -94,8 +103,11 @@ export async function deliver(message: ChannelMessage, { attempt, messageId }: R
     return emit({ kind: "outcome", event: outcome({ status: "deferred", reason: "quiet_hours" }) });
   }
 
-  const template = findTemplate(message.type);
   if (!template) return emit({ kind: "outcome", event: outcome({ status: "failed", reason: `unknown_type: ${message.type}` }) });
+  // Only what would be sent counts toward a throttle; past it, a template with a digest has joined one above.
+  if (deps.grouping && template.throttle && !template.digest && !message.digest && (await pastThrottle(message, channel, template.type, template.throttle, deps.grouping))) {
+    return emit({ kind: "outcome", event: outcome({ status: "suppressed", reason: "throttled" }) });
+  }
   const marketing = message.category === "marketing" || template.category === "marketing";
   const needsUnsubscribeLink = channel === "email" && marketing;
   // Marketing email without a one-click unsubscribe link must not go out (RFC 8058, bulk-sender rules); a stack without the HTTP API has none.

@@ -2,7 +2,8 @@ import { channelMessagesFor, type ChannelMessage } from "../domain/channel-messa
 import type { NotificationPublisher } from "../adapters/notification-publisher.ts";
 import type { Channel } from "../domain/channels.ts";
 import type { DeliveryStatus } from "../domain/delivery-event.ts";
-import { allShards, type DeferredItem, type DeferredItems, type HeldDelivery, type ScheduledNotification } from "../adapters/stores/deferred-items.ts";
+import { allShards, type DeferredItem, type DeferredItems, type DigestRelease, type HeldDelivery, type ScheduledNotification } from "../adapters/stores/deferred-items.ts";
+import { digestMessage, type DigestReleaseDependencies } from "./release-digest.ts";
 
 /** How long a claimed release is another sweep's to leave alone; far longer than one publish. */
 export const RELEASE_LEASE_MILLIS = 5 * 60_000;
@@ -13,6 +14,7 @@ export interface ReleaseDependencies {
   statusOf(notificationId: string, userId: string, channel: Channel): Promise<DeliveryStatus | undefined>;
   /** Whether DELETE /v1/notifications/{id} was called for it: a canceled schedule publishes nothing. */
   isCanceled(notificationId: string): Promise<boolean>;
+  digests: DigestReleaseDependencies;
   publisher: Pick<NotificationPublisher, "publish">;
   now: () => number;
   /** Stop starting new pages when this returns false (the invocation is running out of time). */
@@ -38,11 +40,19 @@ async function scheduledMessages(item: ScheduledNotification, releasedAt: string
   return channelMessagesFor(item.notification, releasedAt);
 }
 
+/** A closing digest window's message, once this sweep holds its release. */
+async function digestMessages(item: DigestRelease, releasedAt: string, deps: ReleaseDependencies): Promise<ChannelMessage[] | undefined> {
+  if (!(await deps.deferred.claimRelease(item, deps.now(), RELEASE_LEASE_MILLIS))) return undefined;
+  const message = await digestMessage(item, releasedAt, deps.digests);
+  return message ? [message] : [];
+}
+
 /** The page's messages and the items done with; items another sweep is releasing are neither. */
 async function releasePage(items: DeferredItem[], releasedAt: string, deps: ReleaseDependencies): Promise<{ messages: ChannelMessage[]; done: DeferredItem[] }> {
   const released = await Promise.all(
     items.map(async (item) => {
       if (item.kind === "schedule") return { item, messages: await scheduledMessages(item, releasedAt, deps) };
+      if (item.kind === "digest") return { item, messages: await digestMessages(item, releasedAt, deps) };
       const message = await releasable(item, releasedAt, deps);
       return { item, messages: message ? [message] : [] };
     }),
@@ -54,11 +64,11 @@ async function releasePage(items: DeferredItem[], releasedAt: string, deps: Rele
 }
 
 /**
- * Republishes every held delivery that is due, each to its own channel only, and every scheduled
- * notification to its recipients, then removes the items; an escalation whose original delivery
+ * Republishes every held delivery that is due, each to its own channel only, every scheduled
+ * notification to its recipients and every closing digest window's message, then removes the items; an escalation whose original delivery
  * reached its `unless` status is removed unsent. Publish comes before remove: a crash in between
- * republishes it next run, and the dedup claim keeps that from sending twice. A schedule's release
- * is claimed first, so overlapping sweeps publish it once. Shards are swept side by side. Returns
+ * republishes it next run, and the dedup claim keeps that from sending twice. A schedule's or a
+ * window's release is claimed first, so overlapping sweeps publish it once. Shards are swept side by side. Returns
  * how many messages were published.
  */
 export async function releaseDeferred(deps: ReleaseDependencies): Promise<number> {

@@ -72,7 +72,10 @@ function worker(channel: string, provider: Record<string, Access>, extra: Record
     TablesPreferences: "read",
     // The send claim and the outcome it records live on the delivery's row.
     TablesDeliveries: "read-write",
-    TablesDeferred: "write",
+    // Holds for quiet hours and escalations; digest windows are read and joined.
+    TablesDeferred: "read-write",
+    // Throttle counters.
+    TablesDedup: "write",
     [`${channel}ChannelQueue`]: "read-write",
     [`${channel}BulkChannelQueue`]: "read-write",
     DeliveryEventsStream: "write",
@@ -114,7 +117,7 @@ describe("least privilege, per function", () => {
       "BroadcastExpansionExpander",
       { BroadcastExpansionExpanderLogs: "write", TablesDeliveries: "read-write", TablesAudiences: "read", TablesDedup: "write", NotificationsTopic: "write", BroadcastExpansionQueue: "read-write" },
     ],
-    ["DeferredDeliverySweeper", { DeferredDeliverySweeperLogs: "write", TablesDeferred: "read-write", TablesDeliveries: "read", NotificationsTopic: "write" }],
+    ["DeferredDeliverySweeper", { DeferredDeliverySweeperLogs: "write", TablesDeferred: "read-write", TablesDeliveries: "read-write", NotificationsTopic: "write" }],
   ])("%s reaches exactly what it needs", (functionId, expected) => {
     expect(accessOf(functionId)).toEqual(expected);
   });
@@ -137,8 +140,9 @@ describe("least privilege, per function", () => {
 
   it("gives the push worker the sent-message index only when push receipts are read", () => {
     const { stack } = createNotifyApp({ context: { "aws:cdk:bundling-stacks": [], "notify:pushDeliveryStatusLogGroups": "sns/eu-west-1/123456789012/app/GCM/mobile" } });
-    expect(accessOf("PushWorker", Template.fromStack(stack))).toEqual(worker("Push", { "sns:endpoint/*": "write" }, { TablesDedup: "write" }));
-    expect(actionsOn("PushWorker", "TablesDedup", Template.fromStack(stack))).toEqual(["dynamodb:PutItem"]);
+    expect(accessOf("PushWorker", Template.fromStack(stack))).toEqual(worker("Push", { "sns:endpoint/*": "write" }));
+    expect(actionsOn("PushWorker", "TablesDedup", Template.fromStack(stack))).toEqual(["dynamodb:PutItem", "dynamodb:UpdateItem"]);
+    expect(actionsOn("PushWorker", "TablesDedup", template)).toEqual(["dynamodb:UpdateItem"]);
   });
 
   it("gives every function a role of its own that only Lambda can assume, with no AWS managed policy", () => {

@@ -16,6 +16,8 @@ describe("shipped templates", () => {
     ["order.shipped", "transactional", ["email", "sms", "push", "in_app"]],
     ["security.login_alert", "security", ["email", "sms", "push"]],
     ["marketing.weekly_digest", "marketing", ["email", "push"]],
+    ["social.comment_liked", "transactional", ["push", "in_app"]],
+    ["social.new_follower", "transactional", ["push", "in_app"]],
   ])("ships %s as %s on %j", (type, category, channels) => {
     expect(template(type).category).toBe(category);
     expect(template(type).channels).toEqual(channels);
@@ -43,6 +45,27 @@ describe("shipped templates", () => {
       const rendered = renderContent(definition, "sms", definition.data.parse(definition.sampleData) as Record<string, unknown>);
       expect(rendered, definition.type).toMatchObject({ encoding: "GSM-7", segments: 1 });
     }
+  });
+});
+
+describe("social.comment_liked, a digest", () => {
+  const liked = template("social.comment_liked");
+  const digestOf = (count: number) => ({ postId: "post-7", commentId: "c-42", likerName: "Ada", digest: { count, items: [], firstAt: "2026-12-04T10:00:00.000Z", lastAt: "2026-12-04T10:04:00.000Z" } });
+
+  it("groups likes per post for five minutes, on push and in-app, in every locale the others have", () => {
+    expect(liked.digest).toEqual({ windowMinutes: 5, key: "postId", maxItems: 50 });
+    expect(Object.keys(liked.locales).sort()).toEqual(Object.keys(template("order.shipped").locales).sort());
+  });
+
+  it.each([
+    [1, "en", "Ada liked your comment"],
+    [2, "en", "Ada and 1 other liked your comment"],
+    [3, "en", "Ada and 2 others liked your comment"],
+    [100, "pt", "Ada e mais 99 pessoas curtiram seu comentário"],
+    [3, "es", "A Ada y a 2 personas más les gustó tu comentario"],
+  ])("reads a digest of %i in %s as %j", (count, locale, body) => {
+    expect(renderContent(liked, "push", digestOf(count), { locale })).toMatchObject({ body });
+    expect(renderContent(liked, "in_app", digestOf(count), { locale })).toMatchObject({ body });
   });
 });
 

@@ -4,6 +4,7 @@ import { BatchWriteCommand, PutCommand, QueryCommand, UpdateCommand, type Dynamo
 import type { ChannelMessage } from "#shared/domain/channel-message.ts";
 import type { AcceptedNotification } from "#shared/domain/notification-request.ts";
 import type { Channel } from "#shared/domain/channels.ts";
+import type { DigestScope } from "#shared/domain/digest-window.ts";
 import { deliveryKey, type DeliveryStatus } from "#shared/domain/delivery-event.ts";
 
 /** Partitions the due-time index is spread over, so a night's backlog does not sit on one hot key. */
@@ -39,9 +40,17 @@ export interface ScheduledNotification extends DueKeys {
   acceptedAt: string;
 }
 
-export type DeferredItem = HeldDelivery | ScheduledNotification;
+/** A digest window's release, due when the window closes; the window itself lives in its scope's partition (digest-windows.ts). */
+export interface DigestRelease extends DueKeys, Pick<ChannelMessage, "category" | "priority"> {
+  kind: "digest";
+  windowId: string;
+  scope: DigestScope;
+}
 
-function shardFor(key: string): string {
+export type DeferredItem = HeldDelivery | ScheduledNotification | DigestRelease;
+
+/** The sweeper's shard of an item keyed by `key`. */
+export function shardFor(key: string): string {
   const digest = createHash("sha256").update(key).digest();
   return `shard#${String(digest.readUInt16BE(0) % DEFERRED_SHARDS).padStart(2, "0")}`;
 }

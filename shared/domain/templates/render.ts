@@ -23,11 +23,23 @@ export interface RenderOptions {
 type Compiled = (data: unknown) => string;
 const compiledParts = new Map<string, Compiled>();
 
+/**
+ * Handlebars with two helpers beyond its built-ins, for digests ("Ada and {{minus digest.count 1}}
+ * others", one wording for a count of 1 or 2 with `eq`); nothing else is callable from a template.
+ */
+const handlebars = Handlebars.create();
+const HELPERS = {
+  eq: (left: unknown, right: unknown) => left === right,
+  minus: (left: unknown, right: unknown) => Number(left) - Number(right),
+};
+for (const [name, helper] of Object.entries(HELPERS)) handlebars.registerHelper(name, helper);
+const KNOWN_HELPERS = Object.fromEntries(Object.keys(HELPERS).map((name) => [name, true]));
+
 /** Only an HTML part escapes its parameters; SMS, push and plain text would show the entities to the user. */
 function compilePart(cacheKey: string, source: string, html: boolean): Compiled {
   let compiled = compiledParts.get(cacheKey);
   if (!compiled) {
-    compiled = Handlebars.compile(source, { noEscape: !html, knownHelpersOnly: true });
+    compiled = handlebars.compile(source, { noEscape: !html, knownHelpersOnly: true, knownHelpers: KNOWN_HELPERS });
     compiledParts.set(cacheKey, compiled);
   }
   return compiled;

@@ -1,0 +1,168 @@
+import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
+import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { unmarshall } from "@aws-sdk/util-dynamodb";
+import type { ChannelMessage } from "#shared/domain/channel-message.ts";
+import { digestScopeKey, digestWindowId, type DigestScope } from "#shared/domain/digest-window.ts";
+import { shardFor, type DigestRelease } from "./deferred-items.ts";
+
+/**
+ * Members a window takes before the next one opens beside it: each member is up to 153 bytes, and
+ * an item holds 400 KB.
+ */
+export const MAX_WINDOW_MEMBERS = 2_000;
+/** Joins that lose a race (another writer opened or sealed the window) go round again; this many is a bug. */
+const MAX_JOIN_ROUNDS = 10;
+const RETENTION_AFTER_DUE_SECONDS = 7 * 24 * 3600;
+
+/** A notification in a window: when it was published, then its id, so members sort oldest first. */
+export function windowMember(message: Pick<ChannelMessage, "publishedAt" | "notificationId">): string {
+  return `${message.publishedAt}#${message.notificationId}`;
+}
+
+/** The notificationId of a member. */
+export function memberNotificationId(member: string): string {
+  return member.slice(member.indexOf("#") + 1);
+}
+
+interface Pointer {
+  windowId: string;
+  openedAt: number;
+}
+
+/** What a digest's message shares with the notifications it carries. */
+export type DigestMessageFields = Pick<ChannelMessage, "category" | "priority">;
+
+/**
+ * Digest windows in the deferred table, each scope (type, user, channel, key value) in a partition
+ * of its own: a pointer to the scope's current window, the windows with their members, and for each
+ * window a due item in the sweeper's shards. Opening is a conditional write on the pointer, which
+ * exactly one writer wins; joining adds the notification to a set, so a redelivery joins once; a
+ * sealed or full window refuses joins, and the next notification opens its successor. Any joiner
+ * finishes an opening whose writer stopped between the pointer and the window.
+ */
+export class DigestWindows {
+  private readonly client: DynamoDBDocumentClient;
+  private readonly tableName: string;
+
+  constructor(client: DynamoDBDocumentClient, tableName: string) {
+    this.client = client;
+    this.tableName = tableName;
+  }
+
+  /** Joins the scope's open window, opening one for `windowMinutes` when there is none; returns its id. */
+  async join(scope: DigestScope, member: string, fields: DigestMessageFields, windowMinutes: number, now: number): Promise<string> {
+    const partition = `digest#${digestScopeKey(scope)}`;
+    for (let round = 1; round <= MAX_JOIN_ROUNDS; round++) {
+      const pointer = await this.pointer(partition);
+      if (!pointer) {
+        const opening = { windowId: digestWindowId(scope, now), openedAt: now };
+        if (await this.putPointer(partition, opening, undefined)) await this.createWindow(partition, scope, opening, fields, windowMinutes);
+        continue;
+      }
+      const refused = await this.addMember(partition, pointer.windowId, member);
+      if (refused === "joined") return pointer.windowId;
+      // A redelivery whose first join landed just before the window was sealed: it is in that window.
+      if (refused.members?.has(member)) return pointer.windowId;
+      if (refused.kind === "missing") {
+        await this.createWindow(partition, scope, pointer, fields, windowMinutes);
+        continue;
+      }
+      const successor = { windowId: digestWindowId(scope, Math.max(now, pointer.openedAt + 1)), openedAt: Math.max(now, pointer.openedAt + 1) };
+      if (await this.putPointer(partition, successor, pointer.windowId)) await this.createWindow(partition, scope, successor, fields, windowMinutes);
+    }
+    throw new Error(`could not join a digest window of ${partition} in ${MAX_JOIN_ROUNDS} rounds`);
+  }
+
+  /** Closes the window to joins and returns its members, the same on every call; undefined for a window that was never created. */
+  async seal(scope: DigestScope, windowId: string): Promise<string[] | undefined> {
+    try {
+      const { Attributes } = await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { shard: `digest#${digestScopeKey(scope)}`, dueKey: `window#${windowId}` },
+          UpdateExpression: "SET #state = :sealed",
+          ConditionExpression: "attribute_exists(dueKey)",
+          ExpressionAttributeNames: { "#state": "state" },
+          ExpressionAttributeValues: { ":sealed": "sealed" },
+          ReturnValues: "ALL_NEW",
+        }),
+      );
+      return [...((Attributes?.members as Set<string> | undefined) ?? [])].sort();
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return undefined;
+      throw error;
+    }
+  }
+
+  private async pointer(partition: string): Promise<Pointer | undefined> {
+    const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: { shard: partition, dueKey: "current" }, ConsistentRead: true }));
+    return Item ? { windowId: Item.windowId as string, openedAt: Item.openedAt as number } : undefined;
+  }
+
+  /** Points the scope at a new window, if it still points at `previous` (or nowhere): true for the one writer that moved it. */
+  private async putPointer(partition: string, next: Pointer, previous: string | undefined): Promise<boolean> {
+    try {
+      await this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { shard: partition, dueKey: "current", ...next },
+          ConditionExpression: previous === undefined ? "attribute_not_exists(dueKey)" : "windowId = :previous",
+          ...(previous === undefined ? {} : { ExpressionAttributeValues: { ":previous": previous } }),
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  /** The due item first, then the window: a window that exists is always released. Both writes are idempotent. */
+  private async createWindow(partition: string, scope: DigestScope, { windowId, openedAt }: Pointer, fields: DigestMessageFields, windowMinutes: number): Promise<void> {
+    const dueAt = openedAt + windowMinutes * 60_000;
+    const expiresAt = Math.floor(dueAt / 1000) + RETENTION_AFTER_DUE_SECONDS;
+    const release: DigestRelease & { expiresAt: number } = {
+      kind: "digest",
+      shard: shardFor(windowId),
+      dueKey: `${new Date(dueAt).toISOString()}#digest#${windowId}`,
+      dueAt,
+      windowId,
+      scope,
+      ...fields,
+      expiresAt,
+    };
+    await this.client.send(new PutCommand({ TableName: this.tableName, Item: release }));
+    try {
+      await this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { shard: partition, dueKey: `window#${windowId}`, windowId, openedAt, dueAt, state: "open", expiresAt },
+          ConditionExpression: "attribute_not_exists(dueKey)",
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+  }
+
+  private async addMember(partition: string, windowId: string, member: string): Promise<"joined" | { kind: "missing" | "closed"; members?: Set<string> }> {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { shard: partition, dueKey: `window#${windowId}` },
+          UpdateExpression: "ADD members :member",
+          ConditionExpression: "#state = :open AND (attribute_not_exists(members) OR size(members) < :cap OR contains(members, :one))",
+          ExpressionAttributeNames: { "#state": "state" },
+          ExpressionAttributeValues: { ":member": new Set([member]), ":one": member, ":open": "open", ":cap": MAX_WINDOW_MEMBERS },
+          ReturnValuesOnConditionCheckFailure: "ALL_OLD",
+        }),
+      );
+      return "joined";
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      const window = error.Item ? unmarshall(error.Item) : undefined;
+      return window ? { kind: "closed", members: window.members as Set<string> | undefined } : { kind: "missing" };
+    }
+  }
+}

@@ -1,0 +1,53 @@
+import type { ChannelMessage } from "../domain/channel-message.ts";
+import { digestContent, type DigestEntry, type DigestRule } from "../domain/digest-window.ts";
+import type { DigestRelease } from "../adapters/stores/deferred-items.ts";
+import type { DigestMembers } from "../adapters/stores/digest-members.ts";
+import { memberNotificationId, type DigestWindows } from "../adapters/stores/digest-windows.ts";
+
+export interface DigestReleaseDependencies {
+  windows: Pick<DigestWindows, "seal">;
+  members: Pick<DigestMembers, "release">;
+  /** The type's digest rule as the template declares it now; its maxItems bounds what the message carries. */
+  ruleOf(type: string): DigestRule | undefined;
+}
+
+/** Member rows released at once. */
+const CONCURRENT_RELEASES = 25;
+
+/**
+ * A closing window's message: the window is sealed (later notifications open the next one), each
+ * member's row is taken for this window (a cancel or another window may have it instead), and what
+ * was taken becomes one message whose notificationId is the window's id, so its delivery is claimed
+ * like any other and a release that runs again sends it once. Undefined when nothing is left in it.
+ */
+export async function digestMessage(item: DigestRelease, releasedAt: string, deps: DigestReleaseDependencies): Promise<ChannelMessage | undefined> {
+  const { scope, windowId } = item;
+  const members = (await deps.windows.seal(scope, windowId)) ?? [];
+  const entries: DigestEntry[] = [];
+  for (let start = 0; start < members.length; start += CONCURRENT_RELEASES) {
+    const taken = await Promise.all(
+      members.slice(start, start + CONCURRENT_RELEASES).map(async (member) => {
+        const notificationId = memberNotificationId(member);
+        const entry = await deps.members.release({ notificationId, userId: scope.userId, channel: scope.channel }, windowId);
+        return entry && { notificationId, ...entry };
+      }),
+    );
+    entries.push(...taken.filter((entry) => entry !== undefined));
+  }
+  if (entries.length === 0) return undefined;
+  const content = digestContent(entries, deps.ruleOf(scope.type) ?? { windowMinutes: 1 });
+  const newest = entries.reduce((latest, entry) => (entry.at > latest.at ? entry : latest));
+  return {
+    version: 1,
+    notificationId: windowId,
+    type: scope.type,
+    category: item.category,
+    priority: item.priority,
+    userId: scope.userId,
+    channels: [scope.channel],
+    // The newest notification's fields ("Ada liked…") beside the digest ("…and 2 others").
+    data: { ...newest.data, digest: content },
+    publishedAt: releasedAt,
+    digest: true,
+  };
+}
