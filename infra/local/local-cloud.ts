@@ -20,7 +20,7 @@ import { LocalFunction } from "./local-function.ts";
 import { LocalOutbox } from "./local-outbox.ts";
 import { localRoutes } from "./local-routes.ts";
 import { LocalScheduler } from "./local-scheduler.ts";
-import { EXPANSION_FAULT_CHANNEL, ProviderFaults } from "./provider-faults.ts";
+import { EXPANSION_FAULT_CHANNEL, ProviderFaults, SWEEP_FAULT_CHANNEL, type FaultKind } from "./provider-faults.ts";
 import { RecordingSink } from "./recording-sink.ts";
 import { countRequestsOf } from "./sdk-request-counter.ts";
 import { SqsEventSource } from "./sqs-event-source.ts";
@@ -41,23 +41,34 @@ export const PROJECT_ROOT = fileURLToPath(new URL("../../", import.meta.url));
  */
 export const LOCAL_ENVIRONMENTS_PER_FUNCTION = 2;
 
-/** Longest a crash_expansion fault waits into the page before it kills the expander: a page takes about this long. */
-const EXPANSION_CRASH_WITHIN_MILLIS = 300;
+/** Longest an invocation crash waits into the invocation before it kills it: a page or a batch takes about this long. */
+const INVOCATION_CRASH_WITHIN_MILLIS: Partial<Record<FaultKind, number>> = { crash_expansion: 300, crash_worker: 50, crash_sweep: 50 };
 
 /**
- * The broadcast expander as its event source sees it, with crash_expansion faults: a page drawn for
- * one dies at a random point of its work (before, during or after its publish, checkpoint or
- * successor), as an environment lost on AWS would, and comes back after its visibility timeout.
+ * A function as its event source or schedule sees it, with invocation crashes: an invocation drawn
+ * for one dies at a random point of its work (a broadcast page before, during or after its publish,
+ * checkpoint or successor; a worker joining a digest; a sweep releasing a window), as an environment
+ * lost on AWS would. Queue messages come back after their visibility timeout, a sweep's claims after
+ * their lease.
  */
-function crashingExpansions(fn: LocalFunction, faults: ProviderFaults): Pick<LocalFunction, "invoke"> {
+function crashingInvocations(fn: LocalFunction, faults: ProviderFaults, kind: FaultKind, channel: string): Pick<LocalFunction, "invoke" | "spec"> {
   return {
+    spec: fn.spec,
     invoke(event, options) {
-      if (faults.draw(EXPANSION_FAULT_CHANNEL) === "crash_expansion") {
-        setTimeout(() => fn.crashWhere((running) => running === event), Math.random() * EXPANSION_CRASH_WITHIN_MILLIS);
+      if (faults.drawCrash(kind, channel)) {
+        setTimeout(() => fn.crashWhere((running) => running === event), Math.random() * INVOCATION_CRASH_WITHIN_MILLIS[kind]!);
       }
       return fn.invoke(event, options);
     },
   };
+}
+
+/** What kills a function's invocations when a fault rule asks: expanders, channel workers and the sweeper can be. */
+function withInvocationCrashes(fn: LocalFunction, faults: ProviderFaults): Pick<LocalFunction, "invoke" | "spec"> {
+  const environment = fn.spec.environment;
+  if (environment.EXPANSION_QUEUE_URL && environment.BROADCAST_PUBLISH_RATE) return crashingInvocations(fn, faults, "crash_expansion", EXPANSION_FAULT_CHANNEL);
+  if (environment.CHANNEL) return crashingInvocations(fn, faults, "crash_worker", environment.CHANNEL);
+  return fn;
 }
 
 const environmentsOf = (spec: FunctionSpec) => spec.reservedConcurrency ?? LOCAL_ENVIRONMENTS_PER_FUNCTION;
@@ -258,7 +269,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
           queueUrl: queue.url,
           queueArn: queue.arn,
           region: LOCAL_REGION,
-          function: fn.spec.environment.EXPANSION_QUEUE_URL && fn.spec.environment.BROADCAST_PUBLISH_RATE ? crashingExpansions(fn, faults) : fn,
+          function: withInvocationCrashes(fn, faults),
           batchSize: mapping.batchSize,
           batchingWindowSeconds: mapping.maximumBatchingWindowInSeconds,
           reportBatchItemFailures,
@@ -292,7 +303,8 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     }
     scheduler = new LocalScheduler(
       clock,
-      stack.schedules.map((schedule) => ({ ...schedule, targets: schedule.targetArns.map(functionByArn) })),
+      // The only scheduled function is the deferred sweeper.
+      stack.schedules.map((schedule) => ({ ...schedule, targets: schedule.targetArns.map((arn) => crashingInvocations(functionByArn(arn), faults, "crash_sweep", SWEEP_FAULT_CHANNEL)) })),
     );
     scheduler.start();
     gateway.setRoutes(stack.routes.map((route) => ({ routeKey: route.routeKey, function: functionByArn(route.functionArn) })));

@@ -7,7 +7,7 @@ export interface ScheduledRule {
   name: string;
   arn: string;
   scheduleExpression: string;
-  targets: LocalFunction[];
+  targets: Array<Pick<LocalFunction, "invoke" | "spec">>;
 }
 
 const UNIT_MILLIS: Record<string, number> = { minute: 60_000, hour: 3_600_000, day: 86_400_000 };

@@ -1,8 +1,19 @@
-export const FAULT_KINDS = ["transient", "throttle", "permanent", "timeout", "crash_before_send", "crash_after_send", "crash_expansion"] as const;
+export const FAULT_KINDS = ["transient", "throttle", "permanent", "timeout", "crash_before_send", "crash_after_send", "crash_expansion", "crash_sweep", "crash_worker"] as const;
 
 /** The pseudo-channel whose rules kill broadcast expanders mid-page (kind crash_expansion). */
 export const EXPANSION_FAULT_CHANNEL = "expansion";
+/** The pseudo-channel whose rules kill the deferred sweeper mid-run (kind crash_sweep). */
+export const SWEEP_FAULT_CHANNEL = "sweeper";
 export type FaultKind = (typeof FAULT_KINDS)[number];
+
+/**
+ * Kinds that kill a function's invocation at a random point, drawn once per invocation rather than
+ * per provider send: crash_worker on a provider channel (a worker dies wherever it is, e.g. joining
+ * a digest), the others on their pseudo-channel only.
+ */
+const INVOCATION_CRASHES: Partial<Record<FaultKind, string | undefined>> = { crash_expansion: EXPANSION_FAULT_CHANNEL, crash_sweep: SWEEP_FAULT_CHANNEL, crash_worker: undefined };
+const PSEUDO_CHANNELS = [EXPANSION_FAULT_CHANNEL, SWEEP_FAULT_CHANNEL];
+const isInvocationCrash = (kind: FaultKind) => kind in INVOCATION_CRASHES;
 
 export interface FaultRule {
   channel: string;
@@ -28,7 +39,10 @@ export class ProviderFaults {
 
   add(rule: FaultRule): void {
     if (!(FAULT_KINDS as readonly string[]).includes(rule.kind)) throw new RangeError(`kind must be one of ${FAULT_KINDS.join(", ")}`);
-    if ((rule.kind === "crash_expansion") !== (rule.channel === EXPANSION_FAULT_CHANNEL)) throw new RangeError(`crash_expansion is the one kind for channel ${EXPANSION_FAULT_CHANNEL}`);
+    for (const [kind, channel] of Object.entries(INVOCATION_CRASHES)) {
+      if (channel !== undefined && (rule.kind === kind) !== (rule.channel === channel)) throw new RangeError(`${kind} is the one kind for channel ${channel}`);
+    }
+    if (rule.kind === "crash_worker" && (rule.channel === "*" || PSEUDO_CHANNELS.includes(rule.channel))) throw new RangeError("crash_worker names one provider channel");
     if (!(rule.rate >= 0 && rule.rate <= 1)) throw new RangeError("rate must be between 0 and 1");
     if (rule.times !== undefined && !(Number.isInteger(rule.times) && rule.times > 0)) throw new RangeError("times must be a positive integer");
     this.rules.push({ ...rule, used: 0 });
@@ -38,11 +52,19 @@ export class ProviderFaults {
     this.rules = [];
   }
 
-  /** The fault this send meets, if any. */
+  /** The fault this provider send meets, if any (invocation crashes are drawn with drawCrash). */
   draw(channel: string): FaultKind | undefined {
+    return this.drawWhere((rule) => !isInvocationCrash(rule.kind) && (rule.channel === channel || rule.channel === "*"));
+  }
+
+  /** Whether this invocation of the function behind `channel` is to be killed by a `kind` rule. */
+  drawCrash(kind: FaultKind, channel: string): boolean {
+    return this.drawWhere((rule) => rule.kind === kind && rule.channel === channel) === kind;
+  }
+
+  private drawWhere(matches: (rule: FaultRule) => boolean): FaultKind | undefined {
     for (const rule of this.rules) {
-      // "*" means every provider channel; expansion faults are asked for by name only.
-      if (rule.channel !== channel && (rule.channel !== "*" || channel === EXPANSION_FAULT_CHANNEL)) continue;
+      if (!matches(rule)) continue;
       if (this.random() >= rule.rate) continue;
       rule.used++;
       if (rule.times !== undefined && rule.used >= rule.times) this.rules = this.rules.filter((candidate) => candidate !== rule);

@@ -1,4 +1,5 @@
-import { describe, expect, it } from "vitest";
+import { GetQueueAttributesCommand, SetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
+import { describe, expect, inject, it } from "vitest";
 import { advanceClockTo, call, deliveries, eventually, localNow, outbox, reachableUser, settled, uniqueId } from "../helpers/local-api.ts";
 
 const WINDOW_MILLIS = 5 * 60_000;
@@ -125,6 +126,44 @@ describe("digests (social.comment_liked: 5 minutes per post)", () => {
     await settled();
     expect(await outbox(window!)).toEqual([]);
   });
+});
+
+describe("digests under crashes", () => {
+  const sqs = new SQSClient({ region: "us-east-1", endpoint: inject("localCloudEndpoints").sqs, credentials: { accessKeyId: "local", secretAccessKey: "local" } });
+  const faults = async (rule?: object) => (await call(rule ? "POST" : "DELETE", "/_local/faults", rule)).body;
+
+  it("sends one digest with every like when workers die while joining and the sweeper dies while releasing", async () => {
+    const queueUrl = inject("localCloudOutputs").InAppQueueUrl!;
+    const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ["VisibilityTimeout"] }));
+    // A killed worker's messages come back after the visibility timeout: shorten the wait.
+    await sqs.send(new SetQueueAttributesCommand({ QueueUrl: queueUrl, Attributes: { VisibilityTimeout: "2" } }));
+    try {
+      const userId = uniqueId("poster");
+      const openedBy = await localNow();
+      await faults({ channel: "in_app", kind: "crash_worker", rate: 0.5, times: 4 });
+      const likes = await like(userId, "post-1", Array.from({ length: 30 }, (_, index) => `liker${index}`), ["in_app"]);
+      const windows = (await Promise.race([windowsOf(likes, 1), new Promise<never>((_, reject) => setTimeout(() => reject(new Error("likes not digested in 50 s")), 50_000))])).get("in_app")!;
+      expect(windows.size).toBe(1);
+      const [window] = windows;
+      await faults();
+
+      await faults({ channel: "sweeper", kind: "crash_sweep", rate: 1, times: 1 });
+      await advanceClockTo(openedBy + WINDOW_MILLIS + 60_000);
+      await settled();
+      // A sweep that died holds its claim on the release for its lease; the next sweep after it takes it.
+      await advanceClockTo((await localNow()) + 6 * 60_000);
+      await eventually("the digest sent", () => outbox(window!), (sent) => sent.length === 1, 30_000);
+      await advanceClockTo((await localNow()) + 6 * 60_000);
+      await settled();
+      expect((await outbox(window!)).map((entry) => entry.body)).toEqual([expect.stringMatching(/^liker\d+ and 29 others liked your comment$/)]);
+      const injected = (await call("GET", "/_local/faults")).body.injected;
+      expect(injected.crash_sweep).toBeGreaterThanOrEqual(1);
+      expect(injected.crash_worker).toBeGreaterThanOrEqual(1);
+    } finally {
+      await faults();
+      await sqs.send(new SetQueueAttributesCommand({ QueueUrl: queueUrl, Attributes: { VisibilityTimeout: Attributes!.VisibilityTimeout! } }));
+    }
+  }, 120_000);
 });
 
 describe("throttles (social.new_follower: 3 an hour)", () => {

@@ -23,3 +23,24 @@ describe("ProviderFaults", () => {
     expect(() => faults.add({ channel: "sms", kind: "transient", rate: 2 })).toThrow(/rate/);
   });
 });
+
+describe("ProviderFaults invocation crashes", () => {
+  it("draws crash_worker and crash_sweep per invocation, never for a provider send", () => {
+    const faults = new ProviderFaults(() => 0);
+    faults.add({ channel: "in_app", kind: "crash_worker", rate: 1, times: 1 });
+    faults.add({ channel: "sweeper", kind: "crash_sweep", rate: 1, times: 1 });
+    expect(faults.draw("in_app")).toBeUndefined();
+    expect(faults.drawCrash("crash_worker", "push")).toBe(false);
+    expect(faults.drawCrash("crash_worker", "in_app")).toBe(true);
+    expect(faults.drawCrash("crash_worker", "in_app")).toBe(false);
+    expect(faults.drawCrash("crash_sweep", "sweeper")).toBe(true);
+    expect(faults.injected).toEqual({ crash_worker: 1, crash_sweep: 1 });
+  });
+
+  it("refuses an invocation crash on the wrong channel", () => {
+    const faults = new ProviderFaults();
+    expect(() => faults.add({ channel: "email", kind: "crash_sweep", rate: 1 })).toThrow(/crash_sweep is the one kind for channel sweeper/);
+    expect(() => faults.add({ channel: "sweeper", kind: "transient", rate: 1 })).toThrow(/crash_sweep is the one kind/);
+    expect(() => faults.add({ channel: "*", kind: "crash_worker", rate: 1 })).toThrow(/one provider channel/);
+  });
+});
