@@ -23,11 +23,16 @@ export interface ReleaseDependencies {
   pageSize?: number;
 }
 
-/** A due hold's message, or nothing when it is an escalation whose original was already answered. */
+/**
+ * A due hold's message, or nothing when it is an escalation whose original was already answered or
+ * whose notification was canceled (a cancel that read the rows just before the original was sent
+ * could not see this escalation coming).
+ */
 async function releasable(item: HeldDelivery, releasedAt: string, deps: ReleaseDependencies): Promise<ChannelMessage | undefined> {
   if (!item.unless) return { ...item.message, channels: [item.channel], releasedAt };
   const status = await deps.statusOf(item.message.notificationId, item.message.userId, item.unless.channel);
-  return status && item.unless.statuses.includes(status) ? undefined : { ...item.message, channels: [item.channel] };
+  if (status && item.unless.statuses.includes(status)) return undefined;
+  return (await deps.isCanceled(item.message.notificationId)) ? undefined : { ...item.message, channels: [item.channel] };
 }
 
 /**

@@ -36,6 +36,7 @@ const WORKER_ENVIRONMENT: Record<string, string> = {
   // A rate no other test here comes near; the held-record test fills the windows itself.
   SEND_RATE_PER_SECOND: "1000",
   SEND_RATE_TABLE_NAME: outputs.DedupTableName!,
+  THROTTLE_TABLE_NAME: outputs.DedupTableName!,
   POWERTOOLS_SERVICE_NAME: "in-app-worker",
   POWERTOOLS_METRICS_NAMESPACE: "Notify",
   AWS_REGION: "us-east-1",
