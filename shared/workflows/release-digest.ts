@@ -1,4 +1,5 @@
 import type { ChannelMessage } from "../domain/channel-message.ts";
+import { inChunks } from "../lib/in-chunks.ts";
 import { digestContent, type DigestEntry, type DigestRule } from "../domain/digest-window.ts";
 import type { DigestRelease } from "../adapters/stores/deferred-items.ts";
 import type { DigestMembers } from "../adapters/stores/digest-members.ts";
@@ -23,17 +24,12 @@ const CONCURRENT_RELEASES = 25;
 export async function digestMessage(item: DigestRelease, releasedAt: string, deps: DigestReleaseDependencies): Promise<ChannelMessage | undefined> {
   const { scope, windowId } = item;
   const members = (await deps.windows.seal(scope, windowId)) ?? [];
-  const entries: DigestEntry[] = [];
-  for (let start = 0; start < members.length; start += CONCURRENT_RELEASES) {
-    const taken = await Promise.all(
-      members.slice(start, start + CONCURRENT_RELEASES).map(async (member) => {
-        const notificationId = memberNotificationId(member);
-        const entry = await deps.members.release({ notificationId, userId: scope.userId, channel: scope.channel }, windowId);
-        return entry && { notificationId, ...entry };
-      }),
-    );
-    entries.push(...taken.filter((entry) => entry !== undefined));
-  }
+  const taken = await inChunks(members, CONCURRENT_RELEASES, async (member) => {
+    const notificationId = memberNotificationId(member);
+    const entry = await deps.members.release({ notificationId, userId: scope.userId, channel: scope.channel }, windowId);
+    return entry && { notificationId, ...entry };
+  });
+  const entries: DigestEntry[] = taken.filter((entry) => entry !== undefined);
   if (entries.length === 0) return undefined;
   const content = digestContent(entries, deps.ruleOf(scope.type) ?? { windowMinutes: 1 });
   const newest = entries.reduce((latest, entry) => (entry.at > latest.at ? entry : latest));

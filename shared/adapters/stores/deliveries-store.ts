@@ -10,6 +10,7 @@ import { CHECKPOINT_PREFIX, checkpointOf } from "./expansion-checkpoints.ts";
 import { SUMMARY_KEY } from "./broadcast-summaries.ts";
 import { summaryOf, type BroadcastSummary } from "#shared/domain/broadcast-summary.ts";
 import { RequestError } from "#shared/domain/request-error.ts";
+import { inChunks } from "#shared/lib/in-chunks.ts";
 import { rowChangesUpdate, updateCommandInput } from "./delivery-row-update.ts";
 
 /** The row that says a notification was accepted; it sorts apart from the per-delivery rows. */
@@ -131,9 +132,7 @@ export class DeliveriesStore {
     const events = notification.userIds.flatMap((userId) =>
       notification.channels.map((channel) => deliveryEvent({ notificationId: notification.notificationId, userId, channel, type: notification.type, status: "scheduled", reason: notification.sendAt, attempt: 1 }, new Date(acceptedAt))),
     );
-    for (let start = 0; start < events.length; start += CONCURRENT_ROW_WRITES) {
-      await Promise.all(events.slice(start, start + CONCURRENT_ROW_WRITES).map((event) => this.applyAll([event])));
-    }
+    await inChunks(events, CONCURRENT_ROW_WRITES, (event) => this.applyAll([event]));
   }
 
   /**
@@ -275,6 +274,11 @@ export class DeliveriesStore {
       deliveries: page.items.filter((item) => item.status !== undefined).map(deliveryViewOf),
       ...(page.more && last ? { nextCursor: encodeDeliveriesCursor(last.deliveryKey as string) } : {}),
     };
+  }
+
+  /** Every item of a notification: its header and rows. */
+  async items(notificationId: string): Promise<Record<string, unknown>[]> {
+    return (await this.query(notificationId)).items;
   }
 
   /** A notification's items, all of them or those below or after a key, up to `limit` (`more` when the table has further items). */

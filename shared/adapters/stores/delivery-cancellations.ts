@@ -1,5 +1,5 @@
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
-import { QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { UpdateCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { cancelTargets, type CancelTarget } from "#shared/domain/cancellation.ts";
 import type { Channel } from "#shared/domain/channels.ts";
 import { deliveryEvent, type DeliveryStatus } from "#shared/domain/delivery-event.ts";
@@ -7,7 +7,8 @@ import { allOf, deliveryRowKey, foldEvents } from "#shared/domain/delivery-row.t
 import type { FollowUp } from "#shared/domain/follow-up-rule.ts";
 import { RequestError } from "#shared/domain/request-error.ts";
 import { combined, rowChangesUpdate, updateCommandInput, type RowUpdate } from "./delivery-row-update.ts";
-import { HEADER_KEY, ROWS_FROM } from "./deliveries-store.ts";
+import { DeliveriesStore, HEADER_KEY, ROWS_FROM } from "./deliveries-store.ts";
+import { inChunks } from "#shared/lib/in-chunks.ts";
 
 /** Rows written at once; a direct notification has at most 100 recipients on 4 channels. */
 const CONCURRENT_WRITES = 25;
@@ -32,11 +33,13 @@ export class DeliveryCancellations {
   private readonly client: DynamoDBDocumentClient;
   private readonly tableName: string;
   private readonly followUpsOf: (type: string) => readonly FollowUp[];
+  private readonly deliveries: DeliveriesStore;
 
   constructor(client: DynamoDBDocumentClient, tableName: string, followUpsOf: (type: string) => readonly FollowUp[]) {
     this.client = client;
     this.tableName = tableName;
     this.followUpsOf = followUpsOf;
+    this.deliveries = new DeliveriesStore(client, tableName);
   }
 
   /**
@@ -45,7 +48,7 @@ export class DeliveryCancellations {
    * called again), or undefined when the notification is unknown.
    */
   async cancel(notificationId: string, now: number): Promise<{ canceled: number } | undefined> {
-    const items = await this.items(notificationId);
+    const items = await this.deliveries.items(notificationId);
     const header = items.find((item) => item.deliveryKey === HEADER_KEY);
     const rows = items.filter((item) => String(item.deliveryKey) > ROWS_FROM && item.channel !== undefined);
     if (!header && rows.length === 0) return undefined;
@@ -59,12 +62,8 @@ export class DeliveryCancellations {
       rows: rows.map((row) => ({ userId: row.userId as string, channel: row.channel as Channel, status: row.status as DeliveryStatus | undefined })),
       followUps: this.followUpsOf(type),
     });
-    let canceled = 0;
-    for (let start = 0; start < targets.length; start += CONCURRENT_WRITES) {
-      const taken = await Promise.all(targets.slice(start, start + CONCURRENT_WRITES).map((target) => this.cancelDelivery(notificationId, type, target, now)));
-      canceled += taken.filter(Boolean).length;
-    }
-    return { canceled };
+    const taken = await inChunks(targets, CONCURRENT_WRITES, (target) => this.cancelDelivery(notificationId, type, target, now));
+    return { canceled: taken.filter(Boolean).length };
   }
 
   private async cancelDelivery(notificationId: string, type: string, { userId, channel }: CancelTarget, now: number): Promise<boolean> {
@@ -88,18 +87,5 @@ export class DeliveryCancellations {
         ExpressionAttributeValues: { ":now": new Date(now).toISOString() },
       }),
     );
-  }
-
-  private async items(notificationId: string): Promise<Record<string, unknown>[]> {
-    const items: Record<string, unknown>[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.client.send(
-        new QueryCommand({ TableName: this.tableName, KeyConditionExpression: "notificationId = :id", ExpressionAttributeValues: { ":id": notificationId }, ExclusiveStartKey: startKey, ConsistentRead: true }),
-      );
-      items.push(...(page.Items ?? []));
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
-    return items;
   }
 }
