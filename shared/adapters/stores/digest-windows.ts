@@ -52,11 +52,17 @@ export class DigestWindows {
   /** Joins the scope's open window, opening one for `windowMinutes` when there is none; returns its id. */
   async join(scope: DigestScope, member: string, fields: DigestMessageFields, windowMinutes: number, now: number): Promise<string> {
     const partition = `digest#${digestScopeKey(scope)}`;
+    // The writer that moves the pointer knows where it points: only a lost race reads it again.
+    let pointer = await this.pointer(partition);
     for (let round = 1; round <= MAX_JOIN_ROUNDS; round++) {
-      const pointer = await this.pointer(partition);
       if (!pointer) {
         const opening = { windowId: digestWindowId(scope, now), openedAt: now };
-        if (await this.putPointer(partition, opening, undefined)) await this.createWindow(partition, scope, opening, fields, windowMinutes);
+        if (await this.putPointer(partition, opening, undefined)) {
+          await this.createWindow(partition, scope, opening, fields, windowMinutes);
+          pointer = opening;
+        } else {
+          pointer = await this.pointer(partition);
+        }
         continue;
       }
       const refused = await this.addMember(partition, pointer.windowId, member);
@@ -68,7 +74,12 @@ export class DigestWindows {
         continue;
       }
       const successor = { windowId: digestWindowId(scope, Math.max(now, pointer.openedAt + 1)), openedAt: Math.max(now, pointer.openedAt + 1) };
-      if (await this.putPointer(partition, successor, pointer.windowId)) await this.createWindow(partition, scope, successor, fields, windowMinutes);
+      if (await this.putPointer(partition, successor, pointer.windowId)) {
+        await this.createWindow(partition, scope, successor, fields, windowMinutes);
+        pointer = successor;
+      } else {
+        pointer = await this.pointer(partition);
+      }
     }
     throw new Error(`could not join a digest window of ${partition} in ${MAX_JOIN_ROUNDS} rounds`);
   }
