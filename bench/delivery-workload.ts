@@ -13,7 +13,7 @@ import { deliveryKey } from "#shared/domain/delivery-event.ts";
 export const RECIPIENTS_PER_REQUEST = 100;
 /** Four requests carry ten channel deliveries per recipient: 1,000 deliveries. */
 const CHANNEL_MIXES: Channel[][] = [["email", "sms", "push", "in_app"], ["email", "push", "in_app"], ["push", "in_app"], ["email"]];
-const USERS = 1_000;
+export const SEEDED_USERS = 1_000;
 /** Requests whose deliveries may be unfinished at once: enough to keep every channel busy. */
 const REQUESTS_IN_FLIGHT = 4;
 
@@ -36,7 +36,8 @@ interface SentEvent {
   at?: string;
 }
 
-const userId = (index: number) => `bench-user-${index % USERS}`;
+/** The seeded users, by index; they wrap around after the last. */
+export const benchUserId = (index: number) => `bench-user-${index % SEEDED_USERS}`;
 
 /** Users who can be reached on every channel, with a time zone and locale, and no quiet hours. */
 export async function seedUsers(cloud: LocalCloud): Promise<void> {
@@ -45,12 +46,12 @@ export async function seedUsers(cloud: LocalCloud): Promise<void> {
   );
   const store = new PreferencesStore(documents, cloud.outputs.PreferencesTableName!);
   const updatedAt = new Date().toISOString();
-  for (let start = 0; start < USERS; start += 50) {
+  for (let start = 0; start < SEEDED_USERS; start += 50) {
     await Promise.all(
       Array.from({ length: 50 }, (_, offset) => {
         const index = start + offset;
         return store.put(
-          userId(index),
+          benchUserId(index),
           {
             email: `user${index}@example.com`,
             phone: `+1415555${String(index).padStart(4, "0")}`,
@@ -108,7 +109,7 @@ export async function runRound(cloud: LocalCloud, round: string, deliveries: num
         notificationId,
         type: "order.shipped",
         channels,
-        recipients: Array.from({ length: RECIPIENTS_PER_REQUEST }, (_, offset) => ({ userId: userId(index * RECIPIENTS_PER_REQUEST + offset) })),
+        recipients: Array.from({ length: RECIPIENTS_PER_REQUEST }, (_, offset) => ({ userId: benchUserId(index * RECIPIENTS_PER_REQUEST + offset) })),
         data: { orderId: `B-${round}-${index}`, carrier: "DHL", trackingUrl: "https://example.com/track/1" },
       }),
     });

@@ -15,9 +15,10 @@ import { usageBetween, type UsageSnapshot } from "#infra/local/usage-ledger.ts";
 import { apiBurst, type BurstResult } from "./api-burst.ts";
 import { PRICES_CHECKED_ON } from "./aws-prices.ts";
 import { BILLED_SERVICES, fixedMonthlyCost, floorOf, priceRun, type PricedRun, type Workload } from "./cost-model.ts";
-import { percentile, runRound, seedUsers, type RoundResult } from "./delivery-workload.ts";
+import { percentile, RECIPIENTS_PER_REQUEST, runRound, seedUsers, type RoundResult } from "./delivery-workload.ts";
 import { runBroadcast } from "./broadcast-workload.ts";
 import { runBroadcastScale } from "./broadcast-scale.ts";
+import { runDigestRound, type DigestRoundResult } from "./digest-workload.ts";
 import { EXPANSION_PAGE_SIZE } from "#shared/domain/broadcast-expansion.ts";
 import { AUDIENCE_SHARDS } from "#shared/domain/audience.ts";
 
@@ -26,6 +27,8 @@ const NAIVE_SIZE = Number(process.env.BENCH_NAIVE_SIZE ?? SIZES[0]);
 const BURST_REQUESTS = Number(process.env.BENCH_BURST_REQUESTS ?? 600);
 const BROADCAST_MEMBERS = Number(process.env.BENCH_BROADCAST_MEMBERS ?? 4000);
 const BROADCAST_SCALE = (process.env.BENCH_BROADCAST_SCALE ?? "10000,100000").split(",").map(Number);
+const DIGEST_WINDOWS = Number(process.env.BENCH_DIGEST_WINDOWS ?? 1000);
+const DIGEST_LIKES_PER_WINDOW = Number(process.env.BENCH_DIGEST_LIKES_PER_WINDOW ?? 4);
 /** notify:broadcastPublishRate's default, which the modelled expansion on AWS runs at. */
 const DEFAULT_BROADCAST_PUBLISH_RATE = 10_000;
 /** cdk.json's configuration: the local cloud turns push receipts on, which a default deployment has off. */
@@ -88,6 +91,30 @@ function burstLine(label: string, burst: BurstResult, rssBytes: number): string 
   return `  ${label}: ${burst.requests} concurrent requests → ${statuses}; slowest ${(burst.slowestMillis / 1000).toFixed(1)} s; local cloud ${mb(rssBytes)} after`;
 }
 
+/** A digest round priced per like: joining, the release (its digests' delivery included) and both, against the same likes sent undigested. */
+function digestFigures(round: DigestRoundResult) {
+  const perLike = (usage: UsageSnapshot) => priceRun(usage, { deliveries: round.likes, recipients: round.likes, publishRequests: round.likes / RECIPIENTS_PER_REQUEST, inAppDeliveries: 0 });
+  const join = perLike(round.join.usage);
+  const release = perLike(round.release.usage);
+  const undigested = priceRun(round.baseline.usage, { deliveries: round.likes, recipients: round.likes, publishRequests: round.likes / RECIPIENTS_PER_REQUEST, inAppDeliveries: round.likes });
+  const total = join.requestsPerDelivery.total + release.requestsPerDelivery.total;
+  return {
+    windows: round.windows,
+    likesPerWindow: round.likes / round.windows,
+    likesJoinedPerSecond: round.likes / (round.join.elapsedMillis / 1000),
+    windowsReleasedPerSecond: round.windows / (round.release.elapsedMillis / 1000),
+    requestsPerLike: { join: join.requestsPerDelivery, release: release.requestsPerDelivery, total },
+    requestsPerUndigestedDelivery: undigested.requestsPerDelivery,
+    extraRequestsPerDigestedNotification: total - undigested.requestsPerDelivery.total,
+    releaseRequestsPerWindow: (release.requestsPerDelivery.total * round.likes) / round.windows,
+    dynamodbWritesPerLike: join.dynamodbWritesPerDelivery + release.dynamodbWritesPerDelivery,
+    dynamodbWritesPerUndigestedDelivery: undigested.dynamodbWritesPerDelivery,
+    operationsPerLike: { join: join.operationsPerDelivery, release: release.operationsPerDelivery },
+    costPerMillionLikes: join.costPerMillionDeliveries.total + release.costPerMillionDeliveries.total,
+    costPerMillionUndigested: undigested.costPerMillionDeliveries.total,
+  };
+}
+
 const started = performance.now();
 console.log(`bench: sizes ${SIZES.join(", ")} channel deliveries (default), ${NAIVE_SIZE} (naive); 100 recipients per request; prices of ${PRICES_CHECKED_ON}`);
 
@@ -107,10 +134,11 @@ const defaultRun = await withCloud("default", DEFAULT_CONTEXT, async (cloud) => 
   const burst = await apiBurst(cloud.apiUrl, BURST_REQUESTS, "default");
   await cloud.settled(300_000);
   const rssAfterBurst = process.memoryUsage().rss;
+  const digest = await runDigestRound(cloud, "digest", DIGEST_WINDOWS, DIGEST_LIKES_PER_WINDOW);
   const broadcast = await runBroadcast(cloud, `broadcast-${BROADCAST_MEMBERS}`, BROADCAST_MEMBERS);
   const broadcastPriced = priceRun(broadcast.usage, { deliveries: broadcast.members, recipients: broadcast.members, publishRequests: 1, inAppDeliveries: broadcast.members });
   const scale = await runBroadcastScale(cloud, BROADCAST_SCALE);
-  return { sizes, floor, burst, rssAfterBurst, broadcast: { members: broadcast.members, elapsedMillis: broadcast.elapsedMillis, priced: broadcastPriced, rssBytes: process.memoryUsage().rss }, scale };
+  return { sizes, floor, burst, rssAfterBurst, digest, broadcast: { members: broadcast.members, elapsedMillis: broadcast.elapsedMillis, priced: broadcastPriced, rssBytes: process.memoryUsage().rss }, scale };
 });
 
 const naiveRun = await withCloud("naive", NAIVE_CONTEXT, async (cloud) => {
@@ -134,6 +162,7 @@ const report = {
   handlers: reference.functions,
   sizes: defaultRun.sizes.map(({ priced, ...size }) => ({ ...size, requestsPerDelivery: priced.requestsPerDelivery.total, costPerMillionDeliveries: priced.costPerMillionDeliveries.total })),
   burst: { ...defaultRun.burst, rssBytesAfter: defaultRun.rssAfterBurst },
+  digests: digestFigures(defaultRun.digest),
   broadcast: {
     members: defaultRun.broadcast.members,
     membersPerSecond: defaultRun.broadcast.members / (defaultRun.broadcast.elapsedMillis / 1000),
@@ -188,6 +217,13 @@ ${Object.entries(reference.functions).map(([name, fn]) => `  ${name.padEnd(28)} 
 
 burst
 ${burstLine("default", defaultRun.burst, defaultRun.rssAfterBurst)}
+
+digests: ${report.digests.windows} windows of ${report.digests.likesPerWindow} likes each (social.comment_liked, in_app), counted at the SDK
+  ${report.digests.windowsReleasedPerSecond.toFixed(0)} windows released/s (clock past their close to the last digest sent); likes joined ${report.digests.likesJoinedPerSecond.toFixed(0)}/s
+  requests per like: joining ${fixed(report.digests.requestsPerLike.join.total)}, release ${fixed(report.digests.requestsPerLike.release.total)} (${fixed(report.digests.releaseRequestsPerWindow, 1)} a window, its digest's delivery included), in all ${fixed(report.digests.requestsPerLike.total)}
+  sent undigested: ${fixed(report.digests.requestsPerUndigestedDelivery.total)} a delivery; a digested notification costs ${report.digests.extraRequestsPerDigestedNotification >= 0 ? "+" : ""}${fixed(report.digests.extraRequestsPerDigestedNotification)} requests (DynamoDB writes ${fixed(report.digests.dynamodbWritesPerLike)} vs ${fixed(report.digests.dynamodbWritesPerUndigestedDelivery)})
+  joining, by operation: ${Object.entries(report.digests.operationsPerLike.join).sort().map(([key, value]) => `${key} ${fixed(value)}`).join(", ")}
+  ${money(report.digests.costPerMillionLikes)} per million likes digested, ${money(report.digests.costPerMillionUndigested)} sent one by one
 
 broadcast of one in-app notification to ${report.broadcast.members} audience members (expansion and delivery), counted at the SDK
   ${report.broadcast.membersPerSecond.toFixed(0)} members/s; ${money(report.broadcast.costPerMillionRecipients)} per million recipients; local cloud ${mb(report.broadcast.rssBytesAfter)} after
