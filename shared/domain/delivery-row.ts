@@ -41,6 +41,16 @@ export interface FoldedEvents {
 
 export type StoredRow = Record<string, unknown> & { precedence?: string; attempts?: number };
 
+/**
+ * The reason a row reports. A digested delivery's is the window that carries it: the release that
+ * took the row wrote `digestedInto`, which outranks the window named by a later join (a redelivery
+ * that reached the next window while its own was being released joins that one in vain).
+ */
+export function reasonOf(row: Record<string, unknown>): string | undefined {
+  if (row.status === "digested" && typeof row.digestedInto === "string") return row.digestedInto;
+  return typeof row.reason === "string" && row.reason !== "" ? row.reason : undefined;
+}
+
 /** The deliveries table's key of a delivery's row. */
 export function deliveryRowKey({ notificationId, userId, channel }: { notificationId: string; userId: string; channel: string }): { notificationId: string; deliveryKey: string } {
   return { notificationId, deliveryKey: `${userId}#${channel}` };

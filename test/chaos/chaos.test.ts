@@ -18,6 +18,7 @@ import { CHANNELS, type Channel } from "#shared/domain/channels.ts";
 import { channelOutputPrefix } from "#infra/output-names.ts";
 import { redriveDeadLetters } from "../../cli/dlq-redrive.ts";
 import { deliveryKey } from "#shared/domain/delivery-event.ts";
+import { reasonOf } from "#shared/domain/delivery-row.ts";
 import { RELEASE_LEASE_MILLIS } from "#shared/workflows/release-deferred.ts";
 import { digestFindings, scheduleFindings, TERMINAL, type Delivery, type DeliveryRow, type Send } from "./grouping-in-time-invariants.ts";
 
@@ -117,7 +118,7 @@ async function deliveryRows(): Promise<Map<string, DeliveryRow>> {
     for (const item of page.Items ?? []) {
       // Skip the ingest record and the per-delivery history; keep the status rows.
       if (item.deliveryKey === "#notification" || String(item.deliveryKey).startsWith("~event#") || !isOfThisRun(String(item.notificationId))) continue;
-      rows.set(deliveryKey(item as { notificationId: string; userId: string; channel: string }), { status: item.status, reason: item.reason ?? undefined });
+      rows.set(deliveryKey(item as { notificationId: string; userId: string; channel: string }), { status: item.status, reason: reasonOf(item) });
     }
     startKey = page.LastEvaluatedKey;
   } while (startKey);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { deliveryEvent, type DeliveryStatus } from "#shared/domain/delivery-event.ts";
-import { changesTo, foldEvents, historyAttribute, historyOf, type StoredRow } from "#shared/domain/delivery-row.ts";
+import { changesTo, foldEvents, historyAttribute, historyOf, reasonOf, type StoredRow } from "#shared/domain/delivery-row.ts";
 
 const at = (second: number) => new Date(Date.UTC(2026, 10, 23, 10, 0, second));
 const event = (status: DeliveryStatus, second: number, attempt = 1, reason?: string) =>
@@ -52,5 +52,17 @@ describe("folding a delivery's events into its row", () => {
   it("gives back the events as they were put on the stream", () => {
     const events = [event("sent", 1), event("failed", 2, 2, "rejected")];
     expect(historyOf("n-1", rowFrom(...events)).sort((a, b) => a.at.localeCompare(b.at))).toEqual(events);
+  });
+});
+
+describe("the reason a row reports", () => {
+  it("is the window that took a digested delivery, not a later window its redelivery joined", () => {
+    expect(reasonOf({ status: "digested", reason: "digest-b", digestedInto: "digest-a" })).toBe("digest-a");
+    expect(reasonOf({ status: "digested", reason: "digest-b" })).toBe("digest-b");
+  });
+
+  it("is the event's reason otherwise, and none when it has none", () => {
+    expect(reasonOf({ status: "canceled", reason: null, digestedInto: "digest-a" })).toBeUndefined();
+    expect(reasonOf({ status: "suppressed", reason: "throttled" })).toBe("throttled");
   });
 });

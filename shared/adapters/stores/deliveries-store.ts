@@ -2,7 +2,7 @@ import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { unmarshall } from "@aws-sdk/util-dynamodb";
 import { deliveryEvent, type DeliveryEvent, type DeliveryStatus } from "#shared/domain/delivery-event.ts";
-import { allOf, changesTo, deliveryRowKey, foldEvents, historyOf, isEmpty, type StoredRow } from "#shared/domain/delivery-row.ts";
+import { allOf, changesTo, deliveryRowKey, foldEvents, historyOf, isEmpty, reasonOf, type StoredRow } from "#shared/domain/delivery-row.ts";
 import { AUDIENCE_SHARDS } from "#shared/domain/audience.ts";
 import { NOT_STARTED, progressOf, type BroadcastMessage, type ExpansionCheckpoint, type ExpansionProgress } from "#shared/domain/broadcast-expansion.ts";
 import type { AcceptedBroadcast, AcceptedNotification } from "#shared/domain/notification-request.ts";
@@ -305,11 +305,12 @@ export class DeliveriesStore {
 }
 
 function deliveryViewOf(item: Record<string, unknown>): DeliveryView {
+  const reason = reasonOf(item);
   return {
     userId: item.userId as string,
     channel: item.channel as string,
     status: item.status as string,
-    ...(item.reason ? { reason: item.reason as string } : {}),
+    ...(reason === undefined ? {} : { reason }),
     // A delivery known only from what happened after its send (events out of order) has no attempt recorded yet.
     attempts: (item.attempts as number | undefined) ?? 0,
     updatedAt: item.updatedAt as string,
