@@ -63,19 +63,24 @@ function memoized(parse: ExpressionParser["parse"]): ExpressionParser["parse"] {
       for (const value of hit.usedValues) delete context.unusedAttrVals?.[value];
       return withValues(hit.tree, hit.valueKeys, context.attrVals ?? {});
     }
-    const namesBefore = Object.keys(context.unusedAttrNames ?? {});
-    const valuesBefore = Object.keys(context.unusedAttrVals ?? {});
     const tree = parse(input, options);
     // A string is a validation error: answer it, never reuse it.
     if (typeof tree === "string") return tree;
-    const usedValues = valuesBefore.filter((value) => !(value in (context.unusedAttrVals ?? {})));
+    // The placeholders the expression names, read from its text: the update and condition expressions
+    // of one request share the context, so what this parse marked used says nothing of a value both name.
+    const usedValues = placeholders(input, ":").filter((value) => value in (context.attrVals ?? {}));
+    const usedNames = placeholders(input, "#").filter((name) => name in (context.attrNames ?? {}));
     const valueKeys = new Map<object, string>(usedValues.map((value) => [context.attrVals![value]!, value]));
     // Only a tree that holds each value it used as that very object can take new values in its place.
     if (!holdsEach(tree, valueKeys)) return tree;
     if (cache.size >= MAX_ENTRIES) cache.delete(cache.keys().next().value!);
-    cache.set(key, { tree, valueKeys, usedNames: namesBefore.filter((name) => !(name in (context.unusedAttrNames ?? {}))), usedValues });
+    cache.set(key, { tree, valueKeys, usedNames, usedValues });
     return withValues(tree, valueKeys, context.attrVals ?? {});
   };
+}
+
+function placeholders(input: string, sigil: ":" | "#"): string[] {
+  return [...new Set(input.match(sigil === ":" ? /:[A-Za-z0-9_]+/g : /#[A-Za-z0-9_]+/g) ?? [])];
 }
 
 function cacheKey(input: string, context: ParseContext): string {

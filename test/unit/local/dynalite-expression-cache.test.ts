@@ -47,6 +47,24 @@ describe("dynalite with expression parses reused", () => {
     expect((await item("c"))!.token).toBe("heir");
   });
 
+  it("evaluates a condition with the new value of a placeholder the update expression also sets", async () => {
+    // The update expression is parsed first and marks :latest used; the condition must still swap it.
+    const advance = (version: number) =>
+      documents.send(
+        new UpdateCommand({
+          TableName: "claims",
+          Key: { id: "e" },
+          UpdateExpression: "SET latest = :latest",
+          ConditionExpression: "attribute_not_exists(latest) OR latest < :latest",
+          ExpressionAttributeValues: { ":latest": version },
+        }),
+      );
+    await advance(1);
+    await advance(2);
+    await expect(advance(2)).rejects.toBeInstanceOf(ConditionalCheckFailedException);
+    expect((await item("e"))!.latest).toBe(2);
+  });
+
   it("still refuses a repeated expression whose values do not fit it", async () => {
     const withValues = (values?: Record<string, unknown>) =>
       documents.send(new PutCommand({ TableName: "claims", Item: { id: "d" }, ConditionExpression: "attribute_not_exists(id) OR begins_with(id, :prefix)", ExpressionAttributeValues: values }));
