@@ -31,8 +31,11 @@ const DIGEST_WINDOWS = Number(process.env.BENCH_DIGEST_WINDOWS ?? 1000);
 const DIGEST_LIKES_PER_WINDOW = Number(process.env.BENCH_DIGEST_LIKES_PER_WINDOW ?? 4);
 /** notify:broadcastPublishRate's default, which the modelled expansion on AWS runs at. */
 const DEFAULT_BROADCAST_PUBLISH_RATE = 10_000;
-/** cdk.json's configuration: the local cloud turns push receipts on, which a default deployment has off. */
-const DEFAULT_CONTEXT = { "notify:pushDeliveryStatusLogGroups": "" };
+/**
+ * cdk.json's configuration: the local cloud turns push receipts on and the template cache off (an
+ * activation shows at once), which a default deployment has the other way round.
+ */
+const DEFAULT_CONTEXT = { "notify:pushDeliveryStatusLogGroups": "", "notify:templateCacheSeconds": 30 };
 const NAIVE_CONTEXT = { ...DEFAULT_CONTEXT, "notify:workerBatchSize": 1, "notify:publishBatchSize": 1 };
 /** The delivery-events stream's shards in the default configuration (cdk.json). */
 const SHARDS = 1;

@@ -6,6 +6,9 @@ import { formatDeadLetters, lanesOf, listDeadLetters, redriveChannel } from "./c
 import { formatEvent, tailEvents } from "./commands/events-tail.ts";
 import { getPreferences, setPreferences } from "./commands/preferences.ts";
 import { formatStatus, stackStatus } from "./commands/status.ts";
+import { readTemplateFiles } from "./commands/templates.ts";
+import { RequestError } from "#shared/domain/request-error.ts";
+import type { TemplateSummary } from "../client/templates.ts";
 import { formatTrace, trace } from "./commands/trace.ts";
 import { resolveTarget, type Target, type TargetOptions } from "./target.ts";
 
@@ -170,6 +173,44 @@ export function notifyProgram(io: CliIo): Command {
       print(result, (value) => `read ${value.read} member(s) from ${file}: ${value.added} added, the rest already in; ${value.audienceId} has ${value.members} member(s)`);
     });
 
+  const templates = program.command("templates").description("change, list and roll back templates without a deploy (kept behind the HTTP API)");
+  templates
+    .command("list")
+    .description("every type with its active version and how many versions it has")
+    .action(async () =>
+      print(await (await target()).publisher.templates.list(), (items) => items.map((item: TemplateSummary) => `${item.type.padEnd(32)} v${item.activeVersion} of ${item.versions}  ${item.category.padEnd(13)} ${item.channels.join(", ")}`).join("\n")),
+    );
+  templates
+    .command("show")
+    .argument("<type>")
+    .option("--version <n>", "a version other than the active one", (value) => Number(value))
+    .description("a version's definition, as JSON (push it back after editing)")
+    .action(async (type: string, options: { version?: number }) => {
+      const found = await (await target()).publisher.templates.get(type, options.version);
+      if (!found) throw new CommanderError(1, "notify.unknownTemplate", options.version === undefined ? `no template ${type}` : `template ${type} has no version ${options.version}`);
+      print(found, (value) => JSON.stringify(value, null, 2));
+    });
+  templates
+    .command("push")
+    .argument("<path>", "a JSON definition naming its type, or a directory of them")
+    .description("store each definition as its type's next version and activate it; a refused one names each problem and changes nothing")
+    .action(async (path: string) => {
+      const { publisher } = await target();
+      const pushed: Array<{ type: string; version: number }> = [];
+      for (const { type, definition } of await readTemplateFiles(path)) pushed.push(await publisher.templates.put(type, definition));
+      print(pushed, (results) => results.map((result: { type: string; version: number }) => `${result.type}: version ${result.version} stored and active`).join("\n"));
+    });
+  templates
+    .command("activate")
+    .argument("<type>")
+    .argument("<version>", "a stored version, or 1 for the built-in one", (value) => Number(value))
+    .description("roll back or forward: new notifications of the type render with this version")
+    .action(async (type: string, version: number) => {
+      const result = await (await target()).publisher.templates.activate(type, version);
+      if (!result) throw new CommanderError(1, "notify.unknownTemplate", `template ${type} has no version ${version}`);
+      print(result, (value) => `${value.type}: version ${value.activeVersion} is active`);
+    });
+
   const dlq = program.command("dlq").description("a channel's dead-letter queue");
   dlq
     .command("list")
@@ -212,7 +253,9 @@ export async function runNotifyCli(argv: string[], io: CliIo): Promise<number> {
       if (error.code.startsWith("notify.")) io.err(`notify: ${error.message}\n`);
       return error.exitCode;
     }
-    io.err(`notify: ${(error as Error).message}\n`);
+    // A refusal names each problem, e.g. every issue of a template definition.
+    const issues = error instanceof RequestError ? (error.issues ?? []).map((issue) => `\n  ${issue.path}: ${issue.message}`).join("") : "";
+    io.err(`notify: ${(error as Error).message}${issues}\n`);
     return 1;
   }
 }

@@ -3,10 +3,11 @@ import { SNSClient } from "@aws-sdk/client-sns";
 import { setTimeout as sleep } from "node:timers/promises";
 import { channelMessagesFor } from "#shared/domain/channel-message.ts";
 import { NotificationPublisher, PublishIncompleteError } from "#shared/adapters/notification-publisher.ts";
-import { acceptNotificationRequest, acceptPublishRequest } from "#shared/domain/notification-request.ts";
+import { acceptNotificationRequest } from "#shared/domain/notification-request.ts";
 import { RequestError, type RequestErrorCode, type RequestIssue } from "#shared/domain/request-error.ts";
 import { signedCall, type SignedCall, type SignedCallOptions } from "./signed-call.ts";
 import { Audiences } from "./audiences.ts";
+import { Templates } from "./templates.ts";
 import { answerOf } from "./api-answer.ts";
 
 /** A NotificationRequest as DESIGN.md describes it; validated by the same schema ingest uses. */
@@ -62,9 +63,9 @@ class HttpApiTransport implements Transport {
     this.call = call;
   }
   async publish(request: NotificationRequest): Promise<PublishResult> {
-    // Same checks as ingest, before anything leaves the process; the id is fixed here so a retry reuses it.
-    const accepted = acceptPublishRequest(request, randomUUID);
-    const notificationId = accepted.kind === "direct" ? accepted.notification.notificationId : accepted.broadcast.notificationId;
+    // The API checks the request: its templates and their data schemas are data only the stack holds.
+    // The id is fixed here so a retry reuses it.
+    const notificationId = request.notificationId ?? randomUUID();
     const response = await this.call("POST", "/v1/notifications", { ...request, notificationId });
     const answer = (await response.json().catch(() => ({}))) as Partial<PublishResult> & { error?: { code?: string; message?: string; issues?: RequestIssue[] } };
     if (response.status === 202) return answer as PublishResult;
@@ -85,6 +86,8 @@ export class NotifyClient {
   private readonly transport: Transport;
   /** Create audiences and change their members; only through the HTTP API. */
   readonly audiences: Audiences;
+  /** Change, list and roll back templates; only through the HTTP API. */
+  readonly templates: Templates;
 
   private readonly call: SignedCall | undefined;
 
@@ -92,6 +95,7 @@ export class NotifyClient {
     this.transport = transport;
     this.call = call;
     this.audiences = new Audiences(call);
+    this.templates = new Templates(call);
   }
 
   /** Publishes to the topic (the stack's NotificationsTopicArn output); the caller's role must be one of `notify:publisherArns`. */

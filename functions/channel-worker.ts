@@ -27,6 +27,7 @@ import { UnsubscribeLinks } from "#shared/adapters/unsubscribe-links.ts";
 import { WORKER_METRICS } from "#shared/domain/worker-metrics.ts";
 import { documents, kinesis, sns, sqs } from "./commons/clients.ts";
 import { requiredEnv } from "./commons/env.ts";
+import { templateStore } from "./commons/templates.ts";
 import { logger, metrics, withPowertools } from "./commons/powertools.ts";
 import { secretString } from "./commons/secrets.ts";
 
@@ -68,6 +69,7 @@ const SEND_RESERVE_MILLIS = Number(requiredEnv("PROVIDER_TIMEOUT_MS")) + 3000;
 const dependencies: DeliverDependencies = {
   unsubscribeLinks: unsubscribeUrl && unsubscribeSecretArn ? new UnsubscribeLinks(unsubscribeUrl, () => secretString(unsubscribeSecretArn), now) : undefined,
   channel,
+  templates: templateStore(),
   preferences,
   claims,
   deferred: new DeferredItems(documents, requiredEnv("DEFERRED_TABLE_NAME")),

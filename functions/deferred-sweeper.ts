@@ -7,9 +7,9 @@ import { DeferredItems } from "#shared/adapters/stores/deferred-items.ts";
 import { DeliveriesStore } from "#shared/adapters/stores/deliveries-store.ts";
 import { DigestMembers } from "#shared/adapters/stores/digest-members.ts";
 import { DigestWindows } from "#shared/adapters/stores/digest-windows.ts";
-import { findTemplate } from "#shared/domain/templates/registry.ts";
 import { documents, sns } from "./commons/clients.ts";
 import { requiredEnv } from "./commons/env.ts";
+import { templateStore } from "./commons/templates.ts";
 import { logger, metrics, withPowertools } from "./commons/powertools.ts";
 
 const deferred = new DeferredItems(documents, requiredEnv("DEFERRED_TABLE_NAME"));
@@ -17,7 +17,7 @@ const deliveries = new DeliveriesStore(documents, requiredEnv("DELIVERIES_TABLE_
 const digests = {
   windows: new DigestWindows(documents, requiredEnv("DEFERRED_TABLE_NAME")),
   members: new DigestMembers(documents, requiredEnv("DELIVERIES_TABLE_NAME")),
-  ruleOf: (type: string) => findTemplate(type)?.digest,
+  templates: templateStore(),
 };
 const publisher = new NotificationPublisher(sns, requiredEnv("NOTIFICATIONS_TOPIC_ARN"), (millis) => sleep(millis));
 /** Leaves room to finish the page in hand; what is left is due again on the next run. */

@@ -38,6 +38,7 @@ export function createNotifyApp(options: NotifyAppOptions = {}): { app: App; sta
     workerBatchingWindow: number("workerBatchingWindowSeconds") === undefined ? undefined : Duration.seconds(number("workerBatchingWindowSeconds")!),
     deliveryEventShards: number("deliveryEventShards"),
     workerTimeoutSeconds: number("workerTimeoutSeconds"),
+    templateCacheSeconds: number("templateCacheSeconds"),
     retryBaseSeconds: number("retryBaseSeconds"),
     retryMaxSeconds: number("retryMaxSeconds"),
     providerTimeoutMillis: number("providerTimeoutMillis"),

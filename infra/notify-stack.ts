@@ -68,8 +68,10 @@ export interface NotifyStackProps extends StackProps {
   readonly bulkWorkerMaxConcurrency?: number;
   /** Roles (ARNs) besides the stack's own functions allowed to publish to the topic, e.g. a NotifyClient's. @default none */
   readonly publisherArns?: readonly string[];
-  /** Keep preferences, deliveries, inboxes and audiences when the stack is deleted. @default true */
+  /** Keep preferences, deliveries, inboxes, audiences and templates when the stack is deleted. @default true */
   readonly retainUserData?: boolean;
+  /** How long ingest and the sweeper trust a template's active version once read: an activation reaches every function within it. @default 30 */
+  readonly templateCacheSeconds?: number;
   /** Channel worker timeout; queue visibility is six times it and a claim's lease twice it. @default 30 */
   readonly workerTimeoutSeconds?: number;
   /** First retry delay of a failed delivery; doubles per receive, with jitter. @default 2 */
@@ -106,6 +108,7 @@ const DEFAULTS = {
   workerMaxConcurrency: 10,
   bulkWorkerMaxConcurrency: 5,
   workerTimeoutSeconds: 30,
+  templateCacheSeconds: 30,
   retryBaseSeconds: 2,
   retryMaxSeconds: 300,
   providerTimeoutMillis: 5000,
@@ -147,7 +150,8 @@ export class NotifyStack extends Stack {
     const alarms = new OpsAlarms(this, "Alarms");
     const feedback = new ProviderFeedback(this, "ProviderFeedback", { preferences: tables.preferences, stream: events.stream, encryptionKey });
     const sesConfigurationSet = props.sesConfigurationSet ?? feedbackConfigurationSet(feedback).configurationSetName;
-    const deferredDelivery = new DeferredDelivery(this, "DeferredDelivery", { deferred: tables.deferred, deliveries: tables.deliveries, topic: topic.topic });
+    const templateCacheSeconds = props.templateCacheSeconds ?? DEFAULTS.templateCacheSeconds;
+    const deferredDelivery = new DeferredDelivery(this, "DeferredDelivery", { deferred: tables.deferred, deliveries: tables.deliveries, templates: tables.templates, templateCacheSeconds, topic: topic.topic });
 
     // Keys the one-click unsubscribe tokens; replacing it invalidates every link already sent.
     const unsubscribeSecret = new Secret(this, "UnsubscribeSecret", {
@@ -222,6 +226,7 @@ export class NotifyStack extends Stack {
     output("InboxTableName", tables.inbox.tableName, "In-app inbox items");
     output("DeferredTableName", tables.deferred.tableName, "Notifications held for quiet hours");
     output("AudiencesTableName", tables.audiences.tableName, "Audiences and their members, spread over shards");
+    output("TemplatesTableName", tables.templates.tableName, "Template versions stored through the API, and each type's active version");
     output("BroadcastExpansionQueueUrl", expansion.queue.queueUrl, "Pages of broadcasts being expanded, a FIFO group per audience shard");
     output("BroadcastExpansionDeadLetterQueueUrl", expansion.deadLetterQueue.queueUrl, "Expansion pages that failed five times; redrive them once the cause is fixed");
     output("DeliveryEventsStreamName", events.stream.streamName, "Kinesis stream of delivery outcomes");
@@ -244,6 +249,7 @@ export class NotifyStack extends Stack {
         NOTIFICATIONS_TOPIC_ARN: topic.topic.topicArn,
         UNSUBSCRIBE_SECRET_ARN: unsubscribeSecret.secretArn,
         EXPANSION_QUEUE_URL: expansion.queue.queueUrl,
+        TEMPLATE_CACHE_SECONDS: String(props.templateCacheSeconds ?? DEFAULTS.templateCacheSeconds),
         ...(props.publishBatchSize === undefined ? {} : { PUBLISH_BATCH_SIZE: String(props.publishBatchSize) }),
       },
     });
@@ -254,6 +260,7 @@ export class NotifyStack extends Stack {
     expansion.queue.grantSendMessages(ingest.function);
     unsubscribeSecret.grantRead(ingest.function);
     ingest.useTable("DELIVERIES_TABLE_NAME", tables.deliveries, "read-write").useTable("PREFERENCES_TABLE_NAME", tables.preferences, "read-write").useTable("AUDIENCES_TABLE_NAME", tables.audiences, "read-write");
+    ingest.useTable("TEMPLATES_TABLE_NAME", tables.templates, "read-write");
     // Only puts: a scheduled notification is held there; the sweeper releases and removes it.
     ingest.useTable("DEFERRED_TABLE_NAME", tables.deferred, ["dynamodb:PutItem"]);
     return { ingest, api: new HttpApi(this, "Http", { handler: ingest.function, rateLimit: props.apiRateLimit, burstLimit: props.apiBurstLimit }) };

@@ -8,23 +8,25 @@ import { RequestError } from "#shared/domain/request-error.ts";
 import { DeliveriesStore } from "#shared/adapters/stores/deliveries-store.ts";
 import { DeferredItems } from "#shared/adapters/stores/deferred-items.ts";
 import { DeliveryCancellations } from "#shared/adapters/stores/delivery-cancellations.ts";
-import { findTemplate } from "#shared/domain/templates/registry.ts";
 import { AudienceStore } from "#shared/adapters/stores/audience-store.ts";
 import { InboxStore } from "#shared/adapters/stores/inbox-store.ts";
 import { PreferencesStore } from "#shared/adapters/stores/preferences-store.ts";
 import { documents, kinesis, sns, sqs } from "../commons/clients.ts";
 import { requiredEnv } from "../commons/env.ts";
+import { templateStore } from "../commons/templates.ts";
 import { logger, metrics, withPowertools } from "../commons/powertools.ts";
 import { secretString } from "../commons/secrets.ts";
 import { json, requestErrorResponse } from "./http-response.ts";
 import { ROUTES, type IngestDependencies } from "./routes.ts";
 
+const templates = templateStore();
 const dependencies: IngestDependencies = {
   publisher: new NotificationPublisher(sns, requiredEnv("NOTIFICATIONS_TOPIC_ARN"), (millis) => sleep(millis), Number(process.env.PUBLISH_BATCH_SIZE ?? 10)),
   expansion: new ExpansionQueue(sqs, requiredEnv("EXPANSION_QUEUE_URL"), (millis) => sleep(millis)),
   deliveries: new DeliveriesStore(documents, requiredEnv("DELIVERIES_TABLE_NAME")),
   deferred: new DeferredItems(documents, requiredEnv("DEFERRED_TABLE_NAME")),
-  cancellations: new DeliveryCancellations(documents, requiredEnv("DELIVERIES_TABLE_NAME"), (type) => findTemplate(type)?.followUps ?? []),
+  cancellations: new DeliveryCancellations(documents, requiredEnv("DELIVERIES_TABLE_NAME"), async (type, version) => (await templates.version(type, version))?.followUps ?? []),
+  templates,
   preferences: new PreferencesStore(documents, requiredEnv("PREFERENCES_TABLE_NAME")),
   inbox: new InboxStore(documents, requiredEnv("INBOX_TABLE_NAME")),
   audiences: new AudienceStore(documents, requiredEnv("AUDIENCES_TABLE_NAME"), (millis) => sleep(millis)),

@@ -7,6 +7,7 @@ export function json(statusCode: number, body: unknown): APIGatewayProxyStructur
 
 const STATUS_BY_CODE: Record<RequestError["code"], number> = {
   invalid_request: 400,
+  invalid_template: 400,
   unknown_type: 400,
   unknown_channel: 400,
   payload_too_large: 413,

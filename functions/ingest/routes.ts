@@ -19,8 +19,10 @@ import { jsonBody } from "./request-body.ts";
 import { listInbox, readInboxItem, type InboxDependencies } from "./inbox-routes.ts";
 import { unsubscribe, unsubscribePage, type UnsubscribeDependencies } from "./unsubscribe-routes.ts";
 import { changeMembers, getAudience, listMembers, putAudience, type AudienceDependencies } from "./audience-routes.ts";
+import { activateTemplate, getTemplate, listTemplates, putTemplate, type TemplateDependencies } from "./template-routes.ts";
+import { templateTypeSchema } from "#shared/domain/templates/template-document.ts";
 
-export interface IngestDependencies extends UnsubscribeDependencies, InboxDependencies, AudienceDependencies {
+export interface IngestDependencies extends UnsubscribeDependencies, InboxDependencies, AudienceDependencies, TemplateDependencies {
   onAccepted(notification: AcceptedNotification): void;
   onBroadcastAccepted(broadcast: AcceptedBroadcastView): void;
   publisher: NotificationPublisher;
@@ -46,7 +48,11 @@ const publishIncomplete = (notificationId: string, error: PublishIncompleteError
   json(503, { notificationId, error: { code: "publish_incomplete", message: `${error.failed} messages were not accepted; retry with the same notificationId` } });
 
 const publishNotification: Route = async (event, deps) => {
-  const accepted = acceptPublishRequest(jsonBody(event), undefined, deps.now);
+  const body = jsonBody(event);
+  // The active version, read before the request is checked against it: the request names its type.
+  const type = (body as { type?: unknown } | null)?.type;
+  const template = typeof type === "string" && templateTypeSchema.safeParse(type).success ? await deps.templates.active(type) : undefined;
+  const accepted = acceptPublishRequest(body, undefined, deps.now, () => template);
   if (accepted.kind === "broadcast") return publishBroadcast(accepted.broadcast, deps);
   const { notification } = accepted;
   if (notification.sendAt !== undefined) return scheduleNotification({ ...notification, sendAt: notification.sendAt }, deps);
@@ -149,6 +155,10 @@ export const ROUTES: Record<string, Route> = {
   "GET /v1/audiences/{audienceId}": getAudience,
   "POST /v1/audiences/{audienceId}/members": changeMembers,
   "GET /v1/audiences/{audienceId}/members": listMembers,
+  "GET /v1/templates": listTemplates,
+  "GET /v1/templates/{type}": getTemplate,
+  "PUT /v1/templates/{type}": putTemplate,
+  "POST /v1/templates/{type}/activate": activateTemplate,
   "POST /v1/unsubscribe": unsubscribe,
   "GET /v1/unsubscribe": unsubscribePage,
 };

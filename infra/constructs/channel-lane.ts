@@ -110,6 +110,8 @@ export class ChannelLane {
     // Holds are puts; a digest's joiners read their scope's current window and join it by updates.
     this.worker.useTable("DEFERRED_TABLE_NAME", tables.deferred, ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"]);
     this.worker.useTable("THROTTLE_TABLE_NAME", tables.dedup, ["dynamodb:UpdateItem"]);
+    // A message names its template version, which never changes once stored: one read per version per environment.
+    this.worker.useTable("TEMPLATES_TABLE_NAME", tables.templates, ["dynamodb:GetItem"]);
     for (const { queue } of queues) queue.queue.grant(worker, "sqs:ChangeMessageVisibility", "sqs:GetQueueUrl", ...(sendRate === undefined ? [] : ["sqs:SendMessage"]));
     this.worker.writesTo("DELIVERY_EVENTS_STREAM_NAME", props.stream);
     // Fallbacks and escalations are published again, to the follow-up channel's queue.

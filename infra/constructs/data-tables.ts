@@ -5,7 +5,7 @@ import { UNREAD_INDEX } from "#shared/domain/storage-names.ts";
 import { Construct } from "constructs";
 
 export interface DataTablesProps {
-  /** Keep preferences, deliveries, inboxes and audiences when the stack is deleted. @default true */
+  /** Keep preferences, deliveries, inboxes, audiences and templates when the stack is deleted. @default true */
   readonly retainUserData?: boolean;
   /** Customer-managed key for every table. @default the AWS-managed key (aws/dynamodb) */
   readonly encryptionKey?: IKey;
@@ -25,6 +25,8 @@ export class DataTables extends Construct {
   readonly deferred: TableV2;
   /** audienceId#shard + userId → an audience's members; audienceId + "#audience" → its name and count. */
   readonly audiences: TableV2;
+  /** type + version → a stored template version; "#types" + type → the type's active version. */
+  readonly templates: TableV2;
 
   constructor(scope: Construct, id: string, props: DataTablesProps = {}) {
     super(scope, id);
@@ -80,6 +82,15 @@ export class DataTables extends Construct {
       tableName: `${stackName}-audiences`,
       partitionKey: { name: "audienceKey", type: AttributeType.STRING },
       sortKey: { name: "memberKey", type: AttributeType.STRING },
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      removalPolicy: userData,
+    });
+    // Kept like user data: the versions in it are what notifications in flight and in history rendered with.
+    this.templates = new TableV2(this, "Templates", {
+      ...defaults,
+      tableName: `${stackName}-templates`,
+      partitionKey: { name: "scope", type: AttributeType.STRING },
+      sortKey: { name: "entry", type: AttributeType.STRING },
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       removalPolicy: userData,
     });

@@ -10,6 +10,9 @@ export interface DeferredDeliveryProps {
   readonly deferred: ITableV2;
   /** Read to drop an escalation whose original delivery was already opened; a digest's members' rows are taken for their window. */
   readonly deliveries: ITableV2;
+  /** Read for a digest's template: its active version renders the digest. */
+  readonly templates: ITableV2;
+  readonly templateCacheSeconds: number;
   readonly topic: ITopic;
   /** How often due items are released; quiet hours end on the minute. @default Duration.minutes(1) */
   readonly interval?: Duration;
@@ -26,9 +29,10 @@ export class DeferredDelivery extends Construct {
       entry: "deferred-sweeper.ts",
       serviceName: "deferred-sweeper",
       timeout: Duration.seconds(55),
-      environment: { NOTIFICATIONS_TOPIC_ARN: props.topic.topicArn },
+      environment: { NOTIFICATIONS_TOPIC_ARN: props.topic.topicArn, TEMPLATE_CACHE_SECONDS: String(props.templateCacheSeconds) },
     });
     this.sweeper.useTable("DEFERRED_TABLE_NAME", props.deferred, "read-write").useTable("DELIVERIES_TABLE_NAME", props.deliveries, ["dynamodb:GetItem", "dynamodb:UpdateItem"]);
+    this.sweeper.useTable("TEMPLATES_TABLE_NAME", props.templates, ["dynamodb:GetItem"]);
     props.topic.grantPublish(this.sweeper.function);
     this.schedule = new Rule(this, "Schedule", {
       description: "Releases held deliveries, scheduled notifications and digest windows when they are due",

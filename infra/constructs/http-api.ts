@@ -38,6 +38,10 @@ export class HttpApi extends Construct {
     [HttpMethod.GET, "/v1/audiences/{audienceId}"],
     [HttpMethod.POST, "/v1/audiences/{audienceId}/members"],
     [HttpMethod.GET, "/v1/audiences/{audienceId}/members"],
+    [HttpMethod.GET, "/v1/templates"],
+    [HttpMethod.GET, "/v1/templates/{type}"],
+    [HttpMethod.PUT, "/v1/templates/{type}"],
+    [HttpMethod.POST, "/v1/templates/{type}/activate"],
   ];
 
   static readonly UNSUBSCRIBE_PATH = "/v1/unsubscribe";

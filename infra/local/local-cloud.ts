@@ -114,7 +114,8 @@ function synthesize(assemblyDir: string, context: Record<string, unknown>): { te
   const localPushLogGroups = [LOCAL_PUSH_LOG_GROUPS.success, LOCAL_PUSH_LOG_GROUPS.failure].join(",");
   const { app, stack } = createNotifyApp({
     outdir: assemblyDir,
-    context: { ...cdkJsonContext(), "notify:pushDeliveryStatusLogGroups": localPushLogGroups, ...context, "aws:cdk:enable-asset-metadata": true },
+    // Locally an activated template version is used at once: functions read it on every publish.
+    context: { ...cdkJsonContext(), "notify:pushDeliveryStatusLogGroups": localPushLogGroups, "notify:templateCacheSeconds": 0, ...context, "aws:cdk:enable-asset-metadata": true },
   });
   return { template: app.synth().getStackArtifact(stack.artifactId).template as CfnTemplate, stackName: stack.stackName };
 }

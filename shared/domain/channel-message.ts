@@ -27,6 +27,8 @@ export const channelMessageSchema = z.object({
   audience: userIdSchema.optional(),
   /** Set on a digest's message, whose notificationId is its window's id: it is not grouped again. */
   digest: z.literal(true).optional(),
+  /** The template version active when the notification was accepted, which it renders with; 1 when absent. */
+  templateVersion: z.number().int().min(1).optional(),
 });
 export type ChannelMessage = z.infer<typeof channelMessageSchema>;
 
@@ -41,6 +43,7 @@ export function channelMessagesFor(notification: AcceptedNotification, published
     data: notification.data,
     priority: notification.priority,
     publishedAt,
+    templateVersion: notification.templateVersion,
   }));
 }
 

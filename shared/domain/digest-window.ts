@@ -24,11 +24,11 @@ export interface DigestScope {
   keyValue: string;
 }
 
-/** The problem with a digest rule, or undefined when it is sound; `sampleData` must carry its key field. */
-export function digestRuleProblem(rule: DigestRule, sampleData: unknown): string | undefined {
+/** The problem with a digest rule, or undefined when it is sound; its key must be one of `dataFields`. */
+export function digestRuleProblem(rule: DigestRule, dataFields: readonly string[]): string | undefined {
   if (!Number.isInteger(rule.windowMinutes) || rule.windowMinutes < 1 || rule.windowMinutes > MAX_DIGEST_WINDOW_MINUTES) return `digest windowMinutes must be whole minutes from 1 to ${MAX_DIGEST_WINDOW_MINUTES}, not ${rule.windowMinutes}`;
   if (rule.maxItems !== undefined && !(Number.isInteger(rule.maxItems) && rule.maxItems >= 1 && rule.maxItems <= 500)) return `digest maxItems must be a whole number from 1 to 500, not ${rule.maxItems}`;
-  if (rule.key !== undefined && (sampleData as Record<string, unknown> | undefined)?.[rule.key] === undefined) return `digest key ${rule.key} is not a field of the template's data`;
+  if (rule.key !== undefined && !dataFields.includes(rule.key)) return `digest key ${rule.key} is not a field of the template's data`;
   return undefined;
 }
 

@@ -8,5 +8,5 @@ import type { DeliveryStatus } from "./delivery-event.ts";
  * `unless` (e.g. `opened`). Follow-ups keep the notificationId, so dedup still sends each channel once.
  */
 export type FollowUp =
-  | { kind: "fallback"; from: Channel; to: Channel; when: readonly string[] }
-  | { kind: "escalation"; from: Channel; to: Channel; afterMinutes: number; unless: readonly DeliveryStatus[] };
+  | { kind: "fallback"; from: Channel; to: Channel; when: string[] }
+  | { kind: "escalation"; from: Channel; to: Channel; afterMinutes: number; unless: DeliveryStatus[] };

@@ -5,7 +5,9 @@ import { CATEGORIES, type Category } from "./categories.ts";
 import { CHANNELS, isChannel, type Channel } from "./channels.ts";
 import { notificationIdSchema, userIdSchema } from "./identifiers.ts";
 import { RequestError } from "./request-error.ts";
+import { dataIssues } from "./templates/data-schema.ts";
 import { findTemplate } from "./templates/registry.ts";
+import type { TemplateDefinition } from "./templates/template-definition.ts";
 import { PRIORITIES, type Priority } from "./priorities.ts";
 import { toRequestIssues } from "./zod-issues.ts";
 
@@ -39,6 +41,8 @@ export interface AcceptedNotification {
   channels: Channel[];
   data: Record<string, unknown>;
   priority: Priority;
+  /** The template version active at acceptance, recorded on every message so retries and releases render the same text. */
+  templateVersion: number;
   /** When it is to be sent, in UTC; absent when it goes at once. Its deliveries are `scheduled` until then. */
   sendAt?: string;
 }
@@ -79,7 +83,7 @@ function scheduledFor(sendAt: string | undefined, now: number): string | undefin
  * channel set (the template's default narrowed by the request). Exactly one of recipients and
  * audience names who gets it. Throws RequestError naming the field.
  */
-export function acceptPublishRequest(body: unknown, newId: () => string = randomUUID, now: () => number = Date.now): AcceptedRequest {
+export function acceptPublishRequest(body: unknown, newId: () => string = randomUUID, now: () => number = Date.now, templateOf: (type: string) => TemplateDefinition | undefined = findTemplate): AcceptedRequest {
   const parsed = requestSchema.safeParse(body);
   if (!parsed.success) {
     throw new RequestError("invalid_request", "the request does not match the NotificationRequest shape", toRequestIssues(parsed.error));
@@ -93,7 +97,7 @@ export function acceptPublishRequest(body: unknown, newId: () => string = random
     ]);
   }
 
-  const template = findTemplate(request.type);
+  const template = templateOf(request.type);
   if (!template) {
     throw new RequestError("unknown_type", `unknown notification type ${JSON.stringify(request.type)}`, [{ path: "type", message: "no template with this id" }]);
   }
@@ -113,10 +117,9 @@ export function acceptPublishRequest(body: unknown, newId: () => string = random
     ]);
   }
 
-  const data = template.data.safeParse(request.data ?? {});
-  if (!data.success) {
-    throw new RequestError("invalid_request", `data does not fit template ${template.type}`, toRequestIssues(data.error, ["data"]));
-  }
+  const data = request.data ?? {};
+  const dataProblems = dataIssues(`${template.type}@${template.version}`, template.dataSchema, data);
+  if (dataProblems.length > 0) throw new RequestError("invalid_request", `data does not fit template ${template.type}`, dataProblems);
 
   const sendAt = scheduledFor(request.sendAt, now());
   if (sendAt !== undefined && request.audience !== undefined) {
@@ -128,8 +131,9 @@ export function acceptPublishRequest(body: unknown, newId: () => string = random
     type: template.type,
     category: request.category ?? template.category,
     channels,
-    data: data.data as Record<string, unknown>,
+    data,
     priority: request.priority ?? "normal",
+    templateVersion: template.version,
   };
   if (request.audience !== undefined) return { kind: "broadcast", broadcast: { ...accepted, audience: request.audience } };
   return { kind: "direct", notification: { ...accepted, userIds: [...new Set(request.recipients!.map((recipient) => recipient.userId))], ...(sendAt === undefined ? {} : { sendAt }) } };

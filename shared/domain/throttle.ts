@@ -7,10 +7,10 @@ export interface ThrottleRule {
 }
 
 /** The problem with a throttle rule, or undefined when it is sound. */
-export function throttleRuleProblem(rule: ThrottleRule, sampleData: unknown): string | undefined {
+export function throttleRuleProblem(rule: ThrottleRule, dataFields: readonly string[]): string | undefined {
   if (!(Number.isInteger(rule.max) && rule.max >= 1)) return `throttle max must be a whole number from 1, not ${rule.max}`;
   if (!(Number.isInteger(rule.perMinutes) && rule.perMinutes >= 1 && rule.perMinutes <= 7 * 24 * 60)) return `throttle perMinutes must be whole minutes from 1 to a week, not ${rule.perMinutes}`;
-  if (rule.key !== undefined && (sampleData as Record<string, unknown> | undefined)?.[rule.key] === undefined) return `throttle key ${rule.key} is not a field of the template's data`;
+  if (rule.key !== undefined && !dataFields.includes(rule.key)) return `throttle key ${rule.key} is not a field of the template's data`;
   return undefined;
 }
 

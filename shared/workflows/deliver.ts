@@ -11,13 +11,16 @@ import type { DedupClaims } from "../adapters/stores/dedup-claims.ts";
 import type { DeferredItems } from "../adapters/stores/deferred-items.ts";
 import type { PreferencesStore } from "../adapters/stores/preferences-store.ts";
 import type { SentMessages } from "../adapters/stores/sent-messages.ts";
-import { findTemplate } from "../domain/templates/registry.ts";
+import type { TemplateSource } from "../domain/templates/registry.ts";
+import { BUILT_IN_VERSION } from "../domain/templates/template-definition.ts";
 import { renderContent } from "../domain/templates/render.ts";
 import type { UnsubscribeLinks } from "../adapters/unsubscribe-links.ts";
 import { joinDigest, pastThrottle, type GroupingDependencies } from "./group-in-time.ts";
 
 export interface DeliverDependencies {
   channel: Channel;
+  /** The template version each message was accepted with. */
+  templates: Pick<TemplateSource, "version">;
   preferences: Pick<PreferencesStore, "get">;
   claims: Pick<DedupClaims, "claim" | "complete" | "release">;
   deferred: Pick<DeferredItems, "hold">;
@@ -72,7 +75,8 @@ export class ClaimBusyError extends Error {
 export async function deliver(message: ChannelMessage, { attempt, messageId }: Receipt, deps: DeliverDependencies): Promise<DeliveryResult> {
   const { channel } = deps;
   const key = { notificationId: message.notificationId, userId: message.userId, channel };
-  const template = findTemplate(message.type);
+  // The version active when the notification was accepted: a later change never alters what is in flight.
+  const template = await deps.templates.version(message.type, message.templateVersion ?? BUILT_IN_VERSION);
   const outcome = (fields: Omit<DeliveryOutcome, "notificationId" | "userId" | "channel" | "attempt" | "type">): DeliveryEvent =>
     deliveryEvent({ ...key, type: message.type, attempt, ...(message.audience === undefined ? {} : { audience: message.audience }), ...fields }, new Date(deps.now()));
   // Follow-ups and the sent-message index are written before the outcome is recorded: if they
@@ -103,7 +107,7 @@ export async function deliver(message: ChannelMessage, { attempt, messageId }: R
     return emit({ kind: "outcome", event: outcome({ status: "deferred", reason: "quiet_hours" }) });
   }
 
-  if (!template) return emit({ kind: "outcome", event: outcome({ status: "failed", reason: `unknown_type: ${message.type}` }) });
+  if (!template) return emit({ kind: "outcome", event: outcome({ status: "failed", reason: `unknown_type: ${message.type} version ${message.templateVersion ?? BUILT_IN_VERSION}` }) });
   // Only what would be sent counts toward a throttle; past it, a template with a digest has joined one above.
   if (deps.grouping && template.throttle && !template.digest && !message.digest && (await pastThrottle(message, channel, template.type, template.throttle, deps.grouping))) {
     return emit({ kind: "outcome", event: outcome({ status: "suppressed", reason: "throttled" }) });

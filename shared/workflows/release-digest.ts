@@ -1,6 +1,7 @@
 import type { ChannelMessage } from "../domain/channel-message.ts";
 import { inChunks } from "../lib/in-chunks.ts";
-import { digestContent, type DigestEntry, type DigestRule } from "../domain/digest-window.ts";
+import { digestContent, type DigestEntry } from "../domain/digest-window.ts";
+import type { TemplateSource } from "../domain/templates/registry.ts";
 import type { DigestRelease } from "../adapters/stores/deferred-items.ts";
 import type { DigestMembers } from "../adapters/stores/digest-members.ts";
 import { memberNotificationId, type DigestWindows } from "../adapters/stores/digest-windows.ts";
@@ -8,8 +9,8 @@ import { memberNotificationId, type DigestWindows } from "../adapters/stores/dig
 export interface DigestReleaseDependencies {
   windows: Pick<DigestWindows, "seal">;
   members: Pick<DigestMembers, "release">;
-  /** The type's digest rule as the template declares it now; its maxItems bounds what the message carries. */
-  ruleOf(type: string): DigestRule | undefined;
+  /** The type's active version, which renders the digest and whose maxItems bounds what it carries. */
+  templates: Pick<TemplateSource, "active">;
 }
 
 /** Member rows released at once. */
@@ -31,7 +32,9 @@ export async function digestMessage(item: DigestRelease, releasedAt: string, dep
   });
   const entries: DigestEntry[] = taken.filter((entry) => entry !== undefined);
   if (entries.length === 0) return undefined;
-  const content = digestContent(entries, deps.ruleOf(scope.type) ?? { windowMinutes: 1 });
+  // A digest is accepted when its window is released: it renders with the version active then.
+  const template = await deps.templates.active(scope.type);
+  const content = digestContent(entries, template?.digest ?? { windowMinutes: 1 });
   const newest = entries.reduce((latest, entry) => (entry.at > latest.at ? entry : latest));
   return {
     version: 1,
@@ -45,5 +48,6 @@ export async function digestMessage(item: DigestRelease, releasedAt: string, dep
     data: { ...newest.data, digest: content },
     publishedAt: releasedAt,
     digest: true,
+    ...(template === undefined ? {} : { templateVersion: template.version }),
   };
 }

@@ -76,6 +76,8 @@ function worker(channel: string, provider: Record<string, Access>, extra: Record
     TablesDeferred: "read-write",
     // Throttle counters.
     TablesDedup: "write",
+    // The template version a message was accepted with.
+    TablesTemplates: "read",
     [`${channel}ChannelQueue`]: "read-write",
     [`${channel}BulkChannelQueue`]: "read-write",
     DeliveryEventsStream: "write",
@@ -105,6 +107,8 @@ describe("least privilege, per function", () => {
         TablesInbox: "read-write",
         "TablesInbox/index/*": "read-write",
         TablesAudiences: "read-write",
+        // Templates are stored, listed and activated through the API; publishing reads the active version.
+        TablesTemplates: "read-write",
         TablesDeferred: "write",
         BroadcastExpansionQueue: "write",
         DeliveryEventsStream: "write",
@@ -117,7 +121,7 @@ describe("least privilege, per function", () => {
       "BroadcastExpansionExpander",
       { BroadcastExpansionExpanderLogs: "write", TablesDeliveries: "read-write", TablesAudiences: "read", TablesDedup: "write", NotificationsTopic: "write", BroadcastExpansionQueue: "read-write" },
     ],
-    ["DeferredDeliverySweeper", { DeferredDeliverySweeperLogs: "write", TablesDeferred: "read-write", TablesDeliveries: "read-write", NotificationsTopic: "write" }],
+    ["DeferredDeliverySweeper", { DeferredDeliverySweeperLogs: "write", TablesDeferred: "read-write", TablesDeliveries: "read-write", TablesTemplates: "read", NotificationsTopic: "write" }],
   ])("%s reaches exactly what it needs", (functionId, expected) => {
     expect(accessOf(functionId)).toEqual(expected);
   });
@@ -136,6 +140,10 @@ describe("least privilege, per function", () => {
 
   it("lets workers change a delivery's row only by conditional update: no put, delete or batch write can replace or drop a row", () => {
     for (const channel of ["Email", "Sms", "Push", "InApp"]) expect(actionsOn(`${channel}Worker`, "TablesDeliveries"), channel).toEqual(["dynamodb:GetItem", "dynamodb:UpdateItem"]);
+  });
+
+  it("lets workers and the sweeper only get template versions, never change them", () => {
+    for (const functionId of ["EmailWorker", "SmsWorker", "PushWorker", "InAppWorker", "DeferredDeliverySweeper"]) expect(actionsOn(functionId, "TablesTemplates"), functionId).toEqual(["dynamodb:GetItem"]);
   });
 
   it("gives the push worker the sent-message index only when push receipts are read", () => {

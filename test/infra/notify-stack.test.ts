@@ -206,13 +206,17 @@ describe("HTTP API", () => {
       "GET /v1/audiences/{audienceId}",
       "GET /v1/audiences/{audienceId}/members",
       "GET /v1/notifications/{id}",
+      "GET /v1/templates",
+      "GET /v1/templates/{type}",
       "GET /v1/users/{userId}/inbox",
       "GET /v1/users/{userId}/preferences",
       "PATCH /v1/users/{userId}/preferences",
       "POST /v1/audiences/{audienceId}/members",
       "POST /v1/notifications",
+      "POST /v1/templates/{type}/activate",
       "POST /v1/users/{userId}/inbox/{itemId}/read",
       "PUT /v1/audiences/{audienceId}",
+      "PUT /v1/templates/{type}",
       "PUT /v1/users/{userId}/preferences",
     ]);
     for (const route of routes) expect(route.Properties.AuthorizationType).toBe("AWS_IAM");

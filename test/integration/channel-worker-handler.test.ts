@@ -37,6 +37,7 @@ const WORKER_ENVIRONMENT: Record<string, string> = {
   SEND_RATE_PER_SECOND: "1000",
   SEND_RATE_TABLE_NAME: outputs.DedupTableName!,
   THROTTLE_TABLE_NAME: outputs.DedupTableName!,
+  TEMPLATES_TABLE_NAME: outputs.TemplatesTableName!,
   POWERTOOLS_SERVICE_NAME: "in-app-worker",
   POWERTOOLS_METRICS_NAMESPACE: "Notify",
   AWS_REGION: "us-east-1",

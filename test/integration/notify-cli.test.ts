@@ -199,4 +199,36 @@ describe("the notify CLI on the local cloud", () => {
     expect(missing.code).toBe(1);
     expect(missing.err).toContain("no audience");
   });
+  it("pushes a template from a file, lists it, shows it, refuses a broken one naming the problem, and rolls back", async () => {
+    const type = `cli.welcome_${uniqueId("t").slice(-8).replace(/-/g, "")}`;
+    const directory = mkdtempSync(join(tmpdir(), "notify-templates-"));
+    const definition = (subject: string) => ({
+      type,
+      category: "transactional",
+      channels: ["in_app"],
+      dataSchema: { type: "object", properties: { name: { type: "string" } }, examples: [{ name: "Ada" }] },
+      locales: { en: { in_app: { title: subject, body: "Hi {{name}}" } } },
+    });
+    writeFileSync(join(directory, "welcome.json"), JSON.stringify(definition("Welcome")));
+    expect(await json("templates", "push", directory)).toEqual([{ type, version: 1, active: true }]);
+    writeFileSync(join(directory, "welcome.json"), JSON.stringify(definition("Welcome back")));
+    expect(await json("templates", "push", join(directory, "welcome.json"))).toEqual([{ type, version: 2, active: true }]);
+
+    expect((await json("templates", "list")).find((item: { type: string }) => item.type === type)).toMatchObject({ activeVersion: 2, versions: 2 });
+    const shown = await json("templates", "show", type);
+    expect(shown).toMatchObject({ type, version: 2, active: true, locales: { en: { in_app: { title: "Welcome back" } } } });
+    // What show prints goes back in as it is.
+    writeFileSync(join(directory, "welcome.json"), JSON.stringify(shown));
+    expect(await json("templates", "push", join(directory, "welcome.json"))).toEqual([{ type, version: 3, active: true }]);
+
+    writeFileSync(join(directory, "welcome.json"), JSON.stringify(definition("{{#if name}}Welcome")));
+    const refused = await notify("templates", "push", directory);
+    expect(refused.code).toBe(1);
+    expect(refused.err).toMatch(/invalid_template|has 1 problem/);
+    expect(refused.err).toContain("locales.en.in_app.title: line 1, column");
+
+    expect(await json("templates", "activate", type, "1")).toEqual({ type, activeVersion: 1 });
+    expect((await json("templates", "show", type, "--version", "2")).active).toBe(false);
+    expect((await notify("templates", "activate", type, "9")).err).toContain(`template ${type} has no version 9`);
+  });
 });

@@ -60,8 +60,22 @@ describe("NotifyClient", () => {
     await expect(NotifyClient.forTopic("arn:aws:sns:us-east-1:000000000000:none").cancel(notificationId)).rejects.toThrow(/needs the HTTP API/);
   });
 
-  it("refuses an unknown type before calling the API, as a RequestError naming the field", async () => {
+  it("answers an unknown type with the API's refusal, as a RequestError naming the field", async () => {
     const client = NotifyClient.forHttpApi(inject("apiUrl"), { region: "us-east-1", credentials });
     await expect(client.publish({ type: "no.such_type", recipients: [{ userId: "ada" }] })).rejects.toMatchObject({ name: "RequestError", code: "unknown_type", issues: [expect.objectContaining({ path: "type" })] });
+  });
+  it("changes, reads and rolls back templates through the HTTP API, refusing a bad definition as a RequestError", async () => {
+    const client = NotifyClient.forHttpApi(inject("apiUrl"), { region: "us-east-1", credentials });
+    const type = `client.welcome_${uniqueId("t").slice(-8)}`;
+    const definition = { category: "transactional" as const, channels: ["in_app" as const], dataSchema: { type: "object" }, locales: { en: { in_app: { title: "Hi", body: "Welcome" } } } };
+    expect(await client.templates.put(type, definition)).toEqual({ type, version: 1, active: true });
+    expect(await client.templates.put(type, { ...definition, locales: { en: { in_app: { title: "Hello", body: "Welcome" } } } })).toEqual({ type, version: 2, active: true });
+    expect(await client.templates.activate(type, 1)).toEqual({ type, activeVersion: 1 });
+    expect(await client.templates.get(type)).toMatchObject({ type, version: 1, active: true });
+    expect((await client.templates.list()).find((item) => item.type === type)).toMatchObject({ activeVersion: 1, versions: 2 });
+    expect(await client.templates.get(type, 3)).toBeUndefined();
+    expect(await client.templates.activate(type, 3)).toBeUndefined();
+    await expect(client.templates.put(type, { ...definition, channels: ["in_app", "sms"] })).rejects.toMatchObject({ name: "RequestError", code: "invalid_template", issues: [{ path: "locales.en.sms" }] });
+    await expect(NotifyClient.forTopic("arn:aws:sns:us-east-1:000000000000:none").templates.list()).rejects.toThrow(/behind the HTTP API/);
   });
 });

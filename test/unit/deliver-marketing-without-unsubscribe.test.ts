@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { ChannelMessage } from "#shared/domain/channel-message.ts";
 import { deliver, type DeliverDependencies } from "#shared/workflows/deliver.ts";
 import type { DeliveryEvent } from "#shared/domain/delivery-event.ts";
+import { builtInTemplates } from "#shared/domain/templates/registry.ts";
 
 const unreachable = () => {
   throw new Error("must not be called");
@@ -12,6 +13,7 @@ describe("deliver, marketing email on a stack without the HTTP API", () => {
     const events: DeliveryEvent[] = [];
     const deps = {
       channel: "email",
+      templates: builtInTemplates,
       preferences: { get: async () => ({ email: "ada@example.com" }) },
       claims: { claim: unreachable },
       deferred: { hold: unreachable },

@@ -5,6 +5,7 @@ import type { DeliveryEvent } from "#shared/domain/delivery-event.ts";
 import type { Preferences } from "#shared/domain/preferences.ts";
 import { TransientProviderError, type SendResult } from "#shared/adapters/providers/provider.ts";
 import type { ClaimResult } from "#shared/adapters/stores/dedup-claims.ts";
+import { builtInTemplates } from "#shared/domain/templates/registry.ts";
 
 const NOW = Date.parse("2026-11-23T10:00:00Z");
 const message: ChannelMessage = { version: 1, notificationId: "n-1", type: "order.shipped", category: "transactional", userId: "ada", channels: ["email"], data: { orderId: "A-1" }, priority: "normal", publishedAt: "2026-11-23T09:59:00Z" };
@@ -19,6 +20,7 @@ function worker({ preferences = { email: "ada@example.com" }, claim = { kind: "c
   const calls = { sent: 0, completed: [] as DeliveryEvent[], released: [] as string[], held: [] as number[], published: [] as DeliveryEvent[] };
   const dependencies: DeliverDependencies = {
     channel: "email",
+    templates: builtInTemplates,
     preferences: { get: async () => preferences },
     claims: {
       claim: async () => claim,

@@ -1,5 +1,4 @@
 import { describe, expect, it } from "vitest";
-import { z } from "zod";
 import { digestContent, digestKeyValue, digestRuleProblem, digestScopeKey, digestWindowId, type DigestScope } from "#shared/domain/digest-window.ts";
 import { throttleDecision, throttleRuleProblem, throttleWindowOf } from "#shared/domain/throttle.ts";
 import { defineTemplate } from "#shared/domain/templates/template-definition.ts";
@@ -37,14 +36,14 @@ describe("digest windows", () => {
   });
 
   it("refuses an unsound rule when the template is defined, naming it", () => {
-    expect(digestRuleProblem({ windowMinutes: 0 }, {})).toMatch(/windowMinutes/);
-    expect(digestRuleProblem({ windowMinutes: 5, maxItems: 0 }, {})).toMatch(/maxItems/);
-    expect(digestRuleProblem({ windowMinutes: 5, key: "postId" }, { liker: "x" })).toMatch(/postId/);
-    expect(digestRuleProblem({ windowMinutes: 5, key: "postId" }, { postId: "p" })).toBeUndefined();
-    const definition = { type: "t.x", category: "transactional" as const, channels: ["push" as const], data: z.object({ postId: z.string() }), sampleData: { postId: "p" }, locales: { en: { push: { title: "t", body: "b" } } } };
-    expect(() => defineTemplate({ ...definition, digest: { windowMinutes: 5, key: "missing" } })).toThrow(/template t\.x: digest key missing/);
-    expect(() => defineTemplate({ ...definition, throttle: { max: 0, perMinutes: 5 } })).toThrow(/template t\.x: throttle max/);
-    expect(defineTemplate({ ...definition, digest: { windowMinutes: 5, key: "postId" }, throttle: { max: 3, perMinutes: 60 } }).digest).toEqual({ windowMinutes: 5, key: "postId" });
+    expect(digestRuleProblem({ windowMinutes: 0 }, [])).toMatch(/windowMinutes/);
+    expect(digestRuleProblem({ windowMinutes: 5, maxItems: 0 }, [])).toMatch(/maxItems/);
+    expect(digestRuleProblem({ windowMinutes: 5, key: "postId" }, ["liker"])).toMatch(/postId/);
+    expect(digestRuleProblem({ windowMinutes: 5, key: "postId" }, ["postId"])).toBeUndefined();
+    const definition = { category: "transactional" as const, channels: ["push" as const], dataSchema: { type: "object", properties: { postId: { type: "string" } } }, locales: { en: { push: { title: "t", body: "b" } } } };
+    expect(() => defineTemplate("t.x", { ...definition, digest: { windowMinutes: 5, key: "missing" } })).toThrow(/template t\.x: digest: digest key missing/);
+    expect(() => defineTemplate("t.x", { ...definition, throttle: { max: 0, perMinutes: 5 } })).toThrow(/template t\.x: throttle: throttle max/);
+    expect(defineTemplate("t.x", { ...definition, digest: { windowMinutes: 5, key: "postId" }, throttle: { max: 3, perMinutes: 60 } }).digest).toEqual({ windowMinutes: 5, key: "postId" });
   });
 });
 
@@ -62,8 +61,8 @@ describe("throttles", () => {
   });
 
   it("refuses an unsound rule", () => {
-    expect(throttleRuleProblem({ max: 1.5, perMinutes: 5 }, {})).toMatch(/max/);
-    expect(throttleRuleProblem({ max: 1, perMinutes: 0 }, {})).toMatch(/perMinutes/);
-    expect(throttleRuleProblem({ max: 1, perMinutes: 5, key: "postId" }, {})).toMatch(/postId/);
+    expect(throttleRuleProblem({ max: 1.5, perMinutes: 5 }, [])).toMatch(/max/);
+    expect(throttleRuleProblem({ max: 1, perMinutes: 0 }, [])).toMatch(/perMinutes/);
+    expect(throttleRuleProblem({ max: 1, perMinutes: 5, key: "postId" }, [])).toMatch(/postId/);
   });
 });

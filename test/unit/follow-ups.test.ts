@@ -37,11 +37,11 @@ describe("followUpsAfter (order.shipped)", () => {
 });
 
 describe("declaring follow-ups", () => {
-  const base = { ...orderShipped, type: "test.follow_ups" };
+  const { type: _type, version: _version, ...base } = orderShipped;
   it.each<[string, FollowUp]>([
     ["a channel following itself up", { kind: "fallback", from: "push", to: "push", when: ["failed"] }],
     ["an escalation of zero minutes", { kind: "escalation", from: "push", to: "email", afterMinutes: 0, unless: ["opened"] }],
   ])("refuses %s", (_name, followUp) => {
-    expect(() => defineTemplate({ ...base, followUps: [followUp] })).toThrow(/follows push up on itself|whole minutes/);
+    expect(() => defineTemplate("test.follow_ups", { ...base, followUps: [followUp] })).toThrow(/follows push up on itself|whole minutes/);
   });
 });

@@ -94,7 +94,7 @@ describe("acceptPublishRequest", () => {
   it("accepts a broadcast to an audience with the template's channels", () => {
     expect(acceptPublishRequest({ type: "order.shipped", audience: "beta", data: { orderId: "1" } }, () => "b-1")).toEqual({
       kind: "broadcast",
-      broadcast: { notificationId: "b-1", type: "order.shipped", category: "transactional", audience: "beta", channels: ["email", "sms", "push", "in_app"], data: { orderId: "1" }, priority: "normal" },
+      broadcast: { notificationId: "b-1", type: "order.shipped", category: "transactional", audience: "beta", channels: ["email", "sms", "push", "in_app"], data: { orderId: "1" }, priority: "normal", templateVersion: 1 },
     });
   });
 

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { allTemplates, findTemplate } from "#shared/domain/templates/registry.ts";
-import { PUSH_BODY_LIMIT, PUSH_TITLE_LIMIT, renderContent, resolveLocale } from "#shared/domain/templates/render.ts";
+import { PUSH_BODY_LIMIT, PUSH_TITLE_LIMIT, renderContent, resolveContent } from "#shared/domain/templates/render.ts";
 import { smsEncoding } from "#shared/domain/templates/sms-segments.ts";
+import { sampleDataOf } from "#shared/domain/templates/template-definition.ts";
 
 function template(type: string) {
   const found = findTemplate(type);
@@ -28,7 +29,7 @@ describe("shipped templates", () => {
   );
 
   it.each(everyRendering)("renders %s with its sample data", (_name, definition, locale, channel) => {
-    const rendered = renderContent(definition, channel, definition.data.parse(definition.sampleData) as Record<string, unknown>, { locale, unsubscribeUrl: UNSUBSCRIBE });
+    const rendered = renderContent(definition, channel, sampleDataOf(definition), { locale, unsubscribeUrl: UNSUBSCRIBE });
     const text = Object.values(rendered).filter((part) => typeof part === "string") as string[];
     expect(text.every((part) => part.length > 0)).toBe(true);
     expect(text.join(" ")).not.toMatch(/\{\{|\}\}/);
@@ -42,7 +43,7 @@ describe("shipped templates", () => {
 
   it("keeps every English SMS within one 160-character GSM-7 message with sample data", () => {
     for (const definition of allTemplates().filter((candidate) => candidate.channels.includes("sms"))) {
-      const rendered = renderContent(definition, "sms", definition.data.parse(definition.sampleData) as Record<string, unknown>);
+      const rendered = renderContent(definition, "sms", sampleDataOf(definition));
       expect(rendered, definition.type).toMatchObject({ encoding: "GSM-7", segments: 1 });
     }
   });
@@ -77,7 +78,7 @@ describe("locale fallback", () => {
     ["fr", "en"],
     [undefined, "en"],
   ])("renders %s with the %s content", (requested, used) => {
-    expect(resolveLocale(template("order.shipped"), "email", requested)).toBe(used);
+    expect(resolveContent(template("order.shipped"), "email", requested).locale).toBe(used);
   });
 
   it("renders Portuguese for a pt-BR user", () => {

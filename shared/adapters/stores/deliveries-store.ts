@@ -108,6 +108,7 @@ export class DeliveriesStore {
           recipients: notification.userIds.length,
           userIds: notification.userIds,
           channels: notification.channels,
+          templateVersion: notification.templateVersion,
           acceptedAt,
           ...(notification.sendAt === undefined ? {} : { sendAt: notification.sendAt }),
         },

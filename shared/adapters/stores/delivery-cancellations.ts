@@ -6,6 +6,7 @@ import { deliveryEvent, type DeliveryStatus } from "#shared/domain/delivery-even
 import { allOf, deliveryRowKey, foldEvents } from "#shared/domain/delivery-row.ts";
 import type { FollowUp } from "#shared/domain/follow-up-rule.ts";
 import { RequestError } from "#shared/domain/request-error.ts";
+import { BUILT_IN_VERSION } from "#shared/domain/templates/template-definition.ts";
 import { combined, rowChangesUpdate, updateCommandInput, type RowUpdate } from "./delivery-row-update.ts";
 import { DeliveriesStore, HEADER_KEY, ROWS_FROM } from "./deliveries-store.ts";
 import { inChunks } from "#shared/lib/in-chunks.ts";
@@ -32,10 +33,10 @@ const CANCELABLE: RowUpdate = {
 export class DeliveryCancellations {
   private readonly client: DynamoDBDocumentClient;
   private readonly tableName: string;
-  private readonly followUpsOf: (type: string) => readonly FollowUp[];
+  private readonly followUpsOf: (type: string, version: number) => Promise<readonly FollowUp[]>;
   private readonly deliveries: DeliveriesStore;
 
-  constructor(client: DynamoDBDocumentClient, tableName: string, followUpsOf: (type: string) => readonly FollowUp[]) {
+  constructor(client: DynamoDBDocumentClient, tableName: string, followUpsOf: (type: string, version: number) => Promise<readonly FollowUp[]>) {
     this.client = client;
     this.tableName = tableName;
     this.followUpsOf = followUpsOf;
@@ -60,7 +61,7 @@ export class DeliveryCancellations {
     const targets = cancelTargets({
       header: header && { userIds: header.userIds as string[] | undefined, channels: header.channels as Channel[] },
       rows: rows.map((row) => ({ userId: row.userId as string, channel: row.channel as Channel, status: row.status as DeliveryStatus | undefined })),
-      followUps: this.followUpsOf(type),
+      followUps: await this.followUpsOf(type, (header?.templateVersion as number | undefined) ?? BUILT_IN_VERSION),
     });
     const taken = await inChunks(targets, CONCURRENT_WRITES, (target) => this.cancelDelivery(notificationId, type, target, now));
     return { canceled: taken.filter(Boolean).length };

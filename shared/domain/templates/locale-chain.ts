@@ -1,4 +1,4 @@
-import { DEFAULT_LOCALE } from "./template-definition.ts";
+import { DEFAULT_LOCALE } from "./template-document.ts";
 
 /** The locales tried in turn: "pt-BR" → "pt-BR", "pt", "en". */
 export function localeChain(locale: string | undefined): string[] {

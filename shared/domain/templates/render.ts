@@ -1,5 +1,5 @@
-import Handlebars from "handlebars";
 import type { Channel } from "#shared/domain/channels.ts";
+import { COMPILE_OPTIONS, handlebars } from "./handlebars-env.ts";
 import { localeChain } from "./locale-chain.ts";
 import { smsEncoding, type SmsEncoding } from "./sms-segments.ts";
 import type { ChannelContentSources, TemplateDefinition } from "./template-definition.ts";
@@ -18,28 +18,18 @@ export interface RenderOptions {
   locale?: string;
   /** One-click unsubscribe target; required for marketing email. */
   unsubscribeUrl?: string;
+  /** The recipient's variant (assignVariant), whose content goes first where it has some. */
+  variant?: string;
 }
 
 type Compiled = (data: unknown) => string;
 const compiledParts = new Map<string, Compiled>();
 
-/**
- * Handlebars with two helpers beyond its built-ins, for digests ("Ada and {{minus digest.count 1}}
- * others", one wording for a count of 1 or 2 with `eq`); nothing else is callable from a template.
- */
-const handlebars = Handlebars.create();
-const HELPERS = {
-  eq: (left: unknown, right: unknown) => left === right,
-  minus: (left: unknown, right: unknown) => Number(left) - Number(right),
-};
-for (const [name, helper] of Object.entries(HELPERS)) handlebars.registerHelper(name, helper);
-const KNOWN_HELPERS = Object.fromEntries(Object.keys(HELPERS).map((name) => [name, true]));
-
 /** Only an HTML part escapes its parameters; SMS, push and plain text would show the entities to the user. */
 function compilePart(cacheKey: string, source: string, html: boolean): Compiled {
   let compiled = compiledParts.get(cacheKey);
   if (!compiled) {
-    compiled = handlebars.compile(source, { noEscape: !html, knownHelpersOnly: true, knownHelpers: KNOWN_HELPERS });
+    compiled = handlebars.compile(source, { ...COMPILE_OPTIONS, noEscape: !html });
     compiledParts.set(cacheKey, compiled);
   }
   return compiled;
@@ -50,23 +40,38 @@ function truncate(text: string, limit: number): string {
   return characters.length <= limit ? text : `${characters.slice(0, limit - 1).join("").trimEnd()}…`;
 }
 
-/** The locale whose content is used for this channel, after fallback. */
-export function resolveLocale(template: TemplateDefinition, channel: Channel, locale: string | undefined): string {
-  const found = localeChain(locale).find((candidate) => template.locales[candidate]?.[channel]);
-  if (!found) throw new Error(`template ${template.type} has no content for channel ${channel}`);
-  return found;
+/** Which content a channel renders: the locale after fallback, and whether the variant gives it. */
+export interface ResolvedContent {
+  locale: string;
+  /** The variant's name when its content is used; undefined for the template's own. */
+  variant: string | undefined;
+  sources: ChannelContentSources[Channel];
+}
+
+/**
+ * Walks the locale chain ("pt-BR", "pt", "en"); at each locale the variant's content comes before
+ * the template's own, so a variant without a translation leaves its readers to the translated base.
+ */
+export function resolveContent(template: TemplateDefinition, channel: Channel, locale: string | undefined, variant?: string): ResolvedContent {
+  const variantLocales = variant === undefined ? undefined : template.variants?.find((candidate) => candidate.name === variant)?.locales;
+  for (const candidate of localeChain(locale)) {
+    const fromVariant = variantLocales?.[candidate]?.[channel];
+    if (fromVariant) return { locale: candidate, variant, sources: fromVariant };
+    const own = template.locales[candidate]?.[channel];
+    if (own) return { locale: candidate, variant: undefined, sources: own };
+  }
+  throw new Error(`template ${template.type} has no content for channel ${channel}`);
 }
 
 export function renderContent(template: TemplateDefinition, channel: Channel, data: Record<string, unknown>, options: RenderOptions = {}): RenderedContent {
-  const locale = resolveLocale(template, channel, options.locale);
-  const sources = template.locales[locale]![channel] as ChannelContentSources[Channel];
+  const { locale, variant, sources } = resolveContent(template, channel, options.locale, options.variant);
   if (channel === "email" && template.category === "marketing" && !options.unsubscribeUrl) {
     throw new Error(`marketing email ${template.type} needs an unsubscribe link`);
   }
   const variables = options.unsubscribeUrl ? { ...data, unsubscribeUrl: options.unsubscribeUrl } : data;
   const parts: Record<string, string> = {};
   for (const [part, source] of Object.entries(sources)) {
-    parts[part] = compilePart(`${template.type}/${locale}/${channel}/${part}`, source, channel === "email" && part === "html")(variables).trim();
+    parts[part] = compilePart(`${template.type}@${template.version}/${variant ?? ""}/${locale}/${channel}/${part}`, source, channel === "email" && part === "html")(variables).trim();
   }
   switch (channel) {
     case "email":

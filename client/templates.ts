@@ -1,0 +1,58 @@
+import type { TemplateDocument } from "#shared/domain/templates/template-document.ts";
+import type { SignedCall } from "./signed-call.ts";
+import { answerOf } from "./api-answer.ts";
+
+export type { TemplateDocument };
+
+export interface TemplateSummary {
+  type: string;
+  category: string;
+  channels: string[];
+  activeVersion: number;
+  versions: number;
+  updatedAt: string;
+}
+
+/** A stored version as the API gives it back. */
+export type TemplateVersion = TemplateDocument & { type: string; version: number; active: boolean };
+
+/** The template routes of the HTTP API: templates are changed, listed and rolled back without a deploy. */
+export class Templates {
+  private readonly call: SignedCall | undefined;
+
+  constructor(call: SignedCall | undefined) {
+    this.call = call;
+  }
+
+  async list(): Promise<TemplateSummary[]> {
+    return (await answerOf<{ items: TemplateSummary[] }>(await this.api()("GET", "/v1/templates"), 200)).items;
+  }
+
+  /** The active version, or `version`; undefined when there is none. */
+  async get(type: string, version?: number): Promise<TemplateVersion | undefined> {
+    const response = await this.api()("GET", `${this.path(type)}${version === undefined ? "" : `?version=${version}`}`);
+    if (response.status === 404) return undefined;
+    return answerOf(response, 200);
+  }
+
+  /** Stores the definition as the type's next version and activates it; a bad one throws RequestError (invalid_template) naming each problem. */
+  async put(type: string, definition: TemplateDocument): Promise<{ type: string; version: number; active: boolean }> {
+    return answerOf(await this.api()("PUT", this.path(type), definition), 201);
+  }
+
+  /** Rolls back or forward; undefined when there is no such version. */
+  async activate(type: string, version: number): Promise<{ type: string; activeVersion: number } | undefined> {
+    const response = await this.api()("POST", `${this.path(type)}/activate`, { version });
+    if (response.status === 404) return undefined;
+    return answerOf(response, 200);
+  }
+
+  private path(type: string): string {
+    return `/v1/templates/${encodeURIComponent(type)}`;
+  }
+
+  private api(): SignedCall {
+    if (!this.call) throw new Error("templates are kept behind the HTTP API: create the client with NotifyClient.forHttpApi");
+    return this.call;
+  }
+}

@@ -1,0 +1,98 @@
+import { randomBytes } from "node:crypto";
+import { describe, expect, it } from "vitest";
+import { advanceClockTo, call, deliveries, eventually, localNow, outbox, reachableUser, settled, uniqueId, utcClock } from "../helpers/local-api.ts";
+
+const MINUTE = 60_000;
+
+/** A type of its own per test: the local cloud is shared, and a type's active version is global. */
+const freshType = () => `it.welcome_${randomBytes(4).toString("hex")}`;
+
+const definition = (subject: string, category = "transactional") => ({
+  category,
+  channels: ["email", "in_app"],
+  dataSchema: { type: "object", properties: { name: { type: "string", minLength: 1 } }, required: ["name"], examples: [{ name: "Ada" }] },
+  locales: {
+    en: {
+      email: { subject, html: "<p>Welcome, {{name}}</p>", text: "Welcome, {{name}}" },
+      in_app: { title: "Welcome", body: "Welcome, {{name}}" },
+    },
+  },
+});
+
+async function reader(): Promise<string> {
+  const userId = uniqueId("reader");
+  await call("PUT", `/v1/users/${userId}/preferences`, { ...reachableUser, timezone: "UTC" });
+  return userId;
+}
+
+async function publishAndRead(type: string, userId: string): Promise<string | undefined> {
+  const notificationId = uniqueId("welcome");
+  expect((await call("POST", "/v1/notifications", { notificationId, type, recipients: [{ userId }], channels: ["email"], data: { name: "Ada" } })).status).toBe(202);
+  const [sent] = await eventually(`${notificationId} sent`, () => outbox(notificationId), (entries) => entries.length === 1);
+  return sent!.subject;
+}
+
+describe("templates as data", () => {
+  it("sends with a changed subject at once, and with the old one again once it is activated: no deploy", async () => {
+    const type = freshType();
+    const userId = await reader();
+    expect(await call("PUT", `/v1/templates/${type}`, definition("Welcome aboard, {{name}}"))).toEqual({ status: 201, body: { type, version: 1, active: true } });
+    expect(await publishAndRead(type, userId)).toBe("Welcome aboard, Ada");
+
+    expect(await call("PUT", `/v1/templates/${type}`, definition("Ada, you are in: {{name}}"))).toEqual({ status: 201, body: { type, version: 2, active: true } });
+    expect(await publishAndRead(type, userId)).toBe("Ada, you are in: Ada");
+
+    expect(await call("POST", `/v1/templates/${type}/activate`, { version: 1 })).toEqual({ status: 200, body: { type, activeVersion: 1 } });
+    expect(await publishAndRead(type, userId)).toBe("Welcome aboard, Ada");
+
+    const listed = (await call("GET", "/v1/templates")).body.items.find((item: { type: string }) => item.type === type);
+    expect(listed).toMatchObject({ type, category: "transactional", channels: ["email", "in_app"], activeVersion: 1, versions: 2 });
+    expect((await call("GET", `/v1/templates/${type}`)).body).toMatchObject({ type, version: 1, active: true });
+    expect((await call("GET", `/v1/templates/${type}?version=2`)).body).toMatchObject({ type, version: 2, active: false, locales: { en: { email: { subject: "Ada, you are in: {{name}}" } } } });
+  });
+
+  it("renders a notification accepted before a change with its own version, even when quiet hours release it after the change", async () => {
+    const type = freshType();
+    await call("PUT", `/v1/templates/${type}`, definition("Before the change"));
+    const userId = uniqueId("sleeper");
+    const now = await localNow();
+    const quietEnd = Math.floor(now / MINUTE) * MINUTE + 2 * 3_600_000;
+    await call("PUT", `/v1/users/${userId}/preferences`, { ...reachableUser, timezone: "UTC", quietHours: { start: utcClock(now - MINUTE), end: utcClock(quietEnd) } });
+    const notificationId = uniqueId("held");
+    await call("POST", "/v1/notifications", { notificationId, type, recipients: [{ userId }], channels: ["email"], data: { name: "Ada" } });
+    await eventually("deferred", () => deliveries(notificationId), (rows) => rows[0]?.status === "deferred");
+
+    await call("PUT", `/v1/templates/${type}`, definition("After the change"));
+    await advanceClockTo(quietEnd + MINUTE);
+    const [sent] = await eventually("sent after quiet hours", () => outbox(notificationId), (entries) => entries.length === 1);
+    expect(sent!.subject).toBe("Before the change");
+  });
+
+  it("serves the built-in templates as version 1 of their types", async () => {
+    const shipped = (await call("GET", "/v1/templates/order.shipped")).body;
+    expect(shipped).toMatchObject({ type: "order.shipped", version: 1, active: true, category: "transactional", dataSchema: { required: ["orderId"] } });
+    expect((await call("GET", "/v1/templates")).body.items.map((item: { type: string }) => item.type)).toEqual(expect.arrayContaining(["order.shipped", "social.comment_liked"]));
+  });
+
+  it("refuses a broken expression and a marketing email without the unsubscribe link, naming each, and keeps the active version", async () => {
+    const type = freshType();
+    await call("PUT", `/v1/templates/${type}`, definition("Hello {{name}}"));
+    const broken = await call("PUT", `/v1/templates/${type}`, definition("Hello {{name"));
+    expect(broken).toMatchObject({ status: 400, body: { error: { code: "invalid_template", issues: [{ path: "locales.en.email.subject", message: expect.stringMatching(/^line 1, column 7: /) }] } } });
+    const marketing = await call("PUT", `/v1/templates/${type}`, definition("News", "marketing"));
+    expect(marketing).toMatchObject({ status: 400, body: { error: { code: "invalid_template", issues: [{ path: "locales.en.email.html" }, { path: "locales.en.email.text" }] } } });
+    expect((await call("GET", `/v1/templates/${type}`)).body).toMatchObject({ version: 1, active: true });
+    expect((await call("GET", "/v1/templates")).body.items.find((item: { type: string }) => item.type === type)).toMatchObject({ versions: 1 });
+  });
+
+  it("checks data against the active version's schema at publish, and answers 404 for what does not exist", async () => {
+    const type = freshType();
+    await call("PUT", `/v1/templates/${type}`, definition("Hi {{name}}"));
+    const refused = await call("POST", "/v1/notifications", { type, recipients: [{ userId: "ada" }], data: { name: "" } });
+    expect(refused).toMatchObject({ status: 400, body: { error: { code: "invalid_request", issues: [{ path: "data.name" }] } } });
+    expect((await call("GET", `/v1/templates/${freshType()}`)).status).toBe(404);
+    expect((await call("POST", `/v1/templates/${type}/activate`, { version: 7 })).status).toBe(404);
+    expect((await call("GET", "/v1/templates/Not%20A%20Type")).status).toBe(400);
+    await settled();
+  });
+});
