@@ -8,7 +8,7 @@ import { getPreferences, setPreferences } from "./commands/preferences.ts";
 import { formatStatus, stackStatus } from "./commands/status.ts";
 import { readTemplateFiles } from "./commands/templates.ts";
 import { RequestError } from "#shared/domain/request-error.ts";
-import type { TemplateSummary } from "../client/templates.ts";
+import type { TemplatePreview, TemplateSummary } from "../client/templates.ts";
 import { formatTrace, trace } from "./commands/trace.ts";
 import { resolveTarget, type Target, type TargetOptions } from "./target.ts";
 
@@ -199,6 +199,31 @@ export function notifyProgram(io: CliIo): Command {
       const pushed: Array<{ type: string; version: number }> = [];
       for (const { type, definition } of await readTemplateFiles(path)) pushed.push(await publisher.templates.put(type, definition));
       print(pushed, (results) => results.map((result: { type: string; version: number }) => `${result.type}: version ${result.version} stored and active`).join("\n"));
+    });
+  templates
+    .command("preview")
+    .argument("<type>")
+    .option("--data <json>", "the template's data", "{}")
+    .option("--locale <locale>")
+    .option("--version <n>", "a version other than the active one", (value) => Number(value))
+    .option("--variant <name>")
+    .addOption(new Option("--channel <channel...>", "only these channels").choices(["email", "sms", "push", "in_app"]))
+    .description("what each channel would show, rendered as the workers render it, with warnings")
+    .action(async (type: string, options: { data: string; locale?: string; version?: number; variant?: string; channel?: Array<"email" | "sms" | "push" | "in_app"> }) => {
+      const preview = await (await target()).publisher.templates.preview(type, {
+        data: parseJson(options.data, "--data") as Record<string, unknown>,
+        ...(options.locale ? { locale: options.locale } : {}),
+        ...(options.version ? { version: options.version } : {}),
+        ...(options.variant ? { variant: options.variant } : {}),
+        ...(options.channel ? { channels: options.channel } : {}),
+      });
+      print(preview, (value: TemplatePreview) =>
+        [
+          `${value.type} version ${value.version}`,
+          ...Object.entries(value.channels).map(([channel, parts]) => `\n[${channel}]\n${Object.entries(parts as Record<string, unknown>).map(([part, text]) => `${part}: ${String(text)}`).join("\n")}`),
+          ...value.warnings.map((warning) => `\nwarning: ${warning}`),
+        ].join("\n"),
+      );
     });
   templates
     .command("activate")

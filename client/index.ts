@@ -2,4 +2,4 @@ export { NotifyClient, type CancelResult, type NotificationRequest, type Publish
 export { PublishIncompleteError } from "#shared/adapters/notification-publisher.ts";
 export { RequestError, type RequestErrorCode, type RequestIssue } from "#shared/domain/request-error.ts";
 export type { Audience, MemberChangeResult, MembersPage } from "./audiences.ts";
-export type { TemplateDocument, TemplateSummary, TemplateVersion } from "./templates.ts";
+export type { TemplateDocument, TemplatePreview, TemplatePreviewRequest, TemplateSummary, TemplateVersion } from "./templates.ts";

@@ -13,6 +13,26 @@ export interface TemplateSummary {
   updatedAt: string;
 }
 
+export interface TemplatePreviewRequest {
+  data?: Record<string, unknown>;
+  locale?: string;
+  version?: number;
+  variant?: string;
+  channels?: Array<"email" | "sms" | "push" | "in_app">;
+}
+
+export interface TemplatePreview {
+  type: string;
+  version: number;
+  channels: {
+    email?: { subject: string; html: string; text: string };
+    sms?: { body: string; encoding: "GSM-7" | "UCS-2"; segments: number };
+    push?: { title: string; body: string; truncated?: true };
+    in_app?: { title: string; body: string };
+  };
+  warnings: string[];
+}
+
 /** A stored version as the API gives it back. */
 export type TemplateVersion = TemplateDocument & { type: string; version: number; active: boolean };
 
@@ -38,6 +58,11 @@ export class Templates {
   /** Stores the definition as the type's next version and activates it; a bad one throws RequestError (invalid_template) naming each problem. */
   async put(type: string, definition: TemplateDocument): Promise<{ type: string; version: number; active: boolean }> {
     return answerOf(await this.api()("PUT", this.path(type), definition), 201);
+  }
+
+  /** Each channel as a recipient would get it, from the active version or `version`, with warnings; data that would be refused at publish throws RequestError. */
+  async preview(type: string, request: TemplatePreviewRequest = {}): Promise<TemplatePreview> {
+    return answerOf(await this.api()("POST", `${this.path(type)}/preview`, request), 200);
   }
 
   /** Rolls back or forward; undefined when there is no such version. */

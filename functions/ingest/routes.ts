@@ -19,7 +19,7 @@ import { jsonBody } from "./request-body.ts";
 import { listInbox, readInboxItem, type InboxDependencies } from "./inbox-routes.ts";
 import { unsubscribe, unsubscribePage, type UnsubscribeDependencies } from "./unsubscribe-routes.ts";
 import { changeMembers, getAudience, listMembers, putAudience, type AudienceDependencies } from "./audience-routes.ts";
-import { activateTemplate, getTemplate, listTemplates, putTemplate, type TemplateDependencies } from "./template-routes.ts";
+import { activateTemplate, getTemplate, listTemplates, previewTemplate, putTemplate, type TemplateDependencies } from "./template-routes.ts";
 import { templateTypeSchema } from "#shared/domain/templates/template-document.ts";
 
 export interface IngestDependencies extends UnsubscribeDependencies, InboxDependencies, AudienceDependencies, TemplateDependencies {
@@ -159,6 +159,7 @@ export const ROUTES: Record<string, Route> = {
   "GET /v1/templates/{type}": getTemplate,
   "PUT /v1/templates/{type}": putTemplate,
   "POST /v1/templates/{type}/activate": activateTemplate,
+  "POST /v1/templates/{type}/preview": previewTemplate,
   "POST /v1/unsubscribe": unsubscribe,
   "GET /v1/unsubscribe": unsubscribePage,
 };

@@ -1,6 +1,9 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 import { z } from "zod";
 import { RequestError } from "#shared/domain/request-error.ts";
+import { CHANNELS } from "#shared/domain/channels.ts";
+import { dataIssues } from "#shared/domain/templates/data-schema.ts";
+import { previewTemplate as renderPreview } from "#shared/domain/templates/preview.ts";
 import { templateProblems } from "#shared/domain/templates/template-problems.ts";
 import { templateTypeSchema, type TemplateDocument } from "#shared/domain/templates/template-document.ts";
 import type { TemplateStore } from "#shared/adapters/stores/template-store.ts";
@@ -54,3 +57,23 @@ export const activateTemplate: TemplateRoute = async (event, deps) => {
   if (!(await deps.templates.activate(type, version, new Date(deps.now()).toISOString()))) throw new RequestError("not_found", `template ${type} has no version ${version}`);
   return json(200, { type, activeVersion: version });
 };
+
+const previewSchema = z.strictObject({
+  data: z.record(z.string(), z.unknown()).default({}),
+  locale: z.string().max(35).optional(),
+  version: versionSchema.optional(),
+  variant: z.string().max(32).optional(),
+  channels: z.array(z.enum(CHANNELS)).min(1).optional(),
+});
+
+/** What each channel would show, from the active version or `version`; data that would be refused at publish is refused here. */
+export const previewTemplate: TemplateRoute = async (event, deps) => {
+  const type = typeOf(event);
+  const request = parse(previewSchema, jsonBody(event), "the preview request", []);
+  const template = request.version === undefined ? await deps.templates.active(type) : await deps.templates.version(type, request.version);
+  if (!template) throw new RequestError("not_found", request.version === undefined ? `no template ${type}` : `template ${type} has no version ${request.version}`);
+  const problems = dataIssues(`${template.type}@${template.version}`, template.dataSchema, request.data);
+  if (problems.length > 0) throw new RequestError("invalid_request", `data does not fit template ${type} version ${template.version}`, problems);
+  return json(200, { type, version: template.version, ...renderPreview(template, request) });
+};
+

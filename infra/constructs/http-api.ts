@@ -42,6 +42,7 @@ export class HttpApi extends Construct {
     [HttpMethod.GET, "/v1/templates/{type}"],
     [HttpMethod.PUT, "/v1/templates/{type}"],
     [HttpMethod.POST, "/v1/templates/{type}/activate"],
+    [HttpMethod.POST, "/v1/templates/{type}/preview"],
   ];
 
   static readonly UNSUBSCRIBE_PATH = "/v1/unsubscribe";

@@ -214,6 +214,7 @@ describe("HTTP API", () => {
       "POST /v1/audiences/{audienceId}/members",
       "POST /v1/notifications",
       "POST /v1/templates/{type}/activate",
+      "POST /v1/templates/{type}/preview",
       "POST /v1/users/{userId}/inbox/{itemId}/read",
       "PUT /v1/audiences/{audienceId}",
       "PUT /v1/templates/{type}",

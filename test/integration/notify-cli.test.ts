@@ -227,6 +227,8 @@ describe("the notify CLI on the local cloud", () => {
     expect(refused.err).toMatch(/invalid_template|has 1 problem/);
     expect(refused.err).toContain("locales.en.in_app.title: line 1, column");
 
+    const preview = await notify("templates", "preview", type, "--data", '{"name":"Bo"}');
+    expect(preview.out).toContain("[in_app]\ntitle: Welcome back\nbody: Hi Bo");
     expect(await json("templates", "activate", type, "1")).toEqual({ type, activeVersion: 1 });
     expect((await json("templates", "show", type, "--version", "2")).active).toBe(false);
     expect((await notify("templates", "activate", type, "9")).err).toContain(`template ${type} has no version 9`);

@@ -73,6 +73,7 @@ describe("NotifyClient", () => {
     expect(await client.templates.activate(type, 1)).toEqual({ type, activeVersion: 1 });
     expect(await client.templates.get(type)).toMatchObject({ type, version: 1, active: true });
     expect((await client.templates.list()).find((item) => item.type === type)).toMatchObject({ activeVersion: 1, versions: 2 });
+    expect(await client.templates.preview(type, { version: 2 })).toMatchObject({ version: 2, channels: { in_app: { title: "Hello", body: "Welcome" } }, warnings: [] });
     expect(await client.templates.get(type, 3)).toBeUndefined();
     expect(await client.templates.activate(type, 3)).toBeUndefined();
     await expect(client.templates.put(type, { ...definition, channels: ["in_app", "sms"] })).rejects.toMatchObject({ name: "RequestError", code: "invalid_template", issues: [{ path: "locales.en.sms" }] });

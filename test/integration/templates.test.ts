@@ -95,4 +95,25 @@ describe("templates as data", () => {
     expect((await call("GET", "/v1/templates/Not%20A%20Type")).status).toBe(400);
     await settled();
   });
+  it("previews exactly what the outbox later shows, on every channel, in the reader's locale", async () => {
+    const userId = uniqueId("leitora");
+    await call("PUT", `/v1/users/${userId}/preferences`, { ...reachableUser, timezone: "UTC", locale: "pt-BR" });
+    const data = { orderId: "P-7", carrier: "CTT", trackingUrl: "https://track.example/P-7" };
+    const { status, body: preview } = await call("POST", "/v1/templates/order.shipped/preview", { data, locale: "pt-BR" });
+    expect(status).toBe(200);
+    expect(preview).toMatchObject({ type: "order.shipped", version: 1 });
+    expect(preview.warnings).toEqual(["email", "sms", "push", "in_app"].map((channel) => `${channel} has no pt-BR content: it falls back to pt`));
+
+    const notificationId = uniqueId("shipped");
+    await call("POST", "/v1/notifications", { notificationId, type: "order.shipped", recipients: [{ userId }], data });
+    const sent = await eventually("all four sent", () => outbox(notificationId), (entries) => entries.length === 4);
+    const byChannel = Object.fromEntries(sent.map((entry) => [entry.channel, entry])) as Record<string, { subject?: string; body: string; html?: string }>;
+    expect(byChannel.email).toMatchObject({ subject: preview.channels.email.subject, html: preview.channels.email.html, body: preview.channels.email.text });
+    expect(byChannel.sms!.body).toBe(preview.channels.sms.body);
+    expect(byChannel.push).toMatchObject({ subject: preview.channels.push.title, body: preview.channels.push.body });
+    expect(byChannel.in_app).toMatchObject({ subject: preview.channels.in_app.title, body: preview.channels.in_app.body });
+
+    expect(await call("POST", "/v1/templates/order.shipped/preview", { data: {} })).toMatchObject({ status: 400, body: { error: { issues: [{ path: "data.orderId" }] } } });
+    expect((await call("POST", "/v1/templates/order.shipped/preview", { data, version: 99 })).status).toBe(404);
+  });
 });

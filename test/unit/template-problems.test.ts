@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { dataIssues } from "#shared/domain/templates/data-schema.ts";
 import { findTemplate } from "#shared/domain/templates/registry.ts";
+import { PREVIEW_UNSUBSCRIBE_URL, previewTemplate } from "#shared/domain/templates/preview.ts";
 import { renderContent } from "#shared/domain/templates/render.ts";
 import type { TemplateDefinition } from "#shared/domain/templates/template-definition.ts";
 import type { TemplateDocument } from "#shared/domain/templates/template-document.ts";
@@ -127,5 +128,39 @@ describe("variants", () => {
     // A Portuguese reader keeps the translated base rather than the English variant.
     expect(renderContent(template, "push", { name: "Ada" }, { variant: "short", locale: "pt" })).toEqual({ title: "Olá", body: "Olá Ada" });
     expect(renderContent(template, "email", { name: "Ada" }, { variant: "short" })).toMatchObject({ subject: "Hi Ada" });
+  });
+});
+
+describe("previews", () => {
+  it("renders each channel as the workers would, and warns of a fallback locale, a cut push and a multi-part SMS", () => {
+    const template: TemplateDefinition = {
+      ...valid,
+      type: "team.welcome",
+      version: 2,
+      channels: ["email", "push", "sms"],
+      locales: { ...valid.locales, en: { ...valid.locales.en, sms: { body: "{{name}} ".repeat(30) } } },
+    };
+    const preview = previewTemplate(template, { data: { name: "Ada Lovelace" }, locale: "es" });
+    expect(preview.channels.email).toEqual({ subject: "Hi Ada Lovelace", html: "<p>Hi Ada Lovelace</p>", text: "Hi Ada Lovelace" });
+    expect(preview.channels.sms).toMatchObject({ encoding: "GSM-7", segments: 3 });
+    expect(preview.warnings).toEqual([
+      "email has no es content: it falls back to en",
+      "push has no es content: it falls back to en",
+      "sms has no es content: it falls back to en",
+      "the SMS is 3 GSM-7 segments, each billed as a message",
+    ]);
+    const long = previewTemplate(template, { data: { name: "x".repeat(300) }, locale: "pt", channels: ["push"] });
+    expect(long.channels.push).toMatchObject({ title: "Olá", truncated: true });
+    expect(long.warnings).toEqual(["the push is cut to 65 characters of title and 240 of body"]);
+  });
+
+  it("says when a marketing email's link is a placeholder and when a variant does not exist", () => {
+    const { type: _type, version: _version, ...weekly } = findTemplate("marketing.weekly_digest")!;
+    const preview = previewTemplate({ ...weekly, type: "marketing.weekly_digest", version: 1 }, { data: { headline: "News" }, variant: "bold", channels: ["email"] });
+    expect(JSON.stringify(preview.channels.email)).toContain(PREVIEW_UNSUBSCRIBE_URL);
+    expect(preview.warnings).toEqual([
+      "version 1 has no variant bold: the template's own content is shown",
+      `the email's unsubscribe link is a placeholder (${PREVIEW_UNSUBSCRIBE_URL}); each recipient gets their own`,
+    ]);
   });
 });

@@ -11,7 +11,7 @@ export const PUSH_BODY_LIMIT = 240;
 export type RenderedContent =
   | { subject: string; html: string; text: string; unsubscribeUrl?: string }
   | ({ body: string } & SmsEncoding)
-  | { title: string; body: string };
+  | { title: string; body: string; /** A push part was longer than the platform shows, and is cut. */ truncated?: true };
 
 export interface RenderOptions {
   /** The user's locale; falls back to its language, then to English. */
@@ -78,8 +78,11 @@ export function renderContent(template: TemplateDefinition, channel: Channel, da
       return { subject: parts.subject!, html: parts.html!, text: parts.text!, ...(options.unsubscribeUrl ? { unsubscribeUrl: options.unsubscribeUrl } : {}) };
     case "sms":
       return { body: parts.body!, ...smsEncoding(parts.body!) };
-    case "push":
-      return { title: truncate(parts.title!, PUSH_TITLE_LIMIT), body: truncate(parts.body!, PUSH_BODY_LIMIT) };
+    case "push": {
+      const title = truncate(parts.title!, PUSH_TITLE_LIMIT);
+      const body = truncate(parts.body!, PUSH_BODY_LIMIT);
+      return { title, body, ...(title !== parts.title || body !== parts.body ? { truncated: true as const } : {}) };
+    }
     case "in_app":
       return { title: parts.title!, body: parts.body! };
   }
