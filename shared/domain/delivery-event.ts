@@ -34,6 +34,10 @@ const fields = {
   at: z.iso.datetime(),
   /** On a broadcast's delivery, as its worker knows it: the events function counts it in the broadcast's summary. */
   audience: z.string().min(1).optional(),
+  /** The template version the delivery rendered with (accepted with), when its worker knows it. */
+  templateVersion: z.number().int().min(1).optional(),
+  /** The A/B variant the recipient was assigned, when the version has variants. */
+  variant: z.string().min(1).optional(),
   /** Written to the delivery's row with the claim's completion already: the events function skips it. */
   recordedInRow: z.literal(true).optional(),
 };

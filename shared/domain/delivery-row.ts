@@ -23,6 +23,9 @@ export interface RowStatus {
   userId: string;
   channel: string;
   type: string;
+  /** The version and variant the delivery rendered with, from the event that holds the status. */
+  templateVersion?: number;
+  variant?: string;
   status: DeliveryStatus;
   reason: string | null;
   updatedAt: string;
@@ -65,6 +68,8 @@ function statusOf(event: DeliveryEvent): RowStatus {
     userId: event.userId,
     channel: event.channel,
     type: event.type,
+    ...(event.templateVersion === undefined ? {} : { templateVersion: event.templateVersion }),
+    ...(event.variant === undefined ? {} : { variant: event.variant }),
     status: event.status,
     reason: event.reason ?? null,
     updatedAt: event.at,

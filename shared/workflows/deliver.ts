@@ -14,6 +14,7 @@ import type { SentMessages } from "../adapters/stores/sent-messages.ts";
 import type { TemplateSource } from "../domain/templates/registry.ts";
 import { BUILT_IN_VERSION } from "../domain/templates/template-definition.ts";
 import { renderContent } from "../domain/templates/render.ts";
+import { assignVariant } from "../domain/templates/variant-assignment.ts";
 import type { UnsubscribeLinks } from "../adapters/unsubscribe-links.ts";
 import { joinDigest, pastThrottle, type GroupingDependencies } from "./group-in-time.ts";
 
@@ -77,8 +78,14 @@ export async function deliver(message: ChannelMessage, { attempt, messageId }: R
   const key = { notificationId: message.notificationId, userId: message.userId, channel };
   // The version active when the notification was accepted: a later change never alters what is in flight.
   const template = await deps.templates.version(message.type, message.templateVersion ?? BUILT_IN_VERSION);
+  // The same recipient of a notification gets the same variant on every channel and every retry.
+  const variant = template && assignVariant(template.variants, message.notificationId, message.userId);
+  const rendering = {
+    ...(template ? { templateVersion: template.version } : {}),
+    ...(variant === undefined ? {} : { variant }),
+  };
   const outcome = (fields: Omit<DeliveryOutcome, "notificationId" | "userId" | "channel" | "attempt" | "type">): DeliveryEvent =>
-    deliveryEvent({ ...key, type: message.type, attempt, ...(message.audience === undefined ? {} : { audience: message.audience }), ...fields }, new Date(deps.now()));
+    deliveryEvent({ ...key, type: message.type, attempt, ...(message.audience === undefined ? {} : { audience: message.audience }), ...rendering, ...fields }, new Date(deps.now()));
   // Follow-ups and the sent-message index are written before the outcome is recorded: if they
   // fail, the record is retried and they are written again (each is harmless to repeat).
   const emit = async (result: Extract<DeliveryResult, { event: DeliveryEvent }>): Promise<DeliveryResult> => {
@@ -117,7 +124,7 @@ export async function deliver(message: ChannelMessage, { attempt, messageId }: R
   // Marketing email without a one-click unsubscribe link must not go out (RFC 8058, bulk-sender rules); a stack without the HTTP API has none.
   if (needsUnsubscribeLink && !deps.unsubscribeLinks) return emit({ kind: "outcome", event: outcome({ status: "failed", reason: "no_unsubscribe_link: marketing email needs the HTTP API's unsubscribe route" }) });
   const unsubscribeUrl = needsUnsubscribeLink ? await deps.unsubscribeLinks!.linkFor(message.userId, "marketing") : undefined;
-  const content = renderContent(template, channel, message.data, { locale: preferences.locale, unsubscribeUrl });
+  const content = renderContent(template, channel, message.data, { locale: preferences.locale, unsubscribeUrl, variant });
   // Only sends count toward the rate, so suppressed and deferred messages never wait for it.
   if (deps.sendRate && !(await deps.sendRate.admit(message))) return { kind: "held" };
 

@@ -116,4 +116,43 @@ describe("templates as data", () => {
     expect(await call("POST", "/v1/templates/order.shipped/preview", { data: {} })).toMatchObject({ status: 400, body: { error: { issues: [{ path: "data.orderId" }] } } });
     expect((await call("POST", "/v1/templates/order.shipped/preview", { data, version: 99 })).status).toBe(404);
   });
+  it("splits 2,000 readers between two variants weighted 50/50, each reader seeing one variant on every channel", async () => {
+    const type = freshType();
+    const parts = (title: string, body: string) => ({ in_app: { title, body }, push: { title, body } });
+    expect((await call("PUT", `/v1/templates/${type}`, {
+      ...definition("unused"),
+      channels: ["in_app", "push"],
+      locales: { en: parts("Welcome", "Welcome, {{name}}") },
+      variants: [
+        { name: "warm", weight: 1, locales: { en: parts("Warm", "So glad you are here, {{name}}") } },
+        { name: "brief", weight: 1, locales: { en: parts("Brief", "Hi {{name}}") } },
+      ],
+    })).status).toBe(201);
+    const readers = Array.from({ length: 2_000 }, (_, index) => uniqueId(`ab${index}`));
+    for (let start = 0; start < readers.length; start += 25) {
+      await Promise.all(readers.slice(start, start + 25).map((userId) => call("PUT", `/v1/users/${userId}/preferences`, { pushEndpoints: reachableUser.pushEndpoints })));
+    }
+    const notificationIds: string[] = [];
+    for (let start = 0; start < readers.length; start += 100) {
+      const notificationId = uniqueId("ab");
+      notificationIds.push(notificationId);
+      const recipients = readers.slice(start, start + 100).map((userId) => ({ userId }));
+      expect((await call("POST", "/v1/notifications", { notificationId, type, recipients, data: { name: "Ada" } })).status).toBe(202);
+    }
+    const seen = new Map<string, Set<string>>();
+    for (const notificationId of notificationIds) {
+      for (const entry of await eventually(`${notificationId} sent`, () => outbox(notificationId), (entries) => entries.length === 200, 60_000)) {
+        seen.set(entry.userId, (seen.get(entry.userId) ?? new Set()).add(entry.subject!));
+      }
+    }
+    expect(seen.size).toBe(2_000);
+    expect([...seen.values()].filter((titles) => titles.size !== 1)).toEqual([]);
+    const warm = [...seen.values()].filter((titles) => titles.has("Warm")).length / seen.size;
+    expect(warm).toBeGreaterThanOrEqual(0.45);
+    expect(warm).toBeLessThanOrEqual(0.55);
+    // The deliveries table records the variant each delivery rendered.
+    await settled();
+    const rows = await deliveries(notificationIds[0]!);
+    expect(rows.every((row) => (row as { variant?: string }).variant === ([...seen.get(row.userId)!][0] === "Warm" ? "warm" : "brief"))).toBe(true);
+  }, 180_000);
 });

@@ -53,6 +53,8 @@ export interface DeliveryView {
   channel: string;
   status: string;
   reason?: string;
+  /** The A/B variant it rendered, when its template version has variants. */
+  variant?: string;
   attempts: number;
   updatedAt: string;
 }
@@ -66,6 +68,8 @@ export interface NotificationView {
   sendAt?: string;
   /** When DELETE /v1/notifications/{id} was first called for it. */
   canceledAt?: string;
+  /** The version of its template that was active when it was accepted, which it renders with. */
+  templateVersion?: number;
   recipients: number;
   channels: string[];
   /** On a broadcast: the audience it went to and how far its expansion has come. */
@@ -252,6 +256,7 @@ export class DeliveriesStore {
       type: (header?.type ?? rows[0]!.type ?? "unknown") as string,
       ...(header ? { acceptedAt: header.acceptedAt as string } : {}),
       ...(header?.sendAt ? { sendAt: header.sendAt as string } : {}),
+      ...(header?.templateVersion ? { templateVersion: header.templateVersion as number } : {}),
       ...(header?.canceledAt ? { canceledAt: header.canceledAt as string } : {}),
       recipients: (header?.recipients as number | undefined) ?? new Set(rows.map((row) => row.userId)).size,
       channels: (header?.channels as string[] | undefined) ?? [...new Set(rows.map((row) => row.channel as string))].sort(),
@@ -312,6 +317,7 @@ function deliveryViewOf(item: Record<string, unknown>): DeliveryView {
     channel: item.channel as string,
     status: item.status as string,
     ...(reason === undefined ? {} : { reason }),
+    ...(typeof item.variant === "string" ? { variant: item.variant } : {}),
     // A delivery known only from what happened after its send (events out of order) has no attempt recorded yet.
     attempts: (item.attempts as number | undefined) ?? 0,
     updatedAt: item.updatedAt as string,
