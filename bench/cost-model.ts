@@ -3,7 +3,7 @@
  * the log bytes, times AWS list prices (aws-prices.ts), per channel delivery. The floor is the same
  * workload priced with the fewest requests this architecture allows.
  */
-import { emptyUsage, type OperationUsage } from "#infra/local/sdk-request-counter.ts";
+import { emptyUsage, TABLE_PREFIX, type OperationUsage } from "#infra/local/sdk-request-counter.ts";
 import type { UsageSnapshot } from "#infra/local/usage-ledger.ts";
 import { AWS_PRICES } from "./aws-prices.ts";
 
@@ -36,6 +36,8 @@ export interface PricedRun {
   requestsPerDelivery: RequestsPerDelivery;
   /** Per delivery, by `service.operation`. */
   operationsPerDelivery: Record<string, number>;
+  /** Per delivery, each DynamoDB table's reads and writes (requests), by table name. */
+  tablesPerDelivery: Record<string, { reads: number; writes: number }>;
   dynamodbWritesPerDelivery: number;
   dynamodbWriteUnitsPerDelivery: number;
   costPerMillionDeliveries: CostPerMillion;
@@ -99,7 +101,8 @@ export function priceRun(usage: UsageSnapshot, workload: Workload): PricedRun {
 
   return {
     requestsPerDelivery: { total: sum(Object.values(byService)), byService },
-    operationsPerDelivery: Object.fromEntries(Object.entries(requests).filter(([, entry]) => entry.requests > 0).map(([key, entry]) => [key, perDelivery(entry.requests)])),
+    operationsPerDelivery: Object.fromEntries(Object.entries(requests).filter(([key, entry]) => entry.requests > 0 && !key.startsWith(TABLE_PREFIX)).map(([key, entry]) => [key, perDelivery(entry.requests)])),
+    tablesPerDelivery: tablesPerDelivery(requests, perDelivery),
     dynamodbWritesPerDelivery: perDelivery(sum(Object.entries(requests).filter(([key]) => DYNAMODB_WRITES.test(key)).map(([, entry]) => entry.requests))),
     dynamodbWriteUnitsPerDelivery: perDelivery(writeUnits),
     costPerMillionDeliveries: { total: sum(Object.values(cost)), byService: cost },
@@ -115,6 +118,18 @@ export function priceRun(usage: UsageSnapshot, workload: Workload): PricedRun {
       ]),
     ),
   };
+}
+
+function tablesPerDelivery(requests: Record<string, OperationUsage>, perDelivery: (value: number) => number): Record<string, { reads: number; writes: number }> {
+  const tables: Record<string, { reads: number; writes: number }> = {};
+  for (const [key, usage] of Object.entries(requests)) {
+    if (!key.startsWith(TABLE_PREFIX)) continue;
+    const [table, operation] = key.slice(TABLE_PREFIX.length).split("/") as [string, string];
+    const entry = (tables[table] ??= { reads: 0, writes: 0 });
+    if (DYNAMODB_WRITES.test(`dynamodb.${operation}`)) entry.writes += perDelivery(usage.requests);
+    else entry.reads += perDelivery(usage.requests);
+  }
+  return tables;
 }
 
 /**

@@ -159,6 +159,8 @@ const report = {
   operationsPerDelivery: { default: reference.operationsPerDelivery, naive: naiveRun.operationsPerDelivery },
   dynamodbWritesPerDelivery: reference.dynamodbWritesPerDelivery,
   dynamodbWriteUnitsPerDelivery: reference.dynamodbWriteUnitsPerDelivery,
+  /** What template lookup and engagement analytics add to a delivery: their tables' requests. */
+  templatesAndAnalyticsPerDelivery: Object.fromEntries(Object.entries(reference.tablesPerDelivery).filter(([table]) => /-(templates|analytics)$/.test(table))),
   costPerMillionDeliveries: { default: reference.costPerMillionDeliveries, naive: naiveRun.costPerMillionDeliveries, floor: defaultRun.floor.costPerMillionDeliveries },
   naiveOverDefault: { ...Object.fromEntries(BILLED_SERVICES.map((service) => [service, ratio(service)])), cost: naiveRun.costPerMillionDeliveries.total / reference.costPerMillionDeliveries.total },
   defaultOverFloor: reference.costPerMillionDeliveries.total / defaultRun.floor.costPerMillionDeliveries.total,
@@ -212,6 +214,8 @@ ${costRows("naive", naiveRun)}
 ${costRows("floor", defaultRun.floor)}
   default / floor ${report.defaultOverFloor.toFixed(2)}x; naive / default ${report.naiveOverDefault.cost.toFixed(1)}x
   DynamoDB writes per delivery: ${fixed(report.dynamodbWritesPerDelivery)} (${fixed(report.dynamodbWriteUnitsPerDelivery)} write units)
+
+template lookup and analytics per delivery (default, largest size): ${Object.entries(report.templatesAndAnalyticsPerDelivery).map(([table, { reads, writes }]) => `${table} ${reads.toFixed(4)} reads, ${writes.toFixed(4)} writes`).join("; ") || "no requests"}
 
 operations per delivery (default): ${Object.entries(reference.operationsPerDelivery).sort().map(([key, value]) => `${key} ${fixed(value)}`).join(", ")}
 

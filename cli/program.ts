@@ -9,6 +9,8 @@ import { formatStatus, stackStatus } from "./commands/status.ts";
 import { readTemplateFiles } from "./commands/templates.ts";
 import { RequestError } from "#shared/domain/request-error.ts";
 import type { TemplatePreview, TemplateSummary } from "../client/templates.ts";
+import type { AnalyticsQuery } from "../client/analytics.ts";
+import { formatAnalytics } from "./commands/analytics.ts";
 import { formatTrace, trace } from "./commands/trace.ts";
 import { resolveTarget, type Target, type TargetOptions } from "./target.ts";
 
@@ -234,6 +236,23 @@ export function notifyProgram(io: CliIo): Command {
       const result = await (await target()).publisher.templates.activate(type, version);
       if (!result) throw new CommanderError(1, "notify.unknownTemplate", `template ${type} has no version ${version}`);
       print(result, (value) => `${value.type}: version ${value.activeVersion} is active`);
+    });
+
+  program
+    .command("analytics")
+    .requiredOption("--type <type>", "the template type")
+    .option("--from <day>", "first day, YYYY-MM-DD (default: 30 days before --to)")
+    .option("--to <day>", "last day, YYYY-MM-DD (default: today)")
+    .option("--group-by <dimensions>", "any of channel, version, variant, day, comma separated")
+    .description("a template type's engagement: counts and rates, from the counters kept as events arrive")
+    .action(async (options: { type: string; from?: string; to?: string; groupBy?: string }) => {
+      const answer = await (await target()).publisher.analytics({
+        type: options.type,
+        ...(options.from ? { from: options.from } : {}),
+        ...(options.to ? { to: options.to } : {}),
+        ...(options.groupBy ? { groupBy: options.groupBy.split(",") as AnalyticsQuery["groupBy"] } : {}),
+      });
+      print(answer, formatAnalytics);
     });
 
   const dlq = program.command("dlq").description("a channel's dead-letter queue");

@@ -3,3 +3,4 @@ export { PublishIncompleteError } from "#shared/adapters/notification-publisher.
 export { RequestError, type RequestErrorCode, type RequestIssue } from "#shared/domain/request-error.ts";
 export type { Audience, MemberChangeResult, MembersPage } from "./audiences.ts";
 export type { TemplateDocument, TemplatePreview, TemplatePreviewRequest, TemplateSummary, TemplateVersion } from "./templates.ts";
+export type { AnalyticsAnswer, AnalyticsQuery, AnalyticsRow } from "./analytics.ts";

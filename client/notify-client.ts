@@ -8,6 +8,7 @@ import { RequestError, type RequestErrorCode, type RequestIssue } from "#shared/
 import { signedCall, type SignedCall, type SignedCallOptions } from "./signed-call.ts";
 import { Audiences } from "./audiences.ts";
 import { Templates } from "./templates.ts";
+import { analyticsPath, type AnalyticsAnswer, type AnalyticsQuery } from "./analytics.ts";
 import { answerOf } from "./api-answer.ts";
 
 /** A NotificationRequest as DESIGN.md describes it; validated by the same schema ingest uses. */
@@ -117,6 +118,12 @@ export class NotifyClient {
    * Takes back every delivery of the notification not yet sent (scheduled, held for quiet hours,
    * waiting in a digest, a pending escalation); what was sent stays. Undefined for an unknown id.
    */
+  /** A template type's engagement counts and rates, grouped as asked; only through the HTTP API. */
+  async analytics(query: AnalyticsQuery): Promise<AnalyticsAnswer> {
+    if (!this.call) throw new Error("analytics need the HTTP API: create the client with NotifyClient.forHttpApi");
+    return answerOf(await this.call("GET", analyticsPath(query)), 200);
+  }
+
   async cancel(notificationId: string): Promise<CancelResult | undefined> {
     if (!this.call) throw new Error("cancel needs the HTTP API: create the client with NotifyClient.forHttpApi");
     const response = await this.call("DELETE", `/v1/notifications/${encodeURIComponent(notificationId)}`);

@@ -5,6 +5,9 @@ import { inOrderPerKey } from "#shared/lib/in-order-per-key.ts";
 import { countDeltas, type StatusChange } from "#shared/domain/broadcast-summary.ts";
 import { BroadcastSummaries } from "#shared/adapters/stores/broadcast-summaries.ts";
 import { DeliveriesStore } from "#shared/adapters/stores/deliveries-store.ts";
+import { AnalyticsStore } from "#shared/adapters/stores/analytics-store.ts";
+import { counterOf, CounterDeltas, type AnalyticsBucket } from "#shared/domain/engagement-analytics.ts";
+import { BUILT_IN_VERSION } from "#shared/domain/templates/template-definition.ts";
 import { documents } from "./commons/clients.ts";
 import { requiredEnv } from "./commons/env.ts";
 import { logger, metrics, withPowertools } from "./commons/powertools.ts";
@@ -14,6 +17,7 @@ const PARALLEL_DELIVERIES = 16;
 
 const deliveries = new DeliveriesStore(documents, requiredEnv("DELIVERIES_TABLE_NAME"));
 const summaries = new BroadcastSummaries(documents, requiredEnv("DELIVERIES_TABLE_NAME"));
+const analytics = new AnalyticsStore(documents, requiredEnv("ANALYTICS_TABLE_NAME"));
 
 /** One delivery's records in the batch, in stream order; an unreadable record stands alone. */
 interface DeliveryRecords {
@@ -43,8 +47,19 @@ function groupByDelivery(records: KinesisStreamRecord[]): DeliveryRecords[] {
   return [...groups.values()];
 }
 
-/** Applies a delivery's events to its row; on a broadcast's delivery, answers the row's change for the summary. */
-async function apply({ records, events, error }: DeliveryRecords): Promise<StatusChange | undefined> {
+/** The bucket a delivery's outcome on `at` counts in: its type, day, channel, and the version and variant it rendered. */
+function bucketOf(events: DeliveryEvent[], recorded: { templateVersion?: number; variant?: string }, at: string): AnalyticsBucket {
+  const { type, channel } = events[0]!;
+  const version = events.find((event) => event.templateVersion !== undefined)?.templateVersion ?? recorded.templateVersion ?? BUILT_IN_VERSION;
+  const variant = events.find((event) => event.variant !== undefined)?.variant ?? recorded.variant ?? "";
+  return { type, channel, day: at.slice(0, 10), version, variant };
+}
+
+/**
+ * Applies a delivery's events to its row and counts what it reached for the first time in the
+ * batch's engagement deltas; on a broadcast's delivery, answers the row's change for the summary.
+ */
+async function apply({ records, events, error }: DeliveryRecords, deltas: CounterDeltas): Promise<StatusChange | undefined> {
   if (events.length === 0) {
     logger.error("unreadable delivery event", { sequenceNumber: records[0]!.kinesis.sequenceNumber, error: (error as Error).message });
     throw error;
@@ -55,12 +70,22 @@ async function apply({ records, events, error }: DeliveryRecords): Promise<Statu
   metrics.addMetric("eventsRecordedInRow", MetricUnit.Count, events.length - unrecorded.length);
   // The worker knows a broadcast's delivery; the row knows it for what providers report later.
   let broadcast = events.some((event) => event.audience !== undefined);
+  const countable = events[0]!.type !== "unknown";
+  // The claim's completion wrote these outcomes once, and only it did: each is its row's first.
+  for (const event of events.filter((candidate) => candidate.recordedInRow && countable)) {
+    const counter = counterOf(event.status, event.reason);
+    if (counter) deltas.add(bucketOf(events, {}, event.at), counter);
+  }
   try {
     if (unrecorded.length > 0) {
       const applied = await deliveries.applyAll(unrecorded);
       broadcast ||= applied.audience !== undefined;
       metrics.addMetric("eventsApplied", MetricUnit.Count, applied.outcome === "applied" ? 1 : 0);
       metrics.addMetric("eventsStale", MetricUnit.Count, unrecorded.length - (applied.outcome === "applied" ? 1 : 0));
+      for (const entry of countable ? applied.reached : []) {
+        const counter = counterOf(entry.status, entry.reason);
+        if (counter) deltas.add(bucketOf(events, applied, entry.at), counter);
+      }
     }
     return broadcast ? await summaries.takeChange(events[0]!) : undefined;
   } catch (failure) {
@@ -82,17 +107,20 @@ async function count(changes: Array<{ notificationId: string; change: StatusChan
  */
 async function handleBatch(event: KinesisStreamEvent): Promise<KinesisStreamBatchResponse> {
   const changes: Array<{ notificationId: string; change: StatusChange }> = [];
+  const deltas = new CounterDeltas();
   const failed = await inOrderPerKey(
     groupByDelivery(event.Records),
     (group) => group.key,
     async (group) => {
-      const change = await apply(group);
+      const change = await apply(group, deltas);
       if (change) changes.push({ notificationId: group.events[0]!.notificationId, change });
     },
     PARALLEL_DELIVERIES,
   );
   // After the rows: a change is taken from its row once, so a replayed batch counts nothing twice.
   await count(changes);
+  // One write per bucket per batch; a status counts the first time its row reaches it.
+  await analytics.add(deltas.entries());
   return { batchItemFailures: failed.flatMap(({ records }) => records.map((record) => ({ itemIdentifier: record.kinesis.sequenceNumber }))) };
 }
 

@@ -68,7 +68,7 @@ export interface NotifyStackProps extends StackProps {
   readonly bulkWorkerMaxConcurrency?: number;
   /** Roles (ARNs) besides the stack's own functions allowed to publish to the topic, e.g. a NotifyClient's. @default none */
   readonly publisherArns?: readonly string[];
-  /** Keep preferences, deliveries, inboxes, audiences and templates when the stack is deleted. @default true */
+  /** Keep preferences, deliveries, inboxes, audiences, templates and analytics when the stack is deleted. @default true */
   readonly retainUserData?: boolean;
   /** How long ingest and the sweeper trust a template's active version once read: an activation reaches every function within it. @default 30 */
   readonly templateCacheSeconds?: number;
@@ -146,7 +146,7 @@ export class NotifyStack extends Stack {
     const encryptionKey = props.customerManagedKey ? this.createEncryptionKey() : undefined;
     const topic = new NotificationTopic(this, "Notifications", encryptionKey);
     const tables = new DataTables(this, "Tables", { retainUserData: props.retainUserData, encryptionKey });
-    const events = new DeliveryEvents(this, "DeliveryEvents", { deliveries: tables.deliveries, shardCount: props.deliveryEventShards, encryptionKey });
+    const events = new DeliveryEvents(this, "DeliveryEvents", { deliveries: tables.deliveries, analytics: tables.analytics, shardCount: props.deliveryEventShards, encryptionKey });
     const alarms = new OpsAlarms(this, "Alarms");
     const feedback = new ProviderFeedback(this, "ProviderFeedback", { preferences: tables.preferences, stream: events.stream, encryptionKey });
     const sesConfigurationSet = props.sesConfigurationSet ?? feedbackConfigurationSet(feedback).configurationSetName;
@@ -227,6 +227,7 @@ export class NotifyStack extends Stack {
     output("DeferredTableName", tables.deferred.tableName, "Notifications held for quiet hours");
     output("AudiencesTableName", tables.audiences.tableName, "Audiences and their members, spread over shards");
     output("TemplatesTableName", tables.templates.tableName, "Template versions stored through the API, and each type's active version");
+    output("AnalyticsTableName", tables.analytics.tableName, "Engagement counters per type, day, channel, template version and variant");
     output("BroadcastExpansionQueueUrl", expansion.queue.queueUrl, "Pages of broadcasts being expanded, a FIFO group per audience shard");
     output("BroadcastExpansionDeadLetterQueueUrl", expansion.deadLetterQueue.queueUrl, "Expansion pages that failed five times; redrive them once the cause is fixed");
     output("DeliveryEventsStreamName", events.stream.streamName, "Kinesis stream of delivery outcomes");
@@ -261,6 +262,8 @@ export class NotifyStack extends Stack {
     unsubscribeSecret.grantRead(ingest.function);
     ingest.useTable("DELIVERIES_TABLE_NAME", tables.deliveries, "read-write").useTable("PREFERENCES_TABLE_NAME", tables.preferences, "read-write").useTable("AUDIENCES_TABLE_NAME", tables.audiences, "read-write");
     ingest.useTable("TEMPLATES_TABLE_NAME", tables.templates, "read-write");
+    // Counts what it accepts and reads the counters for GET /v1/analytics.
+    ingest.useTable("ANALYTICS_TABLE_NAME", tables.analytics, ["dynamodb:UpdateItem", "dynamodb:Query"]);
     // Only puts: a scheduled notification is held there; the sweeper releases and removes it.
     ingest.useTable("DEFERRED_TABLE_NAME", tables.deferred, ["dynamodb:PutItem"]);
     return { ingest, api: new HttpApi(this, "Http", { handler: ingest.function, rateLimit: props.apiRateLimit, burstLimit: props.apiBurstLimit }) };

@@ -9,6 +9,7 @@ import { DeliveriesStore } from "#shared/adapters/stores/deliveries-store.ts";
 import { DeferredItems } from "#shared/adapters/stores/deferred-items.ts";
 import { DeliveryCancellations } from "#shared/adapters/stores/delivery-cancellations.ts";
 import { AudienceStore } from "#shared/adapters/stores/audience-store.ts";
+import { AnalyticsStore } from "#shared/adapters/stores/analytics-store.ts";
 import { InboxStore } from "#shared/adapters/stores/inbox-store.ts";
 import { PreferencesStore } from "#shared/adapters/stores/preferences-store.ts";
 import { documents, kinesis, sns, sqs } from "../commons/clients.ts";
@@ -27,6 +28,7 @@ const dependencies: IngestDependencies = {
   deferred: new DeferredItems(documents, requiredEnv("DEFERRED_TABLE_NAME")),
   cancellations: new DeliveryCancellations(documents, requiredEnv("DELIVERIES_TABLE_NAME"), async (type, version) => (await templates.version(type, version))?.followUps ?? []),
   templates,
+  analytics: new AnalyticsStore(documents, requiredEnv("ANALYTICS_TABLE_NAME")),
   preferences: new PreferencesStore(documents, requiredEnv("PREFERENCES_TABLE_NAME")),
   inbox: new InboxStore(documents, requiredEnv("INBOX_TABLE_NAME")),
   audiences: new AudienceStore(documents, requiredEnv("AUDIENCES_TABLE_NAME"), (millis) => sleep(millis)),

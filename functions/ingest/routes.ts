@@ -20,9 +20,13 @@ import { listInbox, readInboxItem, type InboxDependencies } from "./inbox-routes
 import { unsubscribe, unsubscribePage, type UnsubscribeDependencies } from "./unsubscribe-routes.ts";
 import { changeMembers, getAudience, listMembers, putAudience, type AudienceDependencies } from "./audience-routes.ts";
 import { activateTemplate, getTemplate, listTemplates, previewTemplate, putTemplate, type TemplateDependencies } from "./template-routes.ts";
-import { templateTypeSchema } from "#shared/domain/templates/template-document.ts";
+import { templateTypeSchema, type TemplateVariant } from "#shared/domain/templates/template-document.ts";
+import { acceptedDeltas } from "#shared/domain/engagement-analytics.ts";
+import type { AnalyticsStore } from "#shared/adapters/stores/analytics-store.ts";
+import { readAnalytics, type AnalyticsDependencies } from "./analytics-routes.ts";
 
-export interface IngestDependencies extends UnsubscribeDependencies, InboxDependencies, AudienceDependencies, TemplateDependencies {
+export interface IngestDependencies extends UnsubscribeDependencies, InboxDependencies, AudienceDependencies, TemplateDependencies, AnalyticsDependencies {
+  analytics: Pick<AnalyticsStore, "add" | "buckets">;
   onAccepted(notification: AcceptedNotification): void;
   onBroadcastAccepted(broadcast: AcceptedBroadcastView): void;
   publisher: NotificationPublisher;
@@ -55,10 +59,11 @@ const publishNotification: Route = async (event, deps) => {
   const accepted = acceptPublishRequest(body, undefined, deps.now, () => template);
   if (accepted.kind === "broadcast") return publishBroadcast(accepted.broadcast, deps);
   const { notification } = accepted;
-  if (notification.sendAt !== undefined) return scheduleNotification({ ...notification, sendAt: notification.sendAt }, deps);
+  if (notification.sendAt !== undefined) return scheduleNotification({ ...notification, sendAt: notification.sendAt }, template?.variants, deps);
   const acceptedAt = new Date(deps.now()).toISOString();
-  // The header goes first so GET finds the notification as soon as any delivery event arrives.
-  await deps.deliveries.recordAccepted(notification, acceptedAt);
+  // The header goes first so GET finds the notification as soon as any delivery event arrives; the
+  // first acceptance stands, and only it counts as accepted.
+  if (await deps.deliveries.recordAccepted(notification, acceptedAt)) await deps.analytics.add(acceptedDeltas(notification, template?.variants, acceptedAt).entries());
   try {
     await deps.publisher.publish(channelMessagesFor(notification, acceptedAt));
   } catch (error) {
@@ -75,13 +80,13 @@ const publishNotification: Route = async (event, deps) => {
  * part way is redone in full by its retry, and a retry after acceptance (or after a cancel) changes
  * nothing.
  */
-async function scheduleNotification(notification: AcceptedNotification & { sendAt: string }, deps: IngestDependencies) {
+async function scheduleNotification(notification: AcceptedNotification & { sendAt: string }, variants: readonly TemplateVariant[] | undefined, deps: IngestDependencies) {
   const answer = json(202, { notificationId: notification.notificationId, recipients: notification.userIds.length, channels: notification.channels, sendAt: notification.sendAt });
   if (await deps.deliveries.isAccepted(notification.notificationId)) return answer;
   const acceptedAt = new Date(deps.now()).toISOString();
   await deps.deferred.schedule(notification, acceptedAt);
   await deps.deliveries.recordScheduled(notification, acceptedAt);
-  await deps.deliveries.recordAccepted(notification, acceptedAt);
+  if (await deps.deliveries.recordAccepted(notification, acceptedAt)) await deps.analytics.add(acceptedDeltas(notification, variants, acceptedAt).entries());
   deps.onAccepted(notification);
   return answer;
 }
@@ -155,6 +160,7 @@ export const ROUTES: Record<string, Route> = {
   "GET /v1/audiences/{audienceId}": getAudience,
   "POST /v1/audiences/{audienceId}/members": changeMembers,
   "GET /v1/audiences/{audienceId}/members": listMembers,
+  "GET /v1/analytics": readAnalytics,
   "GET /v1/templates": listTemplates,
   "GET /v1/templates/{type}": getTemplate,
   "PUT /v1/templates/{type}": putTemplate,

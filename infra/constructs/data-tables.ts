@@ -5,7 +5,7 @@ import { UNREAD_INDEX } from "#shared/domain/storage-names.ts";
 import { Construct } from "constructs";
 
 export interface DataTablesProps {
-  /** Keep preferences, deliveries, inboxes, audiences and templates when the stack is deleted. @default true */
+  /** Keep preferences, deliveries, inboxes, audiences, templates and analytics when the stack is deleted. @default true */
   readonly retainUserData?: boolean;
   /** Customer-managed key for every table. @default the AWS-managed key (aws/dynamodb) */
   readonly encryptionKey?: IKey;
@@ -27,6 +27,8 @@ export class DataTables extends Construct {
   readonly audiences: TableV2;
   /** type + version → a stored template version; "#types" + type → the type's active version. */
   readonly templates: TableV2;
+  /** type + day#channel#version#variant → engagement counters. */
+  readonly analytics: TableV2;
 
   constructor(scope: Construct, id: string, props: DataTablesProps = {}) {
     super(scope, id);
@@ -91,6 +93,14 @@ export class DataTables extends Construct {
       tableName: `${stackName}-templates`,
       partitionKey: { name: "scope", type: AttributeType.STRING },
       sortKey: { name: "entry", type: AttributeType.STRING },
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      removalPolicy: userData,
+    });
+    this.analytics = new TableV2(this, "Analytics", {
+      ...defaults,
+      tableName: `${stackName}-analytics`,
+      partitionKey: { name: "type", type: AttributeType.STRING },
+      sortKey: { name: "bucket", type: AttributeType.STRING },
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       removalPolicy: userData,
     });

@@ -11,6 +11,8 @@ import { deadLetterQueue } from "./queue-with-dead-letters.ts";
 
 export interface DeliveryEventsProps {
   readonly deliveries: ITableV2;
+  /** Engagement counters: each batch adds its counts, one update per bucket. */
+  readonly analytics: ITableV2;
   /** Provisioned shards; 0 selects on-demand capacity. @default 1 */
   readonly shardCount?: number;
   /** Retries of a failing batch before its range goes to the failure queue. @default 10 */
@@ -47,6 +49,7 @@ export class DeliveryEvents extends Construct {
       serviceName: "delivery-events",
     });
     this.processor.useTable("DELIVERIES_TABLE_NAME", props.deliveries, "read-write");
+    this.processor.useTable("ANALYTICS_TABLE_NAME", props.analytics, ["dynamodb:UpdateItem"]);
     this.processor.function.addEventSource(
       new KinesisEventSource(this.stream, {
         startingPosition: StartingPosition.TRIM_HORIZON,

@@ -38,6 +38,7 @@ export class HttpApi extends Construct {
     [HttpMethod.GET, "/v1/audiences/{audienceId}"],
     [HttpMethod.POST, "/v1/audiences/{audienceId}/members"],
     [HttpMethod.GET, "/v1/audiences/{audienceId}/members"],
+    [HttpMethod.GET, "/v1/analytics"],
     [HttpMethod.GET, "/v1/templates"],
     [HttpMethod.GET, "/v1/templates/{type}"],
     [HttpMethod.PUT, "/v1/templates/{type}"],

@@ -17,10 +17,15 @@ export interface OperationUsage {
   putPayloadUnits: number;
 }
 
-/** Usage keyed by `service.operation`, e.g. `dynamodb.PutItem`. */
+/**
+ * Usage keyed by `service.operation`, e.g. `dynamodb.PutItem`; a single-table DynamoDB request is
+ * also tallied under `table/<TableName>/<operation>`, which no service is priced by.
+ */
 export type UsageTally = Map<string, OperationUsage>;
 
 const KB = 1024;
+/** Where a table's own requests are tallied, beside its service's. */
+export const TABLE_PREFIX = "table/";
 const COUNTED = Symbol.for("notify.sdkRequestCounter");
 
 export function emptyUsage(): OperationUsage {
@@ -106,12 +111,15 @@ function counter(tally: UsageTally): FinalizeRequestMiddleware<any, any> {
     const service = serviceOf(context.clientName);
     const operation = (context.commandName ?? "Unknown").replace(/Command$/, "");
     const input = (args.input ?? {}) as Input;
+    const keys = [`${service}.${operation}`, ...(service === "dynamodb" && typeof input.TableName === "string" ? [`${TABLE_PREFIX}${input.TableName}/${operation}`] : [])];
     try {
       const result = await next(args);
-      record(tally, `${service}.${operation}`, measure(service, operation, input, result.output as Output, undefined));
+      const usage = measure(service, operation, input, result.output as Output, undefined);
+      for (const key of keys) record(tally, key, usage);
       return result;
     } catch (error) {
-      record(tally, `${service}.${operation}`, measure(service, operation, input, undefined, error as { name?: string }));
+      const usage = measure(service, operation, input, undefined, error as { name?: string });
+      for (const key of keys) record(tally, key, usage);
       throw error;
     }
   };

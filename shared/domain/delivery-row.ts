@@ -130,6 +130,25 @@ export function changesTo(row: StoredRow | undefined, folded: FoldedEvents): Row
   return { ...(outranks ? folded.winner : {}), ...(higherAttempt ? { attempts: folded.attempts } : {}), history };
 }
 
+/**
+ * The history entries that take the row to a status for the first time, the earliest of each: what
+ * engagement counts, so a duplicate event (another attempt, a replay) counts nothing again.
+ */
+export function firstReached(row: StoredRow | undefined, added: Record<string, HistoryEntry>): HistoryEntry[] {
+  const seen = new Set(
+    Object.entries(row ?? {})
+      .filter(([name]) => name.startsWith(HISTORY_ATTRIBUTE_PREFIX))
+      .map(([, entry]) => (entry as HistoryEntry).status),
+  );
+  const first = new Map<DeliveryStatus, HistoryEntry>();
+  for (const entry of Object.values(added)) {
+    if (seen.has(entry.status)) continue;
+    const earlier = first.get(entry.status);
+    if (!earlier || earlier.at > entry.at) first.set(entry.status, entry);
+  }
+  return [...first.values()];
+}
+
 /** The events a row's history holds, as they were put on the stream. */
 export function historyOf(notificationId: string, row: Record<string, unknown>): DeliveryEvent[] {
   return Object.entries(row)

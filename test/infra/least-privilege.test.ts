@@ -109,13 +109,15 @@ describe("least privilege, per function", () => {
         TablesAudiences: "read-write",
         // Templates are stored, listed and activated through the API; publishing reads the active version.
         TablesTemplates: "read-write",
+        // Counts what it accepts; GET /v1/analytics queries the counters.
+        TablesAnalytics: "read-write",
         TablesDeferred: "write",
         BroadcastExpansionQueue: "write",
         DeliveryEventsStream: "write",
         UnsubscribeSecret: "read",
       },
     ],
-    ["DeliveryEventsProcessor", { DeliveryEventsProcessorLogs: "write", DeliveryEventsStream: "read", TablesDeliveries: "read-write", DeliveryEventsFailureQueue: "write" }],
+    ["DeliveryEventsProcessor", { DeliveryEventsProcessorLogs: "write", DeliveryEventsStream: "read", TablesDeliveries: "read-write", TablesAnalytics: "write", DeliveryEventsFailureQueue: "write" }],
     ["ProviderFeedbackProcessor", { ProviderFeedbackProcessorLogs: "write", ProviderFeedbackQueue: "read-write", TablesPreferences: "write", DeliveryEventsStream: "write" }],
     [
       "BroadcastExpansionExpander",
@@ -140,6 +142,11 @@ describe("least privilege, per function", () => {
 
   it("lets workers change a delivery's row only by conditional update: no put, delete or batch write can replace or drop a row", () => {
     for (const channel of ["Email", "Sms", "Push", "InApp"]) expect(actionsOn(`${channel}Worker`, "TablesDeliveries"), channel).toEqual(["dynamodb:GetItem", "dynamodb:UpdateItem"]);
+  });
+
+  it("lets the events function only add to the engagement counters, and ingest only add and query them", () => {
+    expect(actionsOn("DeliveryEventsProcessor", "TablesAnalytics")).toEqual(["dynamodb:UpdateItem"]);
+    expect(actionsOn("Ingest", "TablesAnalytics")).toEqual(["dynamodb:Query", "dynamodb:UpdateItem"]);
   });
 
   it("lets workers and the sweeper only get template versions, never change them", () => {

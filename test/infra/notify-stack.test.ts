@@ -203,6 +203,7 @@ describe("HTTP API", () => {
     const routes = Object.values(resourcesOfType(template, "AWS::ApiGatewayV2::Route")).filter((route) => !route.Properties.RouteKey.includes("unsubscribe"));
     expect(routes.map((route) => route.Properties.RouteKey).sort()).toEqual([
       "DELETE /v1/notifications/{id}",
+      "GET /v1/analytics",
       "GET /v1/audiences/{audienceId}",
       "GET /v1/audiences/{audienceId}/members",
       "GET /v1/notifications/{id}",

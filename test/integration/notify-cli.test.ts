@@ -230,6 +230,13 @@ describe("the notify CLI on the local cloud", () => {
     const preview = await notify("templates", "preview", type, "--data", '{"name":"Bo"}');
     expect(preview.out).toContain("[in_app]\ntitle: Welcome back\nbody: Hi Bo");
     expect(await json("templates", "activate", type, "1")).toEqual({ type, activeVersion: 1 });
+    const analytics = await notify("analytics", "--type", type, "--group-by", "channel");
+    expect(analytics.code, analytics.err).toBe(0);
+    expect(analytics.out).toMatch(new RegExp(`^${type.replace(".", "\\.")}, \\d{4}-\\d{2}-\\d{2} to \\d{4}-\\d{2}-\\d{2}: nothing counted`));
+    // order.shipped has been sent by now: one line per channel under the column names.
+    const shipped = (await notify("analytics", "--type", "order.shipped", "--group-by", "channel")).out.split("\n");
+    expect(shipped[1]).toMatch(/accepted\s+sent\s+delivered\s+opened\s+clicked\s+bounced\s+complained\s+failed\s+delivery\s+open\s+click/);
+    expect(shipped.some((line) => /^email\s+\d+\s+\d+/.test(line))).toBe(true);
     expect((await json("templates", "show", type, "--version", "2")).active).toBe(false);
     expect((await notify("templates", "activate", type, "9")).err).toContain(`template ${type} has no version 9`);
   });

@@ -2,7 +2,7 @@ import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { unmarshall } from "@aws-sdk/util-dynamodb";
 import { deliveryEvent, type DeliveryEvent, type DeliveryStatus } from "#shared/domain/delivery-event.ts";
-import { allOf, changesTo, deliveryRowKey, foldEvents, historyOf, isEmpty, reasonOf, type StoredRow } from "#shared/domain/delivery-row.ts";
+import { allOf, changesTo, deliveryRowKey, firstReached, foldEvents, historyOf, isEmpty, reasonOf, type HistoryEntry, type StoredRow } from "#shared/domain/delivery-row.ts";
 import { AUDIENCE_SHARDS } from "#shared/domain/audience.ts";
 import { NOT_STARTED, progressOf, type BroadcastMessage, type ExpansionCheckpoint, type ExpansionProgress } from "#shared/domain/broadcast-expansion.ts";
 import type { AcceptedBroadcast, AcceptedNotification } from "#shared/domain/notification-request.ts";
@@ -46,6 +46,19 @@ export function decodeDeliveriesCursor(text: string): string | undefined {
 /** By user, channel, then time; eventId breaks ties so the order never depends on arrival. */
 function chronologically(a: DeliveryEvent, b: DeliveryEvent): number {
   return a.userId.localeCompare(b.userId) || a.channel.localeCompare(b.channel) || a.at.localeCompare(b.at) || a.eventId.localeCompare(b.eventId);
+}
+
+/** What applying a delivery's events did, and what the row said before. */
+export interface AppliedEvents {
+  /** "applied" when the status changed. */
+  outcome: "applied" | "stale";
+  /** The row's audience, when a broadcast's worker claimed it. */
+  audience?: string;
+  /** The statuses the row reached for the first time, each with its earliest event. */
+  reached: HistoryEntry[];
+  /** The version and variant the delivery rendered, as its worker recorded them on the row. */
+  templateVersion?: number;
+  variant?: string;
 }
 
 export interface DeliveryView {
@@ -101,23 +114,31 @@ export class DeliveriesStore {
   }
 
   /** The header names the recipients too, so a cancel reaches deliveries whose messages are still queued. */
-  async recordAccepted(notification: AcceptedNotification, acceptedAt: string): Promise<void> {
-    await this.client.send(
-      new PutCommand({
-        TableName: this.tableName,
-        Item: {
-          notificationId: notification.notificationId,
-          deliveryKey: HEADER_KEY,
-          type: notification.type,
-          recipients: notification.userIds.length,
-          userIds: notification.userIds,
-          channels: notification.channels,
-          templateVersion: notification.templateVersion,
-          acceptedAt,
-          ...(notification.sendAt === undefined ? {} : { sendAt: notification.sendAt }),
-        },
-      }),
-    );
+  /** Records the header; false when the notification was accepted before, whose header stands. */
+  async recordAccepted(notification: AcceptedNotification, acceptedAt: string): Promise<boolean> {
+    try {
+      await this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: {
+            notificationId: notification.notificationId,
+            deliveryKey: HEADER_KEY,
+            type: notification.type,
+            recipients: notification.userIds.length,
+            userIds: notification.userIds,
+            channels: notification.channels,
+            templateVersion: notification.templateVersion,
+            acceptedAt,
+            ...(notification.sendAt === undefined ? {} : { sendAt: notification.sendAt }),
+          },
+          ConditionExpression: "attribute_not_exists(notificationId)",
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
   }
 
   /** Whether the notification was accepted before: a repeated publish of a scheduled one changes nothing. */
@@ -186,15 +207,22 @@ export class DeliveriesStore {
    * what the row holds. When the row says otherwise, the table returns it and a second write makes
    * exactly the changes it lacks, if any. `audience` is the row's, when a broadcast's worker claimed it.
    */
-  async applyAll(events: readonly DeliveryEvent[]): Promise<{ outcome: "applied" | "stale"; audience?: string }> {
+  async applyAll(events: readonly DeliveryEvent[]): Promise<AppliedEvents> {
     const key = deliveryRowKey(events[0]!);
     const folded = foldEvents(events);
     let row: StoredRow | undefined;
-    const result = (outcome: "applied" | "stale", audience: unknown) => ({ outcome, ...(typeof audience === "string" ? { audience } : {}) });
+    const result = (outcome: "applied" | "stale", before: StoredRow | undefined, reached: HistoryEntry[]): AppliedEvents => ({
+      outcome,
+      ...(typeof before?.audience === "string" ? { audience: before.audience } : {}),
+      reached,
+      ...(typeof before?.templateVersion === "number" ? { templateVersion: before.templateVersion } : {}),
+      ...(typeof before?.variant === "string" ? { variant: before.variant } : {}),
+    });
     try {
-      // The row as written comes back at no cost: it says whether the delivery belongs to a broadcast.
-      const { Attributes } = await this.client.send(new UpdateCommand({ ...updateCommandInput(this.tableName, key, rowChangesUpdate(allOf(folded), "unseen")), ReturnValues: "ALL_NEW" }));
-      return result("applied", Attributes?.audience);
+      // The row as it was comes back at no cost: whether the delivery belongs to a broadcast, which
+      // version and variant it rendered, and which statuses it had reached.
+      const { Attributes } = await this.client.send(new UpdateCommand({ ...updateCommandInput(this.tableName, key, rowChangesUpdate(allOf(folded), "unseen")), ReturnValues: "ALL_OLD" }));
+      return result("applied", Attributes as StoredRow | undefined, firstReached(Attributes as StoredRow | undefined, folded.history));
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
       row = error.Item ? (unmarshall(error.Item) as StoredRow) : await this.row(key);
@@ -202,10 +230,10 @@ export class DeliveriesStore {
     // A replayed batch or the worker's completion of a claim raced this write; merge again.
     for (let tries = 1; ; tries++) {
       const changes = changesTo(row, folded);
-      if (isEmpty(changes)) return result("stale", row?.audience);
+      if (isEmpty(changes)) return result("stale", row, []);
       try {
         await this.client.send(new UpdateCommand(updateCommandInput(this.tableName, key, rowChangesUpdate(changes, { precedence: row?.precedence }))));
-        return result(changes.precedence === undefined ? "stale" : "applied", row?.audience);
+        return result(changes.precedence === undefined ? "stale" : "applied", row, firstReached(row, changes.history));
       } catch (error) {
         if (!(error instanceof ConditionalCheckFailedException) || tries >= 3) throw error;
         row = error.Item ? (unmarshall(error.Item) as StoredRow) : await this.row(key);

@@ -1,0 +1,122 @@
+import type { Channel } from "./channels.ts";
+import type { DeliveryStatus } from "./delivery-event.ts";
+import type { AcceptedNotification } from "./notification-request.ts";
+import type { TemplateVariant } from "./templates/template-document.ts";
+import { assignVariant } from "./templates/variant-assignment.ts";
+
+/** Outcomes counted per template; suppressions are counted per reason. */
+export const COUNTED_OUTCOMES = ["sent", "delivered", "opened", "clicked", "bounced", "complained", "failed", "suppressed"] as const satisfies readonly DeliveryStatus[];
+export type CountedOutcome = (typeof COUNTED_OUTCOMES)[number];
+
+/** One counter cell: a type's deliveries on a day, channel, template version and variant. */
+export interface AnalyticsBucket {
+  type: string;
+  /** UTC, YYYY-MM-DD. */
+  day: string;
+  channel: Channel;
+  version: number;
+  /** "" when the version has no variants. */
+  variant: string;
+}
+
+/** A bucket's counters: `accepted`, each counted outcome, and `suppressed:<reason>`. */
+export type Counters = Record<string, number>;
+
+export const GROUP_BY = ["channel", "version", "variant", "day"] as const;
+export type GroupBy = (typeof GROUP_BY)[number];
+
+/** The sort key of a bucket within its type: day first, so a date range is one key range. */
+export function bucketKey({ day, channel, version, variant }: Omit<AnalyticsBucket, "type">): string {
+  return [day, channel, String(version).padStart(6, "0"), variant].join("#");
+}
+
+export function parseBucketKey(type: string, key: string): AnalyticsBucket {
+  const [day, channel, version, ...variant] = key.split("#");
+  return { type, day: day!, channel: channel as Channel, version: Number(version), variant: variant.join("#") };
+}
+
+/** The counter an outcome moves, or undefined for a status analytics does not count. */
+export function counterOf(status: DeliveryStatus, reason: string | undefined): string | undefined {
+  if (status === "suppressed") return `suppressed:${reason ?? "unknown"}`;
+  return (COUNTED_OUTCOMES as readonly string[]).includes(status) ? status : undefined;
+}
+
+/** Counter changes of one batch, one entry per bucket, so each bucket is written once. */
+export class CounterDeltas {
+  private readonly buckets = new Map<string, { bucket: AnalyticsBucket; counters: Counters }>();
+
+  add(bucket: AnalyticsBucket, counter: string, amount = 1): void {
+    const key = `${bucket.type}\n${bucketKey(bucket)}`;
+    const entry = this.buckets.get(key) ?? { bucket, counters: {} };
+    entry.counters[counter] = (entry.counters[counter] ?? 0) + amount;
+    this.buckets.set(key, entry);
+  }
+
+  entries(): Array<{ bucket: AnalyticsBucket; counters: Counters }> {
+    return [...this.buckets.values()];
+  }
+}
+
+/** `accepted` for each of a notification's deliveries, in the variant its worker will assign. */
+export function acceptedDeltas(notification: Pick<AcceptedNotification, "notificationId" | "type" | "userIds" | "channels" | "templateVersion">, variants: readonly TemplateVariant[] | undefined, acceptedAt: string): CounterDeltas {
+  const deltas = new CounterDeltas();
+  for (const userId of notification.userIds) {
+    const variant = assignVariant(variants, notification.notificationId, userId) ?? "";
+    for (const channel of notification.channels) deltas.add({ type: notification.type, day: acceptedAt.slice(0, 10), channel, version: notification.templateVersion, variant }, "accepted");
+  }
+  return deltas;
+}
+
+export interface AnalyticsRow {
+  type: string;
+  channel?: string;
+  version?: number;
+  variant?: string;
+  day?: string;
+  accepted: number;
+  sent: number;
+  delivered: number;
+  opened: number;
+  clicked: number;
+  bounced: number;
+  complained: number;
+  failed: number;
+  suppressed: Record<string, number>;
+  /** delivered / sent; null when nothing was sent. */
+  deliveryRate: number | null;
+  /** opened / delivered for email, opened / sent elsewhere (in_app has no delivery receipt). */
+  openRate: number | null;
+  /** clicked on the same base as openRate. */
+  clickRate: number | null;
+}
+
+const ratio = (part: number, whole: number) => (whole > 0 ? Math.round((part / whole) * 10_000) / 10_000 : null);
+
+/** Buckets summed into rows by the asked dimensions (none: one row for the type), with rates from the counts. */
+export function analyticsRows(buckets: ReadonlyArray<{ bucket: AnalyticsBucket; counters: Counters }>, groupBy: readonly GroupBy[]): AnalyticsRow[] {
+  const rows = new Map<string, { row: AnalyticsRow; engagementBase: number }>();
+  for (const { bucket, counters } of buckets) {
+    const dimensions = Object.fromEntries(groupBy.map((dimension) => [dimension, bucket[dimension]]));
+    const key = JSON.stringify(dimensions);
+    const entry = rows.get(key) ?? {
+      row: { type: bucket.type, ...dimensions, accepted: 0, sent: 0, delivered: 0, opened: 0, clicked: 0, bounced: 0, complained: 0, failed: 0, suppressed: {}, deliveryRate: null, openRate: null, clickRate: null },
+      engagementBase: 0,
+    };
+    for (const [counter, value] of Object.entries(counters)) {
+      if (counter.startsWith("suppressed:")) {
+        const reason = counter.slice("suppressed:".length);
+        entry.row.suppressed[reason] = (entry.row.suppressed[reason] ?? 0) + value;
+      } else if (counter in entry.row) {
+        (entry.row as unknown as Record<string, number>)[counter]! += value;
+      }
+    }
+    entry.engagementBase += bucket.channel === "email" ? (counters.delivered ?? 0) : (counters.sent ?? 0);
+    rows.set(key, entry);
+  }
+  return [...rows.values()].map(({ row, engagementBase }) => ({
+    ...row,
+    deliveryRate: ratio(row.delivered, row.sent),
+    openRate: ratio(row.opened, engagementBase),
+    clickRate: ratio(row.clicked, engagementBase),
+  }));
+}
