@@ -8,7 +8,7 @@ import type { AnalyticsStore } from "#shared/adapters/stores/analytics-store.ts"
 import { json } from "./http-response.ts";
 
 export interface AnalyticsDependencies {
-  analytics: Pick<AnalyticsStore, "buckets">;
+  analytics: Pick<AnalyticsStore, "items">;
   now: () => number;
 }
 
@@ -40,5 +40,5 @@ export async function readAnalytics(event: APIGatewayProxyEventV2, deps: Analyti
   const from = parsed.data.from ?? new Date(Date.parse(to) - 29 * DAY_MILLIS).toISOString().slice(0, 10);
   if (from > to) throw new RequestError("invalid_request", `from ${from} is after to ${to}`, [{ path: "from", message: "after to" }]);
   if ((Date.parse(to) - Date.parse(from)) / DAY_MILLIS >= MAX_RANGE_DAYS) throw new RequestError("invalid_request", `ask for at most ${MAX_RANGE_DAYS} days`, [{ path: "from", message: "range too long" }]);
-  return json(200, { type, from, to, rows: analyticsRows(await deps.analytics.buckets(type, from, to), groupBy) });
+  return json(200, { type, from, to, rows: analyticsRows(await deps.analytics.items(type, from, to), groupBy) });
 }

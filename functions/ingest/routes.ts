@@ -26,7 +26,7 @@ import type { AnalyticsStore } from "#shared/adapters/stores/analytics-store.ts"
 import { readAnalytics, type AnalyticsDependencies } from "./analytics-routes.ts";
 
 export interface IngestDependencies extends UnsubscribeDependencies, InboxDependencies, AudienceDependencies, TemplateDependencies, AnalyticsDependencies {
-  analytics: Pick<AnalyticsStore, "add" | "buckets">;
+  analytics: Pick<AnalyticsStore, "add" | "items">;
   onAccepted(notification: AcceptedNotification): void;
   onBroadcastAccepted(broadcast: AcceptedBroadcastView): void;
   publisher: NotificationPublisher;

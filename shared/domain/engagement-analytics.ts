@@ -8,7 +8,7 @@ import { assignVariant } from "./templates/variant-assignment.ts";
 export const COUNTED_OUTCOMES = ["sent", "delivered", "opened", "clicked", "bounced", "complained", "failed", "suppressed"] as const satisfies readonly DeliveryStatus[];
 export type CountedOutcome = (typeof COUNTED_OUTCOMES)[number];
 
-/** One counter cell: a type's deliveries on a day, channel, template version and variant. */
+/** What a delivery's outcome counts toward: its type's deliveries on a day, channel, template version and variant. */
 export interface AnalyticsBucket {
   type: string;
   /** UTC, YYYY-MM-DD. */
@@ -19,20 +19,26 @@ export interface AnalyticsBucket {
   variant: string;
 }
 
-/** A bucket's counters: `accepted`, each counted outcome, and `suppressed:<reason>`. */
+/**
+ * One stored item: a type's counters for a day, version and variant, every channel's in it (named
+ * `<channel>:<counter>`), so a batch of events about one template is one write whatever its channels.
+ */
+export type AnalyticsItem = Omit<AnalyticsBucket, "channel">;
+
+/** Counters by name: `accepted`, each counted outcome, and `suppressed:<reason>`; in an item, each prefixed by its channel. */
 export type Counters = Record<string, number>;
 
 export const GROUP_BY = ["channel", "version", "variant", "day"] as const;
 export type GroupBy = (typeof GROUP_BY)[number];
 
-/** The sort key of a bucket within its type: day first, so a date range is one key range. */
-export function bucketKey({ day, channel, version, variant }: Omit<AnalyticsBucket, "type">): string {
-  return [day, channel, String(version).padStart(6, "0"), variant].join("#");
+/** The sort key of an item within its type: day first, so a date range is one key range. */
+export function itemKey({ day, version, variant }: Omit<AnalyticsItem, "type">): string {
+  return [day, String(version).padStart(6, "0"), variant].join("#");
 }
 
-export function parseBucketKey(type: string, key: string): AnalyticsBucket {
-  const [day, channel, version, ...variant] = key.split("#");
-  return { type, day: day!, channel: channel as Channel, version: Number(version), variant: variant.join("#") };
+export function parseItemKey(type: string, key: string): AnalyticsItem {
+  const [day, version, ...variant] = key.split("#");
+  return { type, day: day!, version: Number(version), variant: variant.join("#") };
 }
 
 /** The counter an outcome moves, or undefined for a status analytics does not count. */
@@ -41,20 +47,35 @@ export function counterOf(status: DeliveryStatus, reason: string | undefined): s
   return (COUNTED_OUTCOMES as readonly string[]).includes(status) ? status : undefined;
 }
 
-/** Counter changes of one batch, one entry per bucket, so each bucket is written once. */
+/** Counter changes of one batch, one entry per item, so each item is written once. */
 export class CounterDeltas {
-  private readonly buckets = new Map<string, { bucket: AnalyticsBucket; counters: Counters }>();
+  private readonly items = new Map<string, { item: AnalyticsItem; counters: Counters }>();
 
-  add(bucket: AnalyticsBucket, counter: string, amount = 1): void {
-    const key = `${bucket.type}\n${bucketKey(bucket)}`;
-    const entry = this.buckets.get(key) ?? { bucket, counters: {} };
-    entry.counters[counter] = (entry.counters[counter] ?? 0) + amount;
-    this.buckets.set(key, entry);
+  add({ channel, ...item }: AnalyticsBucket, counter: string, amount = 1): void {
+    const key = `${item.type}\n${itemKey(item)}`;
+    const entry = this.items.get(key) ?? { item, counters: {} };
+    const name = `${channel}:${counter}`;
+    entry.counters[name] = (entry.counters[name] ?? 0) + amount;
+    this.items.set(key, entry);
   }
 
-  entries(): Array<{ bucket: AnalyticsBucket; counters: Counters }> {
-    return [...this.buckets.values()];
+  entries(): Array<{ item: AnalyticsItem; counters: Counters }> {
+    return [...this.items.values()];
   }
+}
+
+/** An item's counters split back into one bucket per channel. */
+export function bucketsOf({ item, counters }: { item: AnalyticsItem; counters: Counters }): Array<{ bucket: AnalyticsBucket; counters: Counters }> {
+  const byChannel = new Map<Channel, Counters>();
+  for (const [name, value] of Object.entries(counters)) {
+    const separator = name.indexOf(":");
+    if (separator < 0) continue;
+    const channel = name.slice(0, separator) as Channel;
+    const channelCounters = byChannel.get(channel) ?? {};
+    channelCounters[name.slice(separator + 1)] = value;
+    byChannel.set(channel, channelCounters);
+  }
+  return [...byChannel].map(([channel, channelCounters]) => ({ bucket: { ...item, channel }, counters: channelCounters }));
 }
 
 /** `accepted` for each of a notification's deliveries, in the variant its worker will assign. */
@@ -92,10 +113,10 @@ export interface AnalyticsRow {
 
 const ratio = (part: number, whole: number) => (whole > 0 ? Math.round((part / whole) * 10_000) / 10_000 : null);
 
-/** Buckets summed into rows by the asked dimensions (none: one row for the type), with rates from the counts. */
-export function analyticsRows(buckets: ReadonlyArray<{ bucket: AnalyticsBucket; counters: Counters }>, groupBy: readonly GroupBy[]): AnalyticsRow[] {
+/** Items summed into rows by the asked dimensions (none: one row for the type), with rates from the counts. */
+export function analyticsRows(items: ReadonlyArray<{ item: AnalyticsItem; counters: Counters }>, groupBy: readonly GroupBy[]): AnalyticsRow[] {
   const rows = new Map<string, { row: AnalyticsRow; engagementBase: number }>();
-  for (const { bucket, counters } of buckets) {
+  for (const { bucket, counters } of items.flatMap(bucketsOf)) {
     const dimensions = Object.fromEntries(groupBy.map((dimension) => [dimension, bucket[dimension]]));
     const key = JSON.stringify(dimensions);
     const entry = rows.get(key) ?? {

@@ -1,15 +1,16 @@
 import { describe, expect, it } from "vitest";
-import { acceptedDeltas, analyticsRows, bucketKey, counterOf, CounterDeltas, parseBucketKey, type AnalyticsBucket } from "#shared/domain/engagement-analytics.ts";
+import { acceptedDeltas, analyticsRows, counterOf, CounterDeltas, itemKey, parseItemKey, type AnalyticsBucket, type AnalyticsItem } from "#shared/domain/engagement-analytics.ts";
 import { firstReached, historyAttribute, type HistoryEntry } from "#shared/domain/delivery-row.ts";
 
 const bucket = (fields: Partial<AnalyticsBucket> = {}): AnalyticsBucket => ({ type: "team.news", day: "2026-12-06", channel: "email", version: 2, variant: "", ...fields });
+const item = (fields: Partial<AnalyticsItem> = {}): AnalyticsItem => ({ type: "team.news", day: "2026-12-06", version: 2, variant: "", ...fields });
 const entry = (status: HistoryEntry["status"], at = "2026-12-06T10:00:00.000Z", reason?: string): HistoryEntry => ({ type: "team.news", status, at, attempt: 1, ...(reason ? { reason } : {}) });
 
 describe("engagement counters", () => {
-  it("keys a bucket by day first, so a date range is one key range, and reads it back", () => {
-    const key = bucketKey(bucket({ variant: "warm" }));
-    expect(key).toBe("2026-12-06#email#000002#warm");
-    expect(parseBucketKey("team.news", key)).toEqual(bucket({ variant: "warm" }));
+  it("keys an item by day first, so a date range is one key range, and reads it back", () => {
+    const key = itemKey(item({ variant: "warm" }));
+    expect(key).toBe("2026-12-06#000002#warm");
+    expect(parseItemKey("team.news", key)).toEqual(item({ variant: "warm" }));
   });
 
   it("counts the funnel's outcomes and suppressions by reason, and nothing else", () => {
@@ -19,31 +20,31 @@ describe("engagement counters", () => {
     expect(counterOf("digested", "digest-1")).toBeUndefined();
   });
 
-  it("adds a batch's counts into one entry per bucket", () => {
+  it("adds a batch's counts into one entry per item, every channel's in it", () => {
     const deltas = new CounterDeltas();
     deltas.add(bucket(), "sent");
     deltas.add(bucket(), "sent");
     deltas.add(bucket({ channel: "in_app" }), "opened");
+    deltas.add(bucket({ variant: "warm" }), "suppressed:unsubscribed");
     expect(deltas.entries()).toEqual([
-      { bucket: bucket(), counters: { sent: 2 } },
-      { bucket: bucket({ channel: "in_app" }), counters: { opened: 1 } },
+      { item: item(), counters: { "email:sent": 2, "in_app:opened": 1 } },
+      { item: item({ variant: "warm" }), counters: { "email:suppressed:unsubscribed": 1 } },
     ]);
   });
 
   it("counts each recipient's deliveries as accepted in the variant its worker will assign", () => {
     const notification = { notificationId: "n-1", type: "team.news", userIds: ["ada", "bo", "cy", "dee"], channels: ["email" as const, "in_app" as const], templateVersion: 3 };
     const entries = acceptedDeltas(notification, [{ name: "a", weight: 1, locales: {} }, { name: "b", weight: 1, locales: {} }], "2026-12-06T10:00:00.000Z").entries();
-    expect(entries.reduce((sum, { counters }) => sum + counters.accepted!, 0)).toBe(8);
-    expect(new Set(entries.map(({ bucket: { variant } }) => variant))).toEqual(new Set(["a", "b"]));
-    expect(acceptedDeltas(notification, undefined, "2026-12-06T10:00:00.000Z").entries().map(({ bucket: { variant, version } }) => [variant, version])).toEqual([["", 3], ["", 3]]);
+    expect(entries.reduce((sum, { counters }) => sum + counters["email:accepted"]! + counters["in_app:accepted"]!, 0)).toBe(8);
+    expect(new Set(entries.map(({ item: { variant } }) => variant))).toEqual(new Set(["a", "b"]));
+    expect(acceptedDeltas(notification, undefined, "2026-12-06T10:00:00.000Z").entries()).toEqual([{ item: { type: "team.news", day: "2026-12-06", version: 3, variant: "" }, counters: { "email:accepted": 4, "in_app:accepted": 4 } }]);
   });
 
   it("sums buckets into rows by the asked dimensions, with rates from the counts", () => {
     const rows = analyticsRows(
       [
-        { bucket: bucket(), counters: { accepted: 10, sent: 10, delivered: 8, opened: 4, clicked: 1, "suppressed:unsubscribed": 2 } },
-        { bucket: bucket({ day: "2026-12-07" }), counters: { sent: 10, delivered: 8, opened: 2 } },
-        { bucket: bucket({ channel: "in_app" }), counters: { sent: 10, opened: 5 } },
+        { item: item(), counters: { "email:accepted": 10, "email:sent": 10, "email:delivered": 8, "email:opened": 4, "email:clicked": 1, "email:suppressed:unsubscribed": 2, "in_app:sent": 10, "in_app:opened": 5 } },
+        { item: item({ day: "2026-12-07" }), counters: { "email:sent": 10, "email:delivered": 8, "email:opened": 2 } },
       ],
       ["channel"],
     );
@@ -52,7 +53,7 @@ describe("engagement counters", () => {
       { type: "team.news", channel: "in_app", accepted: 0, sent: 10, delivered: 0, opened: 5, clicked: 0, bounced: 0, complained: 0, failed: 0, suppressed: {}, deliveryRate: 0, openRate: 0.5, clickRate: 0 },
     ]);
     expect(analyticsRows([], [])).toEqual([]);
-    expect(analyticsRows([{ bucket: bucket(), counters: { accepted: 3 } }], [])[0]).toMatchObject({ accepted: 3, deliveryRate: null, openRate: null });
+    expect(analyticsRows([{ item: item(), counters: { "sms:accepted": 3 } }], [])[0]).toMatchObject({ accepted: 3, deliveryRate: null, openRate: null });
   });
 });
 
