@@ -1,29 +1,13 @@
+import type { AnalyticsRow, GroupBy } from "#shared/domain/engagement-analytics.ts";
+
+export type { AnalyticsRow };
+
 /** What GET /v1/analytics asks: a type, a day range (YYYY-MM-DD, the last 30 days by default) and the dimensions to group by. */
 export interface AnalyticsQuery {
   type: string;
   from?: string;
   to?: string;
-  groupBy?: Array<"channel" | "version" | "variant" | "day">;
-}
-
-export interface AnalyticsRow {
-  type: string;
-  channel?: string;
-  version?: number;
-  variant?: string;
-  day?: string;
-  accepted: number;
-  sent: number;
-  delivered: number;
-  opened: number;
-  clicked: number;
-  bounced: number;
-  complained: number;
-  failed: number;
-  suppressed: Record<string, number>;
-  deliveryRate: number | null;
-  openRate: number | null;
-  clickRate: number | null;
+  groupBy?: GroupBy[];
 }
 
 export interface AnalyticsAnswer {

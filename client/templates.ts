@@ -1,17 +1,8 @@
-import type { TemplateDocument } from "#shared/domain/templates/template-document.ts";
+import type { TemplateDocument, TemplateSummary } from "#shared/domain/templates/template-document.ts";
 import type { SignedCall } from "./signed-call.ts";
 import { answerOf } from "./api-answer.ts";
 
-export type { TemplateDocument };
-
-export interface TemplateSummary {
-  type: string;
-  category: string;
-  channels: string[];
-  activeVersion: number;
-  versions: number;
-  updatedAt: string;
-}
+export type { TemplateDocument, TemplateSummary };
 
 export interface TemplatePreviewRequest {
   data?: Record<string, unknown>;

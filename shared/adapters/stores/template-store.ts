@@ -1,17 +1,7 @@
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { BUILT_IN_VERSION, type TemplateDefinition } from "#shared/domain/templates/template-definition.ts";
-import type { TemplateDocument } from "#shared/domain/templates/template-document.ts";
-
-/** A template type as listed: which version renders new notifications, and how many there are. */
-export interface TemplateSummary {
-  type: string;
-  category: string;
-  channels: string[];
-  activeVersion: number;
-  versions: number;
-  updatedAt: string;
-}
+import type { TemplateDocument, TemplateSummary } from "#shared/domain/templates/template-document.ts";
 
 /** Every type's head item shares this partition, so listing the types is one Query. */
 const HEADS = "#types";

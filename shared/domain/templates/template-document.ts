@@ -54,3 +54,13 @@ export const templateDocumentSchema = z.strictObject({
 export type TemplateDocument = z.infer<typeof templateDocumentSchema>;
 export type LocalizedContent = z.infer<typeof localizedContentSchema>;
 export type TemplateVariant = NonNullable<TemplateDocument["variants"]>[number];
+
+/** A template type as listed: which version renders new notifications, and how many there are. */
+export interface TemplateSummary {
+  type: string;
+  category: string;
+  channels: string[];
+  activeVersion: number;
+  versions: number;
+  updatedAt: string;
+}
