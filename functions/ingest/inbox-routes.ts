@@ -1,6 +1,6 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 import { z } from "zod";
-import { deliveryEvent } from "#shared/domain/delivery-event.ts";
+import { deliveryEvent, renderingOf } from "#shared/domain/delivery-event.ts";
 import type { DeliveryEventPublisher } from "#shared/adapters/delivery-event-publisher.ts";
 import { userIdSchema } from "#shared/domain/identifiers.ts";
 import { RequestError } from "#shared/domain/request-error.ts";
@@ -42,7 +42,7 @@ export async function readInboxItem(event: APIGatewayProxyEventV2, deps: InboxDe
   const result = await deps.inbox.markRead(userId, itemId, readAt.toISOString());
   if (!result) throw new RequestError("not_found", `no inbox item ${itemId} for ${userId}`);
   if (result.firstRead) {
-    await deps.events.publish([deliveryEvent({ notificationId: result.item.notificationId, type: result.item.type, userId, channel: "in_app", status: "opened", attempt: 1 }, readAt)]);
+    await deps.events.publish([deliveryEvent({ notificationId: result.item.notificationId, type: result.item.type, ...renderingOf(result.item), userId, channel: "in_app", status: "opened", attempt: 1 }, readAt)]);
   }
   return json(200, result.item);
 }

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { encodeDeliveryTags } from "#shared/domain/message-tags.ts";
+import { smsContext } from "#shared/domain/provider-feedback.ts";
 import { LOCAL_ACCOUNT, LOCAL_REGION } from "./emulators.ts";
 import type { OutboxEntry } from "./recording-sink.ts";
 
@@ -84,6 +85,6 @@ function smsReceipt(sent: OutboxEntry, kind: FeedbackKind, eventTimestamp: numbe
     messageId: sent.providerMessageId,
     destinationPhoneNumber: sent.to,
     messageStatus: eventType.replace("TEXT_", ""),
-    context: { notificationId: sent.notificationId, userId: sent.userId, type: sent.type },
+    context: smsContext(sent),
   };
 }

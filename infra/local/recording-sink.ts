@@ -1,6 +1,8 @@
 import { randomUUID } from "node:crypto";
+import { renderingOf, type Rendering } from "#shared/domain/delivery-event.ts";
 
-export interface OutboxEntry {
+/** A send as the provider got it; the template version and variant ride along as they do in SES tags and SMS context. */
+export interface OutboxEntry extends Rendering {
   notificationId: string;
   userId: string;
   channel: string;
@@ -19,7 +21,7 @@ export interface OutboxEntry {
   at: string;
 }
 
-interface SinkRequest {
+interface SinkRequest extends Rendering {
   notificationId: string;
   userId: string;
   channel: string;
@@ -54,6 +56,7 @@ export class RecordingSink {
       channel,
       type: request.type,
       to: request.to.length === 1 ? request.to[0]! : request.to,
+      ...renderingOf(request),
       ...(content.subject !== undefined ? { subject: content.subject } : {}),
       ...(content.title !== undefined ? { subject: content.title } : {}),
       body: content.text ?? content.body ?? "",

@@ -56,6 +56,14 @@ export type DeliveryEvent = z.infer<typeof versionTwo>;
 
 export type DeliveryOutcome = Omit<DeliveryEvent, "version" | "eventId" | "at" | "recordedInRow">;
 
+/** What a delivery rendered with, carried through its provider so reports about it (receipts, opens) name it too. */
+export type Rendering = Pick<DeliveryEvent, "templateVersion" | "variant">;
+
+/** The rendering fields that are set, to spread into an event or a record. */
+export function renderingOf(source: Rendering): Rendering {
+  return { ...(source.templateVersion === undefined ? {} : { templateVersion: source.templateVersion }), ...(source.variant === undefined ? {} : { variant: source.variant }) };
+}
+
 /** notificationId#userId#channel: the delivery an event belongs to. */
 export function deliveryKey(event: { notificationId: string; userId: string; channel: string }): string {
   return `${event.notificationId}#${event.userId}#${event.channel}`;

@@ -1,4 +1,4 @@
-import type { DeliveryEvent, DeliveryStatus } from "./delivery-event.ts";
+import { renderingOf, type DeliveryEvent, type DeliveryStatus, type Rendering } from "./delivery-event.ts";
 import { isAttemptOutcome, precedence } from "./delivery-precedence.ts";
 
 /**
@@ -8,7 +8,7 @@ import { isAttemptOutcome, precedence } from "./delivery-precedence.ts";
 export const HISTORY_ATTRIBUTE_PREFIX = "event#";
 
 /** What the history keeps of an event; the row's keys and the attribute name give back the rest. */
-export interface HistoryEntry {
+export interface HistoryEntry extends Rendering {
   type: string;
   status: DeliveryStatus;
   at: string;
@@ -87,6 +87,7 @@ function entryOf(event: DeliveryEvent): HistoryEntry {
     ...(event.reason !== undefined ? { reason: event.reason } : {}),
     ...(event.provider !== undefined ? { provider: event.provider } : {}),
     ...(event.providerMessageId !== undefined ? { providerMessageId: event.providerMessageId } : {}),
+    ...renderingOf(event),
   };
 }
 
@@ -154,7 +155,7 @@ export function historyOf(notificationId: string, row: Record<string, unknown>):
   return Object.entries(row)
     .filter(([name]) => name.startsWith(HISTORY_ATTRIBUTE_PREFIX))
     .map(([name, value]) => {
-      const { type, status, at, attempt, reason, provider, providerMessageId } = value as HistoryEntry;
+      const { type, status, at, attempt, reason, provider, providerMessageId, templateVersion, variant } = value as HistoryEntry;
       return {
         version: 2 as const,
         eventId: name.slice(HISTORY_ATTRIBUTE_PREFIX.length),
@@ -167,6 +168,7 @@ export function historyOf(notificationId: string, row: Record<string, unknown>):
         attempt,
         ...(provider !== undefined ? { provider } : {}),
         ...(providerMessageId !== undefined ? { providerMessageId } : {}),
+        ...renderingOf({ templateVersion, variant }),
         at,
       };
     });

@@ -1,18 +1,22 @@
+import { renderingOf, type Rendering } from "./delivery-event.ts";
+
 /**
  * Identifies a delivery inside a provider message so feedback about it (bounces, opens, receipts)
  * finds its way back. SES tag values allow only letters, digits, '_' and '-', so ids travel as
  * base64url, which uses nothing else and round-trips every id exactly.
  */
-export interface DeliveryTags {
+export interface DeliveryTags extends Rendering {
   notificationId: string;
   userId: string;
   type: string;
 }
 
-const TAG_NAMES = { notificationId: "nid", userId: "uid", type: "type" } as const;
+const TAG_NAMES = { notificationId: "nid", userId: "uid", type: "type", templateVersion: "tv", variant: "var" } as const;
 
 export function encodeDeliveryTags(tags: DeliveryTags): Array<{ Name: string; Value: string }> {
-  return (Object.keys(TAG_NAMES) as (keyof DeliveryTags)[]).map((field) => ({ Name: TAG_NAMES[field], Value: Buffer.from(tags[field], "utf8").toString("base64url") }));
+  return (Object.keys(TAG_NAMES) as (keyof DeliveryTags)[])
+    .filter((field) => tags[field] !== undefined)
+    .map((field) => ({ Name: TAG_NAMES[field], Value: Buffer.from(String(tags[field]), "utf8").toString("base64url") }));
 }
 
 /** The delivery named by SES's `mail.tags` ({name: [value]}), or undefined for mail we did not tag. */
@@ -21,6 +25,7 @@ export function decodeDeliveryTags(tags: Record<string, string[] | undefined> | 
     const encoded = tags?.[TAG_NAMES[field]]?.[0];
     return encoded ? Buffer.from(encoded, "base64url").toString("utf8") : undefined;
   };
-  const [notificationId, userId, type] = [value("notificationId"), value("userId"), value("type")];
-  return notificationId && userId ? { notificationId, userId, type: type ?? "unknown" } : undefined;
+  const [notificationId, userId, type, templateVersion, variant] = [value("notificationId"), value("userId"), value("type"), value("templateVersion"), value("variant")];
+  if (!notificationId || !userId) return undefined;
+  return { notificationId, userId, type: type ?? "unknown", ...renderingOf({ templateVersion: templateVersion === undefined ? undefined : Number(templateVersion) || undefined, variant }) };
 }

@@ -1,6 +1,6 @@
 import type { Channel } from "./channels.ts";
-import { deliveryEvent, type DeliveryEvent } from "./delivery-event.ts";
-import { decodeDeliveryTags } from "./message-tags.ts";
+import { deliveryEvent, renderingOf, type DeliveryEvent } from "./delivery-event.ts";
+import { decodeDeliveryTags, type DeliveryTags } from "./message-tags.ts";
 
 /** A channel that must stop receiving because the address behind it is unusable or unwelcome. */
 export interface ChannelSuppression {
@@ -47,6 +47,17 @@ const NOT_DELIVERED = new Set(["TEXT_BLOCKED", "TEXT_CARRIER_BLOCKED", "TEXT_CAR
  * an End User Messaging SMS configuration set sent) into a delivery event, and says when the
  * channel must be switched off: a hard bounce or a complaint, never a soft bounce.
  */
+/** What an SMS carries in its Context, which its receipts echo: the delivery and what it rendered with. */
+export function smsContext(delivery: DeliveryTags): Record<string, string> {
+  return {
+    notificationId: delivery.notificationId,
+    userId: delivery.userId,
+    type: delivery.type,
+    ...(delivery.templateVersion === undefined ? {} : { templateVersion: String(delivery.templateVersion) }),
+    ...(delivery.variant === undefined ? {} : { variant: delivery.variant }),
+  };
+}
+
 export function readProviderFeedback(message: string): Feedback | IgnoredFeedback {
   const parsed = JSON.parse(message) as SesEvent & SmsEvent;
   if (parsed.mail) return readSesEvent(parsed);
@@ -85,9 +96,10 @@ function readSesEvent(ses: SesEvent): Feedback | IgnoredFeedback {
 }
 
 function readSmsEvent(sms: SmsEvent): Feedback | IgnoredFeedback {
-  const { notificationId, userId, type } = sms.context ?? {};
+  const { notificationId, userId, type, templateVersion, variant } = sms.context ?? {};
   if (!notificationId || !userId) return { ignored: "text without delivery context" };
-  const base = { notificationId, userId, type: type ?? "unknown", channel: "sms" as const, attempt: 1, provider: "end-user-messaging", providerMessageId: sms.messageId };
+  const rendering = renderingOf({ templateVersion: templateVersion === undefined ? undefined : Number(templateVersion) || undefined, variant });
+  const base = { notificationId, userId, type: type ?? "unknown", ...rendering, channel: "sms" as const, attempt: 1, provider: "end-user-messaging", providerMessageId: sms.messageId };
   const at = new Date(sms.eventTimestamp ?? Date.now());
   const eventType = sms.eventType!;
   if (eventType === "TEXT_DELIVERED") return { event: deliveryEvent({ ...base, status: "delivered" }, at) };

@@ -1,8 +1,10 @@
+import type { Rendering } from "./delivery-event.ts";
 import { deliveryEvent, type DeliveryEvent } from "./delivery-event.ts";
 import type { Channel } from "./channels.ts";
 
 /** The delivery a provider's message belongs to. */
-export interface SentDelivery {
+/** A sent push as the index keeps it: the delivery, and the version and variant it rendered. */
+export interface SentDelivery extends Rendering {
   notificationId: string;
   userId: string;
   type: string;

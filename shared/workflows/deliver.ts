@@ -3,7 +3,7 @@ import type { ChannelMessage } from "../domain/channel-message.ts";
 import { decideDelivery } from "../domain/delivery-decision.ts";
 import { followUpsAfter } from "../domain/follow-ups.ts";
 import type { NotificationPublisher } from "../adapters/notification-publisher.ts";
-import { deliveryEvent, type DeliveryEvent, type DeliveryOutcome } from "../domain/delivery-event.ts";
+import { deliveryEvent, renderingOf, type DeliveryEvent, type DeliveryOutcome } from "../domain/delivery-event.ts";
 import type { DeliveryEventPublisher } from "../adapters/delivery-event-publisher.ts";
 import { withDefaults } from "../domain/preferences.ts";
 import { TransientProviderError, type ChannelProvider } from "../adapters/providers/provider.ts";
@@ -80,10 +80,7 @@ export async function deliver(message: ChannelMessage, { attempt, messageId }: R
   const template = await deps.templates.version(message.type, message.templateVersion ?? BUILT_IN_VERSION);
   // The same recipient of a notification gets the same variant on every channel and every retry.
   const variant = template && assignVariant(template.variants, message.notificationId, message.userId);
-  const rendering = {
-    ...(template ? { templateVersion: template.version } : {}),
-    ...(variant === undefined ? {} : { variant }),
-  };
+  const rendering = renderingOf({ templateVersion: template?.version, variant });
   const outcome = (fields: Omit<DeliveryOutcome, "notificationId" | "userId" | "channel" | "attempt" | "type">): DeliveryEvent =>
     deliveryEvent({ ...key, type: message.type, attempt, ...(message.audience === undefined ? {} : { audience: message.audience }), ...rendering, ...fields }, new Date(deps.now()));
   // Follow-ups and the sent-message index are written before the outcome is recorded: if they
@@ -91,7 +88,7 @@ export async function deliver(message: ChannelMessage, { attempt, messageId }: R
   const emit = async (result: Extract<DeliveryResult, { event: DeliveryEvent }>): Promise<DeliveryResult> => {
     const { status, providerMessageId } = result.event;
     if (deps.sentMessages && status === "sent" && providerMessageId) {
-      await deps.sentMessages.record(providerMessageId.split(",").filter(Boolean), { ...key, type: message.type });
+      await deps.sentMessages.record(providerMessageId.split(",").filter(Boolean), { ...key, type: message.type, ...rendering });
     }
     for (const action of template ? followUpsAfter(template, message, result.event, deps.now()) : []) {
       if (action.send === "now") await deps.followUps.publish([action.message]);
@@ -141,7 +138,7 @@ export async function deliver(message: ChannelMessage, { attempt, messageId }: R
   let result;
   const sendStarted = deps.now();
   try {
-    result = await deps.provider.send({ ...key, type: message.type, category: message.category, to: decision.to, content, attempt, publishedAt: message.publishedAt });
+    result = await deps.provider.send({ ...key, type: message.type, category: message.category, to: decision.to, content, attempt, publishedAt: message.publishedAt, ...rendering });
   } catch (error) {
     await deps.claims.release(key, claim.token);
     if (error instanceof TransientProviderError) throw error;

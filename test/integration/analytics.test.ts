@@ -29,6 +29,10 @@ describe("engagement analytics (GET /v1/analytics)", () => {
       channels: ["email", "in_app"],
       dataSchema: { type: "object", properties: { topic: { type: "string" } } },
       locales: { en: { email: { subject: "{{topic}}", html: "<p>{{topic}}</p>", text: "{{topic}}" }, in_app: { title: "{{topic}}", body: "{{topic}}" } } },
+      variants: [
+        { name: "plain", weight: 1, locales: {} },
+        { name: "loud", weight: 1, locales: { en: { in_app: { title: "{{topic}}!", body: "{{topic}}!" } } } },
+      ],
     })).status).toBe(201);
     const readers = Array.from({ length: 12 }, (_, index) => uniqueId(`reader${index}`));
     for (const [index, userId] of readers.entries()) {
@@ -78,6 +82,15 @@ describe("engagement analytics (GET /v1/analytics)", () => {
     expect(byChannel.email.clickRate).toBeCloseTo(2 / 7, 4);
     expect(byChannel.in_app).toMatchObject({ accepted: 12, sent: table.in_app!.sent, opened: table.in_app!.opened });
     expect(byChannel.in_app).toMatchObject({ sent: 12, opened: 4, openRate: 0.3333 });
+
+    // Every recorded event names the version and variant, the providers' reports (SES tags, inbox reads) too.
+    const { Items = [] } = await documents.send(new QueryCommand({ TableName: inject("localCloudOutputs").DeliveriesTableName!, KeyConditionExpression: "notificationId = :id", ExpressionAttributeValues: { ":id": notificationId } }));
+    const recorded = Items.filter((item) => typeof item.channel === "string").flatMap((row) => Object.entries(row).filter(([name]) => name.startsWith("event#")).map(([, entry]) => ({ variant: row.variant, entry: entry as { status: string; templateVersion?: number; variant?: string } })));
+    expect(recorded.filter(({ entry }) => ["delivered", "opened", "clicked", "bounced", "complained"].includes(entry.status)).length).toBeGreaterThan(15);
+    expect(recorded.filter(({ entry, variant }) => entry.templateVersion !== 1 || entry.variant !== variant || !["plain", "loud"].includes(variant))).toEqual([]);
+    const byVariant = (await call("GET", `/v1/analytics?type=${type}&groupBy=variant`)).body.rows;
+    expect(byVariant.map((row: { variant: string }) => row.variant).sort()).toEqual(["loud", "plain"]);
+    expect(byVariant.reduce((sum: number, row: { opened: number }) => sum + row.opened, 0)).toBe(9);
 
     const overall = (await call("GET", `/v1/analytics?type=${type}`)).body.rows;
     expect(overall).toEqual([expect.objectContaining({ type, accepted: 24, sent: 23 })]);

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { readProviderFeedback } from "#shared/domain/provider-feedback.ts";
+import { readProviderFeedback, smsContext } from "#shared/domain/provider-feedback.ts";
 import { decodeDeliveryTags, encodeDeliveryTags } from "#shared/domain/message-tags.ts";
 
 const delivery = { notificationId: "order:42.shipped", userId: "ada+test@example.com", type: "order.shipped" };
@@ -16,6 +16,14 @@ describe("delivery tags", () => {
         expect(decodeDeliveryTags(Object.fromEntries(encoded.map(({ Name, Value }) => [Name, [Value]])))).toEqual({ notificationId, userId, type: "t" });
       }),
     );
+  });
+
+  it("carry the template version and variant a delivery rendered, so its receipts and opens name them", () => {
+    const encoded = encodeDeliveryTags({ notificationId: "n-1", userId: "ada", type: "t", templateVersion: 3, variant: "loud" });
+    expect(encoded.map(({ Name }) => Name)).toEqual(["nid", "uid", "type", "tv", "var"]);
+    expect(decodeDeliveryTags(Object.fromEntries(encoded.map(({ Name, Value }) => [Name, [Value]])))).toEqual({ notificationId: "n-1", userId: "ada", type: "t", templateVersion: 3, variant: "loud" });
+    const receipt = JSON.stringify({ eventType: "TEXT_DELIVERED", eventTimestamp: 1, messageId: "sms-1", context: smsContext({ notificationId: "n-1", userId: "ada", type: "t", templateVersion: 3, variant: "loud" }) });
+    expect(readProviderFeedback(receipt)).toEqual({ event: expect.objectContaining({ status: "delivered", templateVersion: 3, variant: "loud" }) });
   });
 });
 

@@ -1,8 +1,10 @@
 import type { Channel } from "#shared/domain/channels.ts";
 import type { Category } from "#shared/domain/categories.ts";
+import type { Rendering } from "#shared/domain/delivery-event.ts";
 import type { RenderedContent } from "#shared/domain/templates/render.ts";
 
-export interface SendRequest {
+/** Rendering: the template version and variant, which providers carry back in their reports. */
+export interface SendRequest extends Rendering {
   notificationId: string;
   userId: string;
   channel: Channel;

@@ -1,5 +1,6 @@
 import { SendTextMessageCommand, type PinpointSMSVoiceV2Client } from "@aws-sdk/client-pinpoint-sms-voice-v2";
 import { permanentReasonOrThrow } from "./aws-errors.ts";
+import { smsContext } from "#shared/domain/provider-feedback.ts";
 import type { ChannelProvider, SendRequest, SendResult } from "./provider.ts";
 
 export interface SmsOptions {
@@ -30,7 +31,7 @@ export class EndUserMessagingSmsProvider implements ChannelProvider {
           MessageBody: request.content.body,
           MessageType: request.category === "marketing" ? "PROMOTIONAL" : "TRANSACTIONAL",
           // Echoed in delivery receipts, which is how a receipt finds its delivery.
-          Context: { notificationId: request.notificationId, userId: request.userId, type: request.type },
+          Context: smsContext(request),
         }),
       );
       return { ok: true, providerMessageId: response.MessageId ?? "" };

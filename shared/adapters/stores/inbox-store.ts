@@ -1,9 +1,10 @@
+import { renderingOf, type Rendering } from "#shared/domain/delivery-event.ts";
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { UNREAD_INDEX } from "#shared/domain/storage-names.ts";
 
 
-export interface InboxItem {
+export interface InboxItem extends Rendering {
   itemId: string;
   notificationId: string;
   /** The notification's template type. */
@@ -15,7 +16,7 @@ export interface InboxItem {
   readAt?: string;
 }
 
-export interface NewInboxItem {
+export interface NewInboxItem extends Rendering {
   userId: string;
   notificationId: string;
   type: string;
@@ -47,6 +48,7 @@ function toItem(raw: Record<string, unknown>): InboxItem {
     read: raw.read as boolean,
     createdAt: raw.createdAt as string,
     ...(raw.readAt ? { readAt: raw.readAt as string } : {}),
+    ...renderingOf({ templateVersion: raw.templateVersion as number | undefined, variant: raw.variant as string | undefined }),
   };
 }
 
@@ -70,7 +72,7 @@ export class InboxStore {
       await this.client.send(
         new PutCommand({
           TableName: this.tableName,
-          Item: { userId: item.userId, itemId, unreadKey: itemId, notificationId: item.notificationId, type: item.type, title: item.title, body: item.body, read: false, createdAt, attempt: item.attempt },
+          Item: { userId: item.userId, itemId, unreadKey: itemId, notificationId: item.notificationId, type: item.type, ...renderingOf(item), title: item.title, body: item.body, read: false, createdAt, attempt: item.attempt },
           ConditionExpression: "attribute_not_exists(itemId)",
         }),
       );
