@@ -103,7 +103,7 @@ export interface AnalyticsRow {
   complained: number;
   failed: number;
   suppressed: Record<string, number>;
-  /** delivered / sent; null when nothing was sent. */
+  /** delivered / sent, over the channels whose providers report delivery (not in_app); null when none was sent. */
   deliveryRate: number | null;
   /** opened / delivered for email, opened / sent elsewhere (in_app has no delivery receipt). */
   openRate: number | null;
@@ -115,12 +115,13 @@ const ratio = (part: number, whole: number) => (whole > 0 ? Math.round((part / w
 
 /** Items summed into rows by the asked dimensions (none: one row for the type), with rates from the counts. */
 export function analyticsRows(items: ReadonlyArray<{ item: AnalyticsItem; counters: Counters }>, groupBy: readonly GroupBy[]): AnalyticsRow[] {
-  const rows = new Map<string, { row: AnalyticsRow; engagementBase: number }>();
+  const rows = new Map<string, { row: AnalyticsRow; deliveryBase: number; engagementBase: number }>();
   for (const { bucket, counters } of items.flatMap(bucketsOf)) {
     const dimensions = Object.fromEntries(groupBy.map((dimension) => [dimension, bucket[dimension]]));
     const key = JSON.stringify(dimensions);
     const entry = rows.get(key) ?? {
       row: { type: bucket.type, ...dimensions, accepted: 0, sent: 0, delivered: 0, opened: 0, clicked: 0, bounced: 0, complained: 0, failed: 0, suppressed: {}, deliveryRate: null, openRate: null, clickRate: null },
+      deliveryBase: 0,
       engagementBase: 0,
     };
     for (const [counter, value] of Object.entries(counters)) {
@@ -131,12 +132,14 @@ export function analyticsRows(items: ReadonlyArray<{ item: AnalyticsItem; counte
         (entry.row as unknown as Record<string, number>)[counter]! += value;
       }
     }
+    // An inbox item is there once it is written: in_app has no delivery to report, so no delivery rate.
+    if (bucket.channel !== "in_app") entry.deliveryBase += counters.sent ?? 0;
     entry.engagementBase += bucket.channel === "email" ? (counters.delivered ?? 0) : (counters.sent ?? 0);
     rows.set(key, entry);
   }
-  return [...rows.values()].map(({ row, engagementBase }) => ({
+  return [...rows.values()].map(({ row, deliveryBase, engagementBase }) => ({
     ...row,
-    deliveryRate: ratio(row.delivered, row.sent),
+    deliveryRate: ratio(row.delivered, deliveryBase),
     openRate: ratio(row.opened, engagementBase),
     clickRate: ratio(row.clicked, engagementBase),
   }));

@@ -81,7 +81,7 @@ describe("engagement analytics (GET /v1/analytics)", () => {
     expect(byChannel.email.openRate).toBeCloseTo(5 / 7, 4);
     expect(byChannel.email.clickRate).toBeCloseTo(2 / 7, 4);
     expect(byChannel.in_app).toMatchObject({ accepted: 12, sent: table.in_app!.sent, opened: table.in_app!.opened });
-    expect(byChannel.in_app).toMatchObject({ sent: 12, opened: 4, openRate: 0.3333 });
+    expect(byChannel.in_app).toMatchObject({ sent: 12, opened: 4, openRate: 0.3333, deliveryRate: null });
 
     // Every recorded event names the version and variant, the providers' reports (SES tags, inbox reads) too.
     const { Items = [] } = await documents.send(new QueryCommand({ TableName: inject("localCloudOutputs").DeliveriesTableName!, KeyConditionExpression: "notificationId = :id", ExpressionAttributeValues: { ":id": notificationId } }));

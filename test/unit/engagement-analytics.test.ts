@@ -50,7 +50,7 @@ describe("engagement counters", () => {
     );
     expect(rows).toEqual([
       { type: "team.news", channel: "email", accepted: 10, sent: 20, delivered: 16, opened: 6, clicked: 1, bounced: 0, complained: 0, failed: 0, suppressed: { unsubscribed: 2 }, deliveryRate: 0.8, openRate: 0.375, clickRate: 0.0625 },
-      { type: "team.news", channel: "in_app", accepted: 0, sent: 10, delivered: 0, opened: 5, clicked: 0, bounced: 0, complained: 0, failed: 0, suppressed: {}, deliveryRate: 0, openRate: 0.5, clickRate: 0 },
+      { type: "team.news", channel: "in_app", accepted: 0, sent: 10, delivered: 0, opened: 5, clicked: 0, bounced: 0, complained: 0, failed: 0, suppressed: {}, deliveryRate: null, openRate: 0.5, clickRate: 0 },
     ]);
     expect(analyticsRows([], [])).toEqual([]);
     expect(analyticsRows([{ item: item(), counters: { "sms:accepted": 3 } }], [])[0]).toMatchObject({ accepted: 3, deliveryRate: null, openRate: null });
