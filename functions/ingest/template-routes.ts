@@ -36,8 +36,7 @@ export const getTemplate: TemplateRoute = async (event, deps) => {
   const asked = event.queryStringParameters?.version;
   const template = asked === undefined ? await deps.templates.active(type) : await deps.templates.version(type, parse(versionSchema, asked, "query parameter version", ["version"]));
   if (!template) throw new RequestError("not_found", asked === undefined ? `no template ${type}` : `template ${type} has no version ${asked}`);
-  const summary = await deps.templates.summary(type);
-  return json(200, { ...template, active: summary?.activeVersion === template.version });
+  return json(200, { ...template, active: (await deps.templates.activeVersion(type)) === template.version });
 };
 
 /** A new version, checked in full before it is stored: a refused definition changes nothing. */

@@ -58,7 +58,8 @@ export class TemplateStore {
     return template;
   }
 
-  private async activeVersion(type: string): Promise<number | undefined> {
+  /** The number of the type's active version; undefined for a type nobody defined. */
+  async activeVersion(type: string): Promise<number | undefined> {
     const now = this.options.now();
     const cached = this.activeVersions.get(type);
     if (cached && cached.until > now) return cached.version;
@@ -115,10 +116,6 @@ export class TemplateStore {
       if (!heads.has(type)) heads.set(type, { type, category: builtIn.category, channels: [...builtIn.channels], activeVersion: BUILT_IN_VERSION, versions: BUILT_IN_VERSION, updatedAt: "" });
     }
     return [...heads.values()].sort((a, b) => a.type.localeCompare(b.type));
-  }
-
-  async summary(type: string): Promise<TemplateSummary | undefined> {
-    return (await this.list()).find((candidate) => candidate.type === type);
   }
 
   private async head(type: string): Promise<{ activeVersion: number } | undefined> {
