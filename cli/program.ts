@@ -99,6 +99,20 @@ export function notifyProgram(io: CliIo): Command {
     });
 
   program
+    .command("token")
+    .description("mint a user token for the browser's /v1/me routes and <notify-inbox> (signed with the stack's key)")
+    .argument("<userId>")
+    .option("--ttl <seconds>", "seconds until it expires, at most 86400", "3600")
+    .action(async (userId: string, options: { ttl: string }) => {
+      const ttlSeconds = Number(options.ttl);
+      if (!Number.isInteger(ttlSeconds) || ttlSeconds < 1 || ttlSeconds > 86_400) throw new CommanderError(2, "notify.invalidTtl", "--ttl must be a whole number of seconds from 1 to 86400");
+      const { publisher, outputs } = await target();
+      if (!outputs.UserTokenSecretArn) throw new CommanderError(1, "notify.noUserTokens", "this stack has no HTTP API, so no user tokens (notify:httpApi=false)");
+      const token = await publisher.userToken(userId, { ttlSeconds });
+      print({ userId, token, expiresAt: new Date(Date.now() + ttlSeconds * 1000).toISOString() }, (value) => value.token);
+    });
+
+  program
     .command("events")
     .description("the delivery-events stream")
     .command("tail")

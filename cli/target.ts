@@ -3,6 +3,7 @@ import { CloudFormationClient, DescribeStacksCommand } from "@aws-sdk/client-clo
 import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { KinesisClient } from "@aws-sdk/client-kinesis";
+import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { SNSClient } from "@aws-sdk/client-sns";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
@@ -60,7 +61,7 @@ function connect(kind: TargetKind, stackName: string, outputs: Record<string, st
   const { region, credentials } = connection;
   const config = (service: string) => ({ region, ...(connection.endpoint(service) ? { endpoint: connection.endpoint(service) } : {}), ...(credentials ? { credentials } : {}) });
   const sns = new SNSClient(config("sns"));
-  const apiOptions = { region, ...(credentials ? { credentials } : {}) };
+  const apiOptions = { region, ...(credentials ? { credentials } : {}), userTokenSecretArn: outputs.UserTokenSecretArn, secretsManager: new SecretsManagerClient(config("secretsmanager")) };
   return {
     kind,
     stackName,
@@ -72,7 +73,7 @@ function connect(kind: TargetKind, stackName: string, outputs: Record<string, st
     kinesis: new KinesisClient(config("kinesis")),
     ...(connection.withCloudWatch ? { cloudwatch: new CloudWatchClient(config("cloudwatch")) } : {}),
     ...(connection.localCloud ? { localCloud: connection.localCloud } : {}),
-    ...(outputs.ApiUrl ? { api: signedCall(outputs.ApiUrl, apiOptions) } : {}),
+    ...(outputs.ApiUrl ? { api: signedCall(outputs.ApiUrl, { region, ...(credentials ? { credentials } : {}) }) } : {}),
     publisher: outputs.ApiUrl ? NotifyClient.forHttpApi(outputs.ApiUrl, apiOptions) : NotifyClient.forTopic(outputs.NotificationsTopicArn!, sns),
   };
 }

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { SNSClient } from "@aws-sdk/client-sns";
+import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { setTimeout as sleep } from "node:timers/promises";
 import { channelMessagesFor } from "#shared/domain/channel-message.ts";
 import { NotificationPublisher, PublishIncompleteError } from "#shared/adapters/notification-publisher.ts";
@@ -10,6 +11,14 @@ import { Audiences } from "./audiences.ts";
 import { Templates } from "./templates.ts";
 import { analyticsPath, type AnalyticsAnswer, type AnalyticsQuery } from "./analytics.ts";
 import { answerOf } from "./api-answer.ts";
+import { UserTokens, type UserTokenOptions } from "./user-tokens.ts";
+
+export interface HttpApiClientOptions extends SignedCallOptions {
+  /** The stack's UserTokenSecretArn output, for userToken(). */
+  userTokenSecretArn?: string;
+  /** @default a client for `region` with `credentials` */
+  secretsManager?: SecretsManagerClient;
+}
 
 /** A NotificationRequest as DESIGN.md describes it; validated by the same schema ingest uses. */
 export interface NotificationRequest {
@@ -91,10 +100,12 @@ export class NotifyClient {
   readonly templates: Templates;
 
   private readonly call: SignedCall | undefined;
+  private readonly userTokens: UserTokens | undefined;
 
-  private constructor(transport: Transport, call?: SignedCall) {
+  private constructor(transport: Transport, call?: SignedCall, userTokens?: UserTokens) {
     this.transport = transport;
     this.call = call;
+    this.userTokens = userTokens;
     this.audiences = new Audiences(call);
     this.templates = new Templates(call);
   }
@@ -105,9 +116,20 @@ export class NotifyClient {
   }
 
   /** Calls the HTTP API (the ApiUrl output) with SigV4; credentials default to the SDK's provider chain. */
-  static forHttpApi(apiUrl: string, options: SignedCallOptions): NotifyClient {
+  static forHttpApi(apiUrl: string, options: HttpApiClientOptions): NotifyClient {
     const call = signedCall(apiUrl, options);
-    return new NotifyClient(new HttpApiTransport(call), call);
+    const secretsManager = options.secretsManager ?? new SecretsManagerClient({ region: options.region, ...(options.credentials ? { credentials: options.credentials } : {}) });
+    return new NotifyClient(new HttpApiTransport(call), call, options.userTokenSecretArn ? new UserTokens(options.userTokenSecretArn, secretsManager) : undefined);
+  }
+
+  /**
+   * A token for the signed-in user's browser, which calls the /v1/me routes and `<notify-inbox>`
+   * with it: it names the user, expires after `ttlSeconds` (default an hour, at most a day), and
+   * stops working when the stack's signing key is rotated.
+   */
+  userToken(userId: string, options: UserTokenOptions = {}): Promise<string> {
+    if (!this.userTokens) throw new Error("user tokens need the signing key: create the client with NotifyClient.forHttpApi(apiUrl, { userTokenSecretArn })");
+    return this.userTokens.mint(userId, options);
   }
 
   publish(request: NotificationRequest): Promise<PublishResult> {

@@ -23,7 +23,7 @@ import { DigestWindows } from "#shared/adapters/stores/digest-windows.ts";
 import { ThrottleCounters } from "#shared/adapters/stores/throttle-counters.ts";
 import { PreferencesStore } from "#shared/adapters/stores/preferences-store.ts";
 import { SentMessages } from "#shared/adapters/stores/sent-messages.ts";
-import { UnsubscribeLinks } from "#shared/adapters/unsubscribe-links.ts";
+import { EmailLinks } from "#shared/adapters/email-links.ts";
 import { WORKER_METRICS } from "#shared/domain/worker-metrics.ts";
 import { documents, kinesis, sns, sqs } from "./commons/clients.ts";
 import { requiredEnv } from "./commons/env.ts";
@@ -42,6 +42,7 @@ metrics.setDefaultDimensions({ channel });
 // go in its own log calls: keys appended per record would land on its neighbours' lines too.
 logger.appendPersistentKeys({ channel });
 const unsubscribeUrl = process.env.UNSUBSCRIBE_URL;
+const preferenceCenterUrl = process.env.PREFERENCE_CENTER_URL;
 const unsubscribeSecretArn = process.env.UNSUBSCRIBE_SECRET_ARN;
 const events = new DeliveryEventPublisher(kinesis, requiredEnv("DELIVERY_EVENTS_STREAM_NAME"), (millis) => sleep(millis));
 const claims = new DedupClaims(documents, {
@@ -67,7 +68,7 @@ const held = new HeldMessages(sqs, queueUrls);
 /** What a record waiting for the send rate leaves itself to send and record its outcome. */
 const SEND_RESERVE_MILLIS = Number(requiredEnv("PROVIDER_TIMEOUT_MS")) + 3000;
 const dependencies: DeliverDependencies = {
-  unsubscribeLinks: unsubscribeUrl && unsubscribeSecretArn ? new UnsubscribeLinks(unsubscribeUrl, () => secretString(unsubscribeSecretArn), now) : undefined,
+  emailLinks: unsubscribeUrl && preferenceCenterUrl && unsubscribeSecretArn ? new EmailLinks({ unsubscribeUrl, preferenceCenterUrl }, () => secretString(unsubscribeSecretArn), now) : undefined,
   channel,
   templates: templateStore(),
   preferences,

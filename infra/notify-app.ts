@@ -5,6 +5,17 @@ import { NotifyStack } from "./notify-stack.ts";
 
 export const DEFAULT_STACK_NAME = "Notify";
 
+/** `notify:allowedOrigins` as a JSON array (cdk.json) or a comma-separated list (`-c`); each must be an origin. */
+function originsOf(value: unknown): string[] | undefined {
+  if (value === undefined) return undefined;
+  const origins = Array.isArray(value) ? value.map(String) : String(value).split(",").map((origin) => origin.trim()).filter(Boolean);
+  for (const origin of origins) {
+    if (origin === "*" || (URL.canParse(origin) && new URL(origin).origin === origin)) continue;
+    throw new Error(`notify:allowedOrigins: ${origin} is not an origin such as https://app.example.com (scheme, host and port, no path)`);
+  }
+  return origins;
+}
+
 export interface NotifyAppOptions {
   outdir?: string;
   context?: Record<string, unknown>;
@@ -47,6 +58,8 @@ export function createNotifyApp(options: NotifyAppOptions = {}): { app: App; sta
     retainUserData: context("retainUserData") === undefined ? undefined : String(context("retainUserData")) !== "false",
     customerManagedKey: String(context("customerManagedKey") ?? "false") === "true",
     httpApi: String(context("httpApi") ?? "true") !== "false",
+    allowedOrigins: originsOf(app.node.tryGetContext("notify:allowedOrigins")),
+    userTokenCacheSeconds: number("userTokenCacheSeconds"),
   });
   // Every synth, deploy and local start fails on an AwsSolutions finding nobody has acknowledged with a reason.
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));

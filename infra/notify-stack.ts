@@ -94,6 +94,16 @@ export interface NotifyStackProps extends StackProps {
    * plans without API Gateway v2. @default true
    */
   readonly httpApi?: boolean;
+  /**
+   * Origins (scheme, host and port) whose pages may call the API from a browser, e.g. the app that
+   * embeds `<notify-inbox>`. Requests from any other page's scripts are refused by the browser. @default none
+   */
+  readonly allowedOrigins?: readonly string[];
+  /**
+   * How long a user token's check is kept (API Gateway's authorizer cache and the key's cache):
+   * rotating the key revokes every token within twice this. @default 300
+   */
+  readonly userTokenCacheSeconds?: number;
 }
 
 
@@ -109,6 +119,7 @@ const DEFAULTS = {
   bulkWorkerMaxConcurrency: 5,
   workerTimeoutSeconds: 30,
   templateCacheSeconds: 30,
+  userTokenCacheSeconds: 300,
   retryBaseSeconds: 2,
   retryMaxSeconds: 300,
   providerTimeoutMillis: 5000,
@@ -175,6 +186,7 @@ export class NotifyStack extends Stack {
       encryptionKey,
     });
     const edge = props.httpApi === false ? undefined : this.createHttpApi(topic, tables, events, expansion, unsubscribeSecret, props);
+    if (edge) output("UserTokenSecretArn", edge.userTokenSecret.secretArn, "Signs the user tokens browsers call /v1/me with; NotifyClient.userToken and `notify token` read it, and putting a new signingKey in it revokes every token");
     const publishers = [...(edge ? [edge.ingest.function.role!] : []), deferredDelivery.sweeper.function.role!, expansion.expander.function.role!];
 
     const settings = workerSettings(props, sesConfigurationSet);
@@ -187,7 +199,7 @@ export class NotifyStack extends Stack {
           stream: events.stream,
           alarms,
           settings,
-          unsubscribe: edge ? { url: edge.api.unsubscribeUrl, secret: unsubscribeSecret } : undefined,
+          emailLinks: edge ? { unsubscribeUrl: edge.api.unsubscribeUrl, preferenceCenterUrl: edge.api.preferenceCenterUrl, secret: unsubscribeSecret } : undefined,
           encryptionKey,
         }),
     );
@@ -195,6 +207,7 @@ export class NotifyStack extends Stack {
 
     topic.restrictPublishersTo(publishers, props.publisherArns ?? []);
     if (edge) alarms.functionErrors("IngestErrors", edge.ingest.function);
+    if (edge) alarms.functionErrors("UserAuthorizerErrors", edge.userAuthorizer.function);
     alarms.functionErrors("DeliveryEventsErrors", events.processor.function);
     alarms.functionErrors("DeferredSweeperErrors", deferredDelivery.sweeper.function);
     alarms.functionErrors("BroadcastExpanderErrors", expansion.expander.function);
@@ -213,7 +226,7 @@ export class NotifyStack extends Stack {
       topic: topic.topic,
       lanes: channelLanes.flatMap((lane) => lane.lanes),
       expansion,
-      functions: [...(edge ? [edge.ingest.function] : []), ...channelLanes.map((lane) => lane.worker.function), events.processor.function, feedback.processor.function, ...(pushReceipts ? [pushReceipts.function] : []), deferredDelivery.sweeper.function, expansion.expander.function],
+      functions: [...(edge ? [edge.ingest.function, edge.userAuthorizer.function] : []), ...channelLanes.map((lane) => lane.worker.function), events.processor.function, feedback.processor.function, ...(pushReceipts ? [pushReceipts.function] : []), deferredDelivery.sweeper.function, expansion.expander.function],
       stream: events.stream,
       alarms: alarms.alarms,
     });
@@ -241,8 +254,8 @@ export class NotifyStack extends Stack {
     output("OpsTopicArn", alarms.topic.topicArn, "Alarm notifications; subscribe the on-call team");
   }
 
-  /** The HTTP API and the ingest function behind it. */
-  private createHttpApi(topic: NotificationTopic, tables: DataTables, events: DeliveryEvents, expansion: BroadcastExpansion, unsubscribeSecret: Secret, props: NotifyStackProps): { ingest: NotifyFunction; api: HttpApi } {
+  /** The HTTP API, the ingest function behind it, and what checks the browser's user tokens. */
+  private createHttpApi(topic: NotificationTopic, tables: DataTables, events: DeliveryEvents, expansion: BroadcastExpansion, unsubscribeSecret: Secret, props: NotifyStackProps): { ingest: NotifyFunction; api: HttpApi; userAuthorizer: NotifyFunction; userTokenSecret: Secret } {
     const ingest = new NotifyFunction(this, "Ingest", {
       entry: "ingest/handler.ts",
       serviceName: "ingest",
@@ -266,7 +279,33 @@ export class NotifyStack extends Stack {
     ingest.useTable("ANALYTICS_TABLE_NAME", tables.analytics, ["dynamodb:UpdateItem", "dynamodb:Query"]);
     // Only puts: a scheduled notification is held there; the sweeper releases and removes it.
     ingest.useTable("DEFERRED_TABLE_NAME", tables.deferred, ["dynamodb:PutItem"]);
-    return { ingest, api: new HttpApi(this, "Http", { handler: ingest.function, rateLimit: props.apiRateLimit, burstLimit: props.apiBurstLimit }) };
+    const userTokenCacheSeconds = props.userTokenCacheSeconds ?? DEFAULTS.userTokenCacheSeconds;
+    // Its own secret, so rotating it signs every browser out without breaking a link in any email.
+    const userTokenSecret = new Secret(this, "UserTokenSecret", {
+      description: "Signing key for the user tokens the browser's /v1/me routes accept; a new signingKey revokes every token",
+      generateSecretString: { secretStringTemplate: JSON.stringify({ stack: this.stackName }), generateStringKey: "signingKey", passwordLength: 64, excludePunctuation: true },
+    });
+    Validations.of(userTokenSecret).acknowledge({
+      id: "AwsSolutions-SMG4",
+      reason: "Rotation signs every user out; the team rotates it when a key leaks (README: Minting user tokens), and tokens live a day at most.",
+    });
+    const userAuthorizer = new NotifyFunction(this, "UserAuthorizer", {
+      entry: "user-authorizer.ts",
+      serviceName: "user-authorizer",
+      memorySize: 256,
+      timeout: Duration.seconds(5),
+      environment: { USER_TOKEN_SECRET_ARN: userTokenSecret.secretArn, SECRET_CACHE_SECONDS: String(userTokenCacheSeconds) },
+    });
+    userTokenSecret.grantRead(userAuthorizer.function);
+    const api = new HttpApi(this, "Http", {
+      handler: ingest.function,
+      rateLimit: props.apiRateLimit,
+      burstLimit: props.apiBurstLimit,
+      userAuthorizer: userAuthorizer.function,
+      userAuthorizerCacheSeconds: userTokenCacheSeconds,
+      allowedOrigins: props.allowedOrigins ?? [],
+    });
+    return { ingest, api, userAuthorizer, userTokenSecret };
   }
 
   private createEncryptionKey(): Key {

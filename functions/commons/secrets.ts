@@ -1,8 +1,11 @@
 import { getSecret } from "@aws-lambda-powertools/parameters/secrets";
 
-/** Cached for five minutes across invocations, so a rotated secret is picked up without a cold start. */
+/**
+ * Cached across invocations, so a rotated secret is picked up without a cold start: for five
+ * minutes, or SECRET_CACHE_SECONDS where a function must notice a rotation sooner.
+ */
 export async function secretString(secretId: string): Promise<string> {
-  const value = await getSecret(secretId, { maxAge: 300 });
+  const value = await getSecret(secretId, { maxAge: Number(process.env.SECRET_CACHE_SECONDS ?? 300) });
   if (typeof value !== "string" || value.length === 0) throw new Error(`secret ${secretId} has no string value`);
   return value;
 }

@@ -14,6 +14,7 @@ const STATUS_BY_CODE: Record<RequestError["code"], number> = {
   not_found: 404,
   invalid_token: 400,
   unknown_audience: 400,
+  unauthorized: 401,
 };
 
 export function requestErrorResponse(error: RequestError): APIGatewayProxyStructuredResultV2 {

@@ -1,10 +1,10 @@
+import { createHash } from "node:crypto";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 import { z } from "zod";
 import { deliveryEvent, renderingOf } from "#shared/domain/delivery-event.ts";
 import type { DeliveryEventPublisher } from "#shared/adapters/delivery-event-publisher.ts";
-import { userIdSchema } from "#shared/domain/identifiers.ts";
 import { RequestError } from "#shared/domain/request-error.ts";
-import type { InboxStore } from "#shared/adapters/stores/inbox-store.ts";
+import type { InboxItem, InboxStore } from "#shared/adapters/stores/inbox-store.ts";
 import { toRequestIssues } from "#shared/domain/zod-issues.ts";
 import { json } from "./http-response.ts";
 
@@ -14,10 +14,14 @@ export interface InboxDependencies {
   now: () => number;
 }
 
+/** An inbox route acting for one user: named in the path, or the user token's. */
+export type InboxRoute = (userId: string, event: APIGatewayProxyEventV2, deps: InboxDependencies) => Promise<APIGatewayProxyStructuredResultV2>;
+
 const itemIdSchema = z.string().regex(/^\d{13}-[A-Za-z0-9._:-]{1,128}$/, "is not an inbox item id");
 const pageSchema = z.object({
   limit: z.coerce.number().int().min(1).max(100).default(20),
   cursor: itemIdSchema.optional(),
+  archived: z.enum(["true", "false"]).default("false").transform((value) => value === "true"),
 });
 
 function parse<T>(schema: z.ZodType<T>, value: unknown, prefix: string): T {
@@ -26,23 +30,47 @@ function parse<T>(schema: z.ZodType<T>, value: unknown, prefix: string): T {
   return parsed.data;
 }
 
-/** Newest first, `limit` at a time; pass `nextCursor` back as `cursor` for the next page. */
-export async function listInbox(event: APIGatewayProxyEventV2, deps: InboxDependencies): Promise<APIGatewayProxyStructuredResultV2> {
-  const userId = parse(userIdSchema, event.pathParameters?.userId, "userId");
-  const { limit, cursor } = parse(pageSchema, event.queryStringParameters ?? {}, "query");
-  const [page, unread] = await Promise.all([deps.inbox.list(userId, limit, cursor), deps.inbox.unreadCount(userId)]);
-  return json(200, { userId, unread, items: page.items, ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) });
+/**
+ * Newest first, `limit` at a time; pass `nextCursor` back as `cursor` for the next page. The answer
+ * has an ETag: a poll that sends it back as If-None-Match gets an empty 304 while nothing changed.
+ */
+export const listInbox: InboxRoute = async (userId, event, deps) => {
+  const { limit, cursor, archived } = parse(pageSchema, event.queryStringParameters ?? {}, "query");
+  const [page, unread] = await Promise.all([deps.inbox.list(userId, limit, cursor, archived), deps.inbox.unreadCount(userId)]);
+  const body = JSON.stringify({ userId, unread, items: page.items, ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) });
+  const etag = `"${createHash("sha256").update(body).digest("base64url").slice(0, 27)}"`;
+  const headers = { etag, "cache-control": "private, no-cache" };
+  if (event.headers?.["if-none-match"] === etag) return { statusCode: 304, headers };
+  return { statusCode: 200, headers: { "content-type": "application/json", ...headers }, body };
+};
+
+async function publishOpened(userId: string, items: InboxItem[], readAt: Date, deps: InboxDependencies): Promise<void> {
+  if (!items.length) return;
+  await deps.events.publish(items.map((item) => deliveryEvent({ notificationId: item.notificationId, type: item.type, ...renderingOf(item), userId, channel: "in_app", status: "opened", attempt: 1 }, readAt)));
 }
 
 /** Marks one item read; the first time, its delivery becomes `opened` through the event stream. */
-export async function readInboxItem(event: APIGatewayProxyEventV2, deps: InboxDependencies): Promise<APIGatewayProxyStructuredResultV2> {
-  const userId = parse(userIdSchema, event.pathParameters?.userId, "userId");
+export const readInboxItem: InboxRoute = async (userId, event, deps) => {
   const itemId = parse(itemIdSchema, event.pathParameters?.itemId, "itemId");
   const readAt = new Date(deps.now());
   const result = await deps.inbox.markRead(userId, itemId, readAt.toISOString());
   if (!result) throw new RequestError("not_found", `no inbox item ${itemId} for ${userId}`);
-  if (result.firstRead) {
-    await deps.events.publish([deliveryEvent({ notificationId: result.item.notificationId, type: result.item.type, ...renderingOf(result.item), userId, channel: "in_app", status: "opened", attempt: 1 }, readAt)]);
-  }
+  if (result.firstRead) await publishOpened(userId, [result.item], readAt, deps);
   return json(200, result.item);
-}
+};
+
+/** Marks every unread item read; each one read for the first time makes its delivery `opened`. */
+export const readAllInboxItems: InboxRoute = async (userId, _event, deps) => {
+  const readAt = new Date(deps.now());
+  const firstRead = await deps.inbox.markAllRead(userId, readAt.toISOString());
+  await publishOpened(userId, firstRead, readAt, deps);
+  return json(200, { userId, read: firstRead.length });
+};
+
+/** Archives one item: out of the inbox and its unread count, listed with `archived=true`. */
+export const archiveInboxItem: InboxRoute = async (userId, event, deps) => {
+  const itemId = parse(itemIdSchema, event.pathParameters?.itemId, "itemId");
+  const item = await deps.inbox.archive(userId, itemId, new Date(deps.now()).toISOString());
+  if (!item) throw new RequestError("not_found", `no inbox item ${itemId} for ${userId}`);
+  return json(200, item);
+};

@@ -16,7 +16,9 @@ import type { PreferencesStore } from "#shared/adapters/stores/preferences-store
 import { toRequestIssues } from "#shared/domain/zod-issues.ts";
 import { json } from "./http-response.ts";
 import { jsonBody } from "./request-body.ts";
-import { listInbox, readInboxItem, type InboxDependencies } from "./inbox-routes.ts";
+import { listInbox, readInboxItem, type InboxDependencies, type InboxRoute } from "./inbox-routes.ts";
+import { ME_ROUTES } from "./me-routes.ts";
+import { preferenceCenter, savePreferenceCenter } from "./preference-center-routes.ts";
 import { unsubscribe, unsubscribePage, type UnsubscribeDependencies } from "./unsubscribe-routes.ts";
 import { changeMembers, getAudience, listMembers, putAudience, type AudienceDependencies } from "./audience-routes.ts";
 import { activateTemplate, getTemplate, listTemplates, previewTemplate, putTemplate, type TemplateDependencies } from "./template-routes.ts";
@@ -146,6 +148,11 @@ const getPreferences: Route = async (event, deps) => {
   return json(200, { userId, ...withDefaults(await deps.preferences.get(userId)) });
 };
 
+const forPathUser =
+  (route: InboxRoute): Route =>
+  (event, deps) =>
+    route(pathParameter(event, "userId", userIdSchema), event, deps);
+
 /** Keyed by API Gateway's routeKey, which is exactly the route declared in the HTTP API. */
 export const ROUTES: Record<string, Route> = {
   "POST /v1/notifications": publishNotification,
@@ -154,8 +161,8 @@ export const ROUTES: Record<string, Route> = {
   "PUT /v1/users/{userId}/preferences": putPreferences,
   "PATCH /v1/users/{userId}/preferences": patchUserPreferences,
   "GET /v1/users/{userId}/preferences": getPreferences,
-  "GET /v1/users/{userId}/inbox": listInbox,
-  "POST /v1/users/{userId}/inbox/{itemId}/read": readInboxItem,
+  "GET /v1/users/{userId}/inbox": forPathUser(listInbox),
+  "POST /v1/users/{userId}/inbox/{itemId}/read": forPathUser(readInboxItem),
   "PUT /v1/audiences/{audienceId}": putAudience,
   "GET /v1/audiences/{audienceId}": getAudience,
   "POST /v1/audiences/{audienceId}/members": changeMembers,
@@ -168,4 +175,7 @@ export const ROUTES: Record<string, Route> = {
   "POST /v1/templates/{type}/preview": previewTemplate,
   "POST /v1/unsubscribe": unsubscribe,
   "GET /v1/unsubscribe": unsubscribePage,
+  "GET /v1/preferences-center": preferenceCenter,
+  "POST /v1/preferences-center": savePreferenceCenter,
+  ...ME_ROUTES,
 };

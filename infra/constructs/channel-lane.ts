@@ -43,8 +43,8 @@ export interface ChannelLaneProps {
   readonly stream: IStream;
   readonly alarms: OpsAlarms;
   readonly settings: WorkerSettings;
-  /** The email worker's one-click unsubscribe links, when the stack has the HTTP API. */
-  readonly unsubscribe?: { url: string; secret: ISecret };
+  /** The email worker's footer links (one-click unsubscribe, preference center), when the stack has the HTTP API. */
+  readonly emailLinks?: { unsubscribeUrl: string; preferenceCenterUrl: string; secret: ISecret };
   readonly encryptionKey?: IKey;
 }
 
@@ -93,7 +93,7 @@ export class ChannelLane {
         PROVIDER_TIMEOUT_MS: String(settings.providerTimeoutMillis),
         DEDUP_RETENTION_SECONDS: String(settings.claimRetention.toSeconds()),
         ...providerEnvironment(channel, settings, tables),
-        ...(channel === "email" && props.unsubscribe ? { UNSUBSCRIBE_URL: props.unsubscribe.url, UNSUBSCRIBE_SECRET_ARN: props.unsubscribe.secret.secretArn } : {}),
+        ...(channel === "email" && props.emailLinks ? { UNSUBSCRIBE_URL: props.emailLinks.unsubscribeUrl, PREFERENCE_CENTER_URL: props.emailLinks.preferenceCenterUrl, UNSUBSCRIBE_SECRET_ARN: props.emailLinks.secret.secretArn } : {}),
         // Push receipts name only the SNS message id; index it by delivery only when someone reads receipts.
         ...(indexesPushMessageIds ? { INDEX_PUSH_MESSAGE_IDS: "true" } : {}),
         ...(sendRate === undefined ? {} : { SEND_RATE_PER_SECOND: String(sendRate) }),
@@ -117,7 +117,7 @@ export class ChannelLane {
     // Fallbacks and escalations are published again, to the follow-up channel's queue.
     props.topic.grantPublish(worker);
     grantProvider(channel, this.worker, settings, tables);
-    if (channel === "email" && props.unsubscribe) props.unsubscribe.secret.grantRead(worker);
+    if (channel === "email" && props.emailLinks) props.emailLinks.secret.grantRead(worker);
 
     this.lanes = [];
     for (const { id, label, window, concurrency, bulk, queue } of queues) {

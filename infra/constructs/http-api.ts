@@ -1,7 +1,7 @@
-import { CfnOutput, RemovalPolicy, Validations } from "aws-cdk-lib";
+import { CfnOutput, Duration, RemovalPolicy, Validations } from "aws-cdk-lib";
 import { AccessLogFormat } from "aws-cdk-lib/aws-apigateway";
-import { HttpApi as ApiGatewayHttpApi, HttpMethod, HttpNoneAuthorizer, HttpStage, LogGroupLogDestination } from "aws-cdk-lib/aws-apigatewayv2";
-import { HttpIamAuthorizer } from "aws-cdk-lib/aws-apigatewayv2-authorizers";
+import { HttpApi as ApiGatewayHttpApi, CorsHttpMethod, HttpMethod, HttpNoneAuthorizer, HttpStage, LogGroupLogDestination } from "aws-cdk-lib/aws-apigatewayv2";
+import { HttpIamAuthorizer, HttpLambdaAuthorizer, HttpLambdaResponseType } from "aws-cdk-lib/aws-apigatewayv2-authorizers";
 import { HttpLambdaIntegration } from "aws-cdk-lib/aws-apigatewayv2-integrations";
 import type { IFunction } from "aws-cdk-lib/aws-lambda";
 import { LogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
@@ -16,11 +16,19 @@ export interface HttpApiProps {
   readonly rateLimit?: number;
   /** Requests the API accepts at once above the steady rate. @default 400 */
   readonly burstLimit?: number;
+  /** Checks the user token on every /v1/me route (functions/user-authorizer.ts). */
+  readonly userAuthorizer: IFunction;
+  /** How long API Gateway keeps the authorizer's answer for a token. */
+  readonly userAuthorizerCacheSeconds: number;
+  /** Origins whose pages may call the API from a browser (CORS); none means no browser may. */
+  readonly allowedOrigins: readonly string[];
 }
 
 /**
  * The public HTTP API. Every route needs a SigV4-signed caller with execute-api:Invoke, except the
- * one-click unsubscribe target, which mailbox providers call and which its signed token protects.
+ * browser's /v1/me routes, which a user token authorizes, and the one-click unsubscribe target and
+ * the preference center, which people reach from an email and which the signed token in the link
+ * protects.
  */
 export class HttpApi extends Construct {
   readonly api: ApiGatewayHttpApi;
@@ -46,7 +54,22 @@ export class HttpApi extends Construct {
     [HttpMethod.POST, "/v1/templates/{type}/preview"],
   ];
 
+  /** The routes a signed-in user's browser calls with `Authorization: Bearer <user token>`. */
+  static readonly USER_ROUTES: ReadonlyArray<[HttpMethod, string]> = [
+    [HttpMethod.GET, "/v1/me/inbox"],
+    [HttpMethod.POST, "/v1/me/inbox/{itemId}/read"],
+    [HttpMethod.POST, "/v1/me/inbox/read-all"],
+    [HttpMethod.POST, "/v1/me/inbox/{itemId}/archive"],
+    [HttpMethod.GET, "/v1/me/preferences"],
+    [HttpMethod.PATCH, "/v1/me/preferences"],
+  ];
+
   static readonly UNSUBSCRIBE_PATH = "/v1/unsubscribe";
+  static readonly PREFERENCE_CENTER_PATH = "/v1/preferences-center";
+
+  get preferenceCenterUrl(): string {
+    return `${this.api.apiEndpoint}${HttpApi.PREFERENCE_CENTER_PATH}`;
+  }
 
   get unsubscribeUrl(): string {
     return `${this.api.apiEndpoint}${HttpApi.UNSUBSCRIBE_PATH}`;
@@ -58,6 +81,18 @@ export class HttpApi extends Construct {
       description: "Notification fan-out: publish notifications, read their status, manage preferences",
       defaultAuthorizer: new HttpIamAuthorizer(),
       createDefaultStage: false,
+      // API Gateway answers preflights itself, before any authorizer; an origin not listed gets no CORS headers.
+      ...(props.allowedOrigins.length
+        ? {
+            corsPreflight: {
+              allowOrigins: [...props.allowedOrigins],
+              allowMethods: [CorsHttpMethod.GET, CorsHttpMethod.POST, CorsHttpMethod.PATCH],
+              allowHeaders: ["authorization", "content-type", "if-none-match"],
+              exposeHeaders: ["etag"],
+              maxAge: Duration.hours(1),
+            },
+          }
+        : {}),
     });
     const accessLogs = new LogGroup(this, "AccessLogs", { retention: RetentionDays.ONE_MONTH, removalPolicy: RemovalPolicy.DESTROY });
     new HttpStage(this, "DefaultStage", {
@@ -86,11 +121,26 @@ export class HttpApi extends Construct {
     for (const [method, path] of HttpApi.ROUTES) {
       this.api.addRoutes({ path, methods: [method], integration });
     }
+    const userAuthorizer = new HttpLambdaAuthorizer("UserToken", props.userAuthorizer, {
+      responseTypes: [HttpLambdaResponseType.SIMPLE],
+      identitySource: ["$request.header.Authorization"],
+      resultsCacheTtl: Duration.seconds(props.userAuthorizerCacheSeconds),
+    });
+    for (const [method, path] of HttpApi.USER_ROUTES) {
+      this.api.addRoutes({ path, methods: [method], integration, authorizer: userAuthorizer });
+    }
     const unsubscribeRoutes = this.api.addRoutes({ path: HttpApi.UNSUBSCRIBE_PATH, methods: [HttpMethod.GET, HttpMethod.POST], integration, authorizer: new HttpNoneAuthorizer() });
     for (const route of unsubscribeRoutes) {
       Validations.of(route).acknowledge({
         id: "AwsSolutions-APIG4",
         reason: "RFC 8058 one-click unsubscribe is called by mailbox providers, which cannot sign requests; the AES-GCM token in the link authenticates it.",
+      });
+    }
+    const preferenceCenterRoutes = this.api.addRoutes({ path: HttpApi.PREFERENCE_CENTER_PATH, methods: [HttpMethod.GET, HttpMethod.POST], integration, authorizer: new HttpNoneAuthorizer() });
+    for (const route of preferenceCenterRoutes) {
+      Validations.of(route).acknowledge({
+        id: "AwsSolutions-APIG4",
+        reason: "The preference center is a page people open from an email's footer, in a browser that cannot sign requests; the AES-GCM token in the link names the one user it may change.",
       });
     }
     new CfnOutput(this, "Url", { key: "ApiUrl", value: this.api.apiEndpoint, description: "Base URL of the HTTP API (IAM auth)" });

@@ -1,8 +1,9 @@
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, APIGatewayRequestAuthorizerEventV2 } from "aws-lambda";
 import { THROTTLED, type LocalFunction } from "./local-function.ts";
+import type { CorsSpec } from "./template-deployer.ts";
 
 /**
  * How long a request may wait for a free environment before it is answered 429: with API Gateway's
@@ -13,27 +14,41 @@ const MAX_QUEUED_MILLIS = 10_000;
 const MAX_PAYLOAD_BYTES = 10 * 1024 * 1024;
 const TEXT_TYPES = /^(application\/(json|xml|x-www-form-urlencoded|[\w.+-]+\+json)|text\/)/i;
 
-interface Route {
+export interface LocalAuthorizer {
+  /** The authorizer function's ARN, which scopes its cached answers. */
+  functionArn: string;
+  function: LocalFunction;
+  identitySource: string[];
+  resultTtlSeconds: number;
+}
+
+export interface LocalRoute {
   routeKey: string;
+  function: LocalFunction;
+  authorizer?: LocalAuthorizer;
+}
+
+interface Route extends LocalRoute {
   method: string;
   pattern: RegExp;
   parameterNames: string[];
-  function: LocalFunction;
 }
+
+type Authorization = { allowed: true; context: Record<string, unknown> } | { allowed: false; status: number; message: string };
 
 /** Handles paths the API does not own (the local cloud's /_local routes); returns false to pass. */
 export type ExtraHandler = (request: IncomingMessage, response: ServerResponse, url: URL) => Promise<boolean>;
 
 class PayloadTooLarge extends Error {}
 
-function compile(routeKey: string, fn: LocalFunction): Route {
-  const [method, path] = routeKey.split(" ") as [string, string];
+function compile(route: LocalRoute): Route {
+  const [method, path] = route.routeKey.split(" ") as [string, string];
   const parameterNames: string[] = [];
   const pattern = path.replace(/[.*+?^$()|[\]\\]/g, "\\$&").replace(/\{([^}]+?)(\\\+)?\}/g, (_whole, name: string, greedy: string | undefined) => {
     parameterNames.push(name);
     return greedy ? "(.+)" : "([^/]+)";
   });
-  return { routeKey, method, pattern: new RegExp(`^${pattern}$`), parameterNames, function: fn };
+  return { ...route, method, pattern: new RegExp(`^${pattern}$`), parameterNames };
 }
 
 async function readBody(request: IncomingMessage): Promise<Buffer> {
@@ -61,6 +76,9 @@ export class HttpGateway {
   /** Undefined until the stack is deployed: the API answers 503 until then. */
   private routes: Route[] | undefined;
   private readonly extra: ExtraHandler;
+  private cors: CorsSpec | undefined;
+  /** Authorizer answers by identity, kept for the authorizer's TTL as API Gateway caches them. */
+  private readonly authorizations = new Map<string, { expiresAt: number; authorization: Authorization }>();
 
   constructor(extra: ExtraHandler) {
     this.extra = extra;
@@ -83,8 +101,9 @@ export class HttpGateway {
     return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
   }
 
-  setRoutes(routes: { routeKey: string; function: LocalFunction }[]): void {
-    this.routes = routes.map((route) => compile(route.routeKey, route.function));
+  setRoutes(routes: LocalRoute[], cors?: CorsSpec): void {
+    this.cors = cors;
+    this.routes = routes.map(compile);
   }
 
   async close(): Promise<void> {
@@ -96,6 +115,12 @@ export class HttpGateway {
     const url = new URL(request.url ?? "/", this.url);
     if (await this.extra(request, response, url)) return;
 
+    const corsHeaders = this.corsHeaders(request);
+    for (const [name, value] of Object.entries(corsHeaders)) response.setHeader(name, value);
+    // API Gateway answers every preflight itself when the API has CORS, before routes and authorizers.
+    if (this.cors && request.method === "OPTIONS" && request.headers["access-control-request-method"]) {
+      return void response.writeHead(204).end();
+    }
     if (!this.routes) {
       return send(response, 503, JSON.stringify({ message: "The local cloud is starting: the stack is being deployed onto the emulators. Retry in a few seconds." }), { "content-type": "application/json", "retry-after": "2" });
     }
@@ -112,11 +137,77 @@ export class HttpGateway {
     }
     const values = (match as RegExpExecArray).slice(1).map(decodeURIComponent);
     const event = this.event(request, url, route, values, body);
+    if (route.authorizer) {
+      const authorization = await this.authorize(route.authorizer, event);
+      if (!authorization.allowed) return send(response, authorization.status, JSON.stringify({ message: authorization.message }));
+      event.requestContext = { ...event.requestContext, authorizer: { lambda: authorization.context } } as APIGatewayProxyEventV2["requestContext"];
+    }
     const outcome = await route.function.invoke(event, { maxWaitMillis: MAX_QUEUED_MILLIS });
     // As API Gateway answers when Lambda throttles the integration.
     if (!outcome.ok && outcome.error.errorType === THROTTLED.errorType) return send(response, 429, JSON.stringify({ message: "Too Many Requests" }), { "content-type": "application/json", "retry-after": "1" });
     if (!outcome.ok) return send(response, 500, JSON.stringify({ message: "Internal Server Error" }));
     this.respond(response, outcome.result);
+  }
+
+  /**
+   * CORS as API Gateway applies it: an allowed Origin gets the allow headers on every answer and
+   * its preflights; any other origin gets none, so the browser refuses the call.
+   */
+  private corsHeaders(request: IncomingMessage): Record<string, string> {
+    const origin = request.headers.origin;
+    if (!this.cors || !origin || !(this.cors.allowOrigins.includes(origin) || this.cors.allowOrigins.includes("*"))) return {};
+    const headers: Record<string, string> = { "access-control-allow-origin": this.cors.allowOrigins.includes("*") ? "*" : origin, vary: "origin" };
+    if (request.method === "OPTIONS") {
+      headers["access-control-allow-methods"] = this.cors.allowMethods.join(",");
+      headers["access-control-allow-headers"] = this.cors.allowHeaders.join(",");
+      if (this.cors.maxAgeSeconds !== undefined) headers["access-control-max-age"] = String(this.cors.maxAgeSeconds);
+    } else if (this.cors.exposeHeaders.length) {
+      headers["access-control-expose-headers"] = this.cors.exposeHeaders.join(",");
+    }
+    return headers;
+  }
+
+  /**
+   * A Lambda authorizer with simple responses (payload 2.0): a missing identity source is 401
+   * without calling it, an "Unauthorized" error is 401, `isAuthorized: false` is 403, and an
+   * answer is kept for the TTL per identity.
+   */
+  private async authorize(authorizer: LocalAuthorizer, event: APIGatewayProxyEventV2): Promise<Authorization> {
+    const identity = authorizer.identitySource.map((source) => {
+      const header = /^\$request\.header\.(.+)$/.exec(source)?.[1];
+      if (header) return event.headers[header.toLowerCase()];
+      const query = /^\$request\.querystring\.(.+)$/.exec(source)?.[1];
+      if (query) return event.queryStringParameters?.[query];
+      throw new Error(`the local cloud does not read identity source ${source}`);
+    });
+    if (identity.some((value) => !value)) return { allowed: false, status: 401, message: "Unauthorized" };
+    const cacheKey = [authorizer.functionArn, ...identity].join("\u0000");
+    const cached = this.authorizations.get(cacheKey);
+    if (cached && cached.expiresAt > Date.now()) return cached.authorization;
+    const authorizerEvent: APIGatewayRequestAuthorizerEventV2 = {
+      version: "2.0",
+      type: "REQUEST",
+      routeArn: `arn:aws:execute-api:us-east-1:000000000000:local/$default/${event.routeKey.replace(" ", "")}`,
+      identitySource: identity as string[],
+      routeKey: event.routeKey,
+      rawPath: event.rawPath,
+      rawQueryString: event.rawQueryString,
+      cookies: event.cookies ?? [],
+      headers: event.headers as Record<string, string>,
+      queryStringParameters: (event.queryStringParameters ?? {}) as Record<string, string>,
+      requestContext: event.requestContext,
+      pathParameters: (event.pathParameters ?? {}) as Record<string, string>,
+      stageVariables: {},
+    };
+    const outcome = await authorizer.function.invoke(authorizerEvent, { maxWaitMillis: MAX_QUEUED_MILLIS });
+    if (!outcome.ok) {
+      // Not kept: API Gateway caches only the answers the authorizer gave.
+      return outcome.error.errorMessage === "Unauthorized" ? { allowed: false, status: 401, message: "Unauthorized" } : { allowed: false, status: 500, message: "Internal Server Error" };
+    }
+    const answer = outcome.result as { isAuthorized?: boolean; context?: Record<string, unknown> } | undefined;
+    const authorization: Authorization = answer?.isAuthorized === true ? { allowed: true, context: answer.context ?? {} } : { allowed: false, status: 403, message: "Forbidden" };
+    if (authorizer.resultTtlSeconds > 0) this.authorizations.set(cacheKey, { expiresAt: Date.now() + authorizer.resultTtlSeconds * 1000, authorization });
+    return authorization;
   }
 
   private event(request: IncomingMessage, url: URL, route: Route, values: string[], body: Buffer): APIGatewayProxyEventV2 {
@@ -159,7 +250,7 @@ export class HttpGateway {
     if (!structured || typeof structured !== "object" || structured.statusCode === undefined) {
       return send(response, 200, typeof result === "string" ? result : JSON.stringify(result ?? null));
     }
-    const headers: Record<string, string | string[]> = { "content-type": "application/json", ...(structured.headers as Record<string, string>) };
+    const headers: Record<string, string | string[]> = { ...(structured.statusCode === 304 ? {} : { "content-type": "application/json" }), ...(structured.headers as Record<string, string>) };
     if (structured.cookies?.length) headers["set-cookie"] = structured.cookies;
     const body = structured.body === undefined ? "" : structured.isBase64Encoded ? Buffer.from(structured.body, "base64") : structured.body;
     response.writeHead(structured.statusCode, headers).end(body);

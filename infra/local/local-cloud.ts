@@ -103,6 +103,9 @@ export interface LocalCloud {
   stop(): Promise<void>;
 }
 
+/** Where a newcomer's dev server usually runs (Vite, Next.js, Create React App and friends). */
+export const LOCAL_ALLOWED_ORIGINS = ["http://localhost:3000", "http://localhost:5173", "http://localhost:8080"];
+
 function cdkJsonContext(): Record<string, unknown> {
   return (JSON.parse(readFileSync(join(PROJECT_ROOT, "cdk.json"), "utf8")) as { context?: Record<string, unknown> }).context ?? {};
 }
@@ -114,8 +117,17 @@ function synthesize(assemblyDir: string, context: Record<string, unknown>): { te
   const localPushLogGroups = [LOCAL_PUSH_LOG_GROUPS.success, LOCAL_PUSH_LOG_GROUPS.failure].join(",");
   const { app, stack } = createNotifyApp({
     outdir: assemblyDir,
-    // Locally an activated template version is used at once: functions read it on every publish.
-    context: { ...cdkJsonContext(), "notify:pushDeliveryStatusLogGroups": localPushLogGroups, "notify:templateCacheSeconds": 0, ...context, "aws:cdk:enable-asset-metadata": true },
+    // Locally an activated template version is used at once (functions read it on every publish),
+    // a rotated user-token key at once, and a dev server's page on the usual ports may embed the inbox.
+    context: {
+      ...cdkJsonContext(),
+      "notify:pushDeliveryStatusLogGroups": localPushLogGroups,
+      "notify:templateCacheSeconds": 0,
+      "notify:userTokenCacheSeconds": 0,
+      "notify:allowedOrigins": LOCAL_ALLOWED_ORIGINS,
+      ...context,
+      "aws:cdk:enable-asset-metadata": true,
+    },
   });
   return { template: app.synth().getStackArtifact(stack.artifactId).template as CfnTemplate, stackName: stack.stackName };
 }
@@ -308,7 +320,14 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       stack.schedules.map((schedule) => ({ ...schedule, targets: schedule.targetArns.map((arn) => crashingInvocations(functionByArn(arn), faults, "crash_sweep", SWEEP_FAULT_CHANNEL)) })),
     );
     scheduler.start();
-    gateway.setRoutes(stack.routes.map((route) => ({ routeKey: route.routeKey, function: functionByArn(route.functionArn) })));
+    gateway.setRoutes(
+      stack.routes.map((route) => ({
+        routeKey: route.routeKey,
+        function: functionByArn(route.functionArn),
+        ...(route.authorizer ? { authorizer: { ...route.authorizer, function: functionByArn(route.authorizer.functionArn) } } : {}),
+      })),
+      stack.cors,
+    );
 
     return {
       apiUrl: gateway.url,

@@ -36,9 +36,28 @@ export interface EventSourceMappingSpec {
   onFailureDestinationArn?: string;
 }
 
+/** A Lambda (REQUEST) authorizer of the HTTP API. */
+export interface AuthorizerSpec {
+  functionArn: string;
+  /** Selection expressions such as `$request.header.Authorization`; each must be present, or 401. */
+  identitySource: string[];
+  resultTtlSeconds: number;
+}
+
 export interface RouteSpec {
   routeKey: string;
   functionArn: string;
+  /** Absent for IAM and NONE routes, which the local cloud lets through unsigned. */
+  authorizer?: AuthorizerSpec;
+}
+
+/** The HTTP API's CORS configuration, as API Gateway applies it before any route. */
+export interface CorsSpec {
+  allowOrigins: string[];
+  allowMethods: string[];
+  allowHeaders: string[];
+  exposeHeaders: string[];
+  maxAgeSeconds?: number;
 }
 
 export interface ScheduleSpec {
@@ -65,6 +84,7 @@ export interface DeployedStack {
   functions: FunctionSpec[];
   eventSourceMappings: EventSourceMappingSpec[];
   routes: RouteSpec[];
+  cors?: CorsSpec;
   schedules: ScheduleSpec[];
   logSubscriptions: LogSubscriptionSpec[];
   queues: DeployedQueue[];
@@ -110,9 +130,12 @@ const NOT_EMULATED = new Set([
 ]);
 
 /** A value of the length GenerateSecretString asks for, from letters and digits (no punctuation to escape). */
-function generatedSecret(spec: { PasswordLength?: number } | undefined): string {
+function generatedSecret(spec: { PasswordLength?: number; SecretStringTemplate?: string; GenerateStringKey?: string } | undefined): string {
   const length = spec?.PasswordLength ?? 32;
-  return randomBytes(length * 2).toString("base64").replace(/[^A-Za-z0-9]/g, "").slice(0, length);
+  const generated = randomBytes(length * 2).toString("base64").replace(/[^A-Za-z0-9]/g, "").slice(0, length);
+  // As Secrets Manager does: the generated value goes into the template's JSON under the key.
+  if (spec?.SecretStringTemplate && spec.GenerateStringKey) return JSON.stringify({ ...JSON.parse(spec.SecretStringTemplate), [spec.GenerateStringKey]: generated });
+  return generated;
 }
 
 function physicalName(stackName: string, logicalId: string, maxLength: number): string {
@@ -172,6 +195,7 @@ export async function deployTemplate(template: CfnTemplate, target: DeployTarget
   };
   const stack: DeployedStack = { outputs: {}, functions: [], eventSourceMappings: [], routes: [], schedules: [], logSubscriptions: [], queues: [], streams: [], notEmulated: {} };
   const integrations = new Map<string, string>();
+  const authorizers = new Map<string, AuthorizerSpec>();
   const arn = (service: string, resource: string) => `arn:aws:${service}:${region}:${account}:${resource}`;
 
   for (const logicalId of deploymentOrder(template)) {
@@ -299,8 +323,20 @@ export async function deployTemplate(template: CfnTemplate, target: DeployTarget
         deployed.set(logicalId, { ref: physicalName(stackName, logicalId, 256), attributes: {} });
         break;
       case "AWS::ApiGatewayV2::Api":
+        if (props.CorsConfiguration) {
+          const cors = props.CorsConfiguration;
+          stack.cors = { allowOrigins: cors.AllowOrigins ?? [], allowMethods: cors.AllowMethods ?? [], allowHeaders: cors.AllowHeaders ?? [], exposeHeaders: cors.ExposeHeaders ?? [], maxAgeSeconds: cors.MaxAge };
+        }
         deployed.set(logicalId, { ref: "local", attributes: { ApiEndpoint: target.apiEndpoint, ApiId: "local" } });
         break;
+      case "AWS::ApiGatewayV2::Authorizer": {
+        if (props.AuthorizerType !== "REQUEST") throw new Error(`${logicalId}: the local cloud runs Lambda (REQUEST) authorizers only, not ${props.AuthorizerType}`);
+        const functionArn = /functions\/(.+)\/invocations$/.exec(String(props.AuthorizerUri))?.[1];
+        if (!functionArn) throw new Error(`${logicalId}: cannot read the function from AuthorizerUri ${props.AuthorizerUri}`);
+        authorizers.set(logicalId, { functionArn, identitySource: props.IdentitySource ?? [], resultTtlSeconds: Number(props.AuthorizerResultTtlInSeconds ?? 0) });
+        deployed.set(logicalId, { ref: logicalId, attributes: { AuthorizerId: logicalId } });
+        break;
+      }
       case "AWS::ApiGatewayV2::Integration":
         integrations.set(logicalId, props.IntegrationUri);
         deployed.set(logicalId, { ref: logicalId, attributes: {} });
@@ -309,7 +345,9 @@ export async function deployTemplate(template: CfnTemplate, target: DeployTarget
         const integrationId = String(props.Target).replace(/^integrations\//, "");
         const functionArn = integrations.get(integrationId);
         if (!functionArn) throw new Error(`route ${props.RouteKey} targets unknown integration ${integrationId}`);
-        stack.routes.push({ routeKey: props.RouteKey, functionArn });
+        const authorizer = props.AuthorizationType === "CUSTOM" ? authorizers.get(String(props.AuthorizerId)) : undefined;
+        if (props.AuthorizationType === "CUSTOM" && !authorizer) throw new Error(`route ${props.RouteKey} names unknown authorizer ${props.AuthorizerId}`);
+        stack.routes.push({ routeKey: props.RouteKey, functionArn, ...(authorizer ? { authorizer } : {}) });
         deployed.set(logicalId, { ref: logicalId, attributes: {} });
         break;
       }

@@ -25,6 +25,17 @@ export function unsubscribeKey(secret: string): Buffer {
 }
 
 /**
+ * The preference center's links are sealed the same way under a key of their own, so an
+ * unsubscribe link never opens the preference center and the other way round.
+ */
+export function preferenceCenterKey(secret: string): Buffer {
+  return Buffer.from(hkdfSync("sha256", secret, "notify-unsubscribe", "notify/preference-center-token/v1", 32));
+}
+
+/** The claim a preference center link carries: every category of the user's. */
+export const PREFERENCE_CENTER_CATEGORY = "*";
+
+/**
  * An unsubscribe token: AES-256-GCM over {user, category, expiry}, so it is both signed (a changed
  * byte fails authentication) and opaque (the user id is not readable in the link a mailbox provider
  * or a forwarded email exposes).

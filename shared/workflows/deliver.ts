@@ -15,7 +15,8 @@ import type { TemplateSource } from "../domain/templates/registry.ts";
 import { BUILT_IN_VERSION } from "../domain/templates/template-definition.ts";
 import { renderContent } from "../domain/templates/render.ts";
 import { assignVariant } from "../domain/templates/variant-assignment.ts";
-import type { UnsubscribeLinks } from "../adapters/unsubscribe-links.ts";
+import type { EmailLinks } from "../adapters/email-links.ts";
+import { withPreferenceCenterLink } from "../domain/templates/email-footer.ts";
 import { joinDigest, pastThrottle, type GroupingDependencies } from "./group-in-time.ts";
 
 export interface DeliverDependencies {
@@ -27,8 +28,11 @@ export interface DeliverDependencies {
   deferred: Pick<DeferredItems, "hold">;
   /** Publishes fallbacks to the notifications topic. */
   followUps: Pick<NotificationPublisher, "publish">;
-  /** Needed by the email channel, whose marketing messages carry a one-click unsubscribe link. */
-  unsubscribeLinks?: Pick<UnsubscribeLinks, "linkFor">;
+  /**
+   * Needed by the email channel: every email links the preference center, and marketing ones carry
+   * a one-click unsubscribe link. Absent on a stack without the HTTP API, which serves neither.
+   */
+  emailLinks?: Pick<EmailLinks, "unsubscribe" | "preferenceCenter">;
   provider: ChannelProvider;
   /** For providers whose receipts name only their own message id (SNS mobile push). */
   sentMessages?: Pick<SentMessages, "record">;
@@ -119,9 +123,10 @@ export async function deliver(message: ChannelMessage, { attempt, messageId }: R
   const marketing = message.category === "marketing" || template.category === "marketing";
   const needsUnsubscribeLink = channel === "email" && marketing;
   // Marketing email without a one-click unsubscribe link must not go out (RFC 8058, bulk-sender rules); a stack without the HTTP API has none.
-  if (needsUnsubscribeLink && !deps.unsubscribeLinks) return emit({ kind: "outcome", event: outcome({ status: "failed", reason: "no_unsubscribe_link: marketing email needs the HTTP API's unsubscribe route" }) });
-  const unsubscribeUrl = needsUnsubscribeLink ? await deps.unsubscribeLinks!.linkFor(message.userId, "marketing") : undefined;
-  const content = renderContent(template, channel, message.data, { locale: preferences.locale, unsubscribeUrl, variant });
+  if (needsUnsubscribeLink && !deps.emailLinks) return emit({ kind: "outcome", event: outcome({ status: "failed", reason: "no_unsubscribe_link: marketing email needs the HTTP API's unsubscribe route" }) });
+  const unsubscribeUrl = needsUnsubscribeLink ? await deps.emailLinks!.unsubscribe(message.userId, "marketing") : undefined;
+  const rendered = renderContent(template, channel, message.data, { locale: preferences.locale, unsubscribeUrl, variant });
+  const content = "html" in rendered && deps.emailLinks ? withPreferenceCenterLink(rendered, await deps.emailLinks.preferenceCenter(message.userId)) : rendered;
   // Only sends count toward the rate, so suppressed and deferred messages never wait for it.
   if (deps.sendRate && !(await deps.sendRate.admit(message))) return { kind: "held" };
 

@@ -194,13 +194,45 @@ describe("HTTP API", () => {
     expect(declared.sort()).toEqual(Object.keys(ROUTES).sort());
   });
 
-  it("leaves only the one-click unsubscribe target open, for mailbox providers that cannot sign", () => {
-    const open = Object.values(resourcesOfType(template, "AWS::ApiGatewayV2::Route")).filter((route) => route.Properties.AuthorizationType !== "AWS_IAM");
-    expect(open.map((route) => route.Properties.RouteKey).sort()).toEqual(["GET /v1/unsubscribe", "POST /v1/unsubscribe"]);
+  it("leaves open only the pages people reach from an email, which the token in the link protects", () => {
+    const open = Object.values(resourcesOfType(template, "AWS::ApiGatewayV2::Route")).filter((route) => route.Properties.AuthorizationType === "NONE");
+    expect(open.map((route) => route.Properties.RouteKey).sort()).toEqual(["GET /v1/preferences-center", "GET /v1/unsubscribe", "POST /v1/preferences-center", "POST /v1/unsubscribe"]);
+  });
+
+  it("puts the user-token authorizer on every /v1/me route, and on no other", () => {
+    const authorizers = resourcesOfType(template, "AWS::ApiGatewayV2::Authorizer");
+    expect(Object.keys(authorizers)).toHaveLength(1);
+    const [authorizerId, authorizer] = Object.entries(authorizers)[0]!;
+    expect(authorizer.Properties).toMatchObject({ AuthorizerType: "REQUEST", IdentitySource: ["$request.header.Authorization"], EnableSimpleResponses: true, AuthorizerPayloadFormatVersion: "2.0", AuthorizerResultTtlInSeconds: 300 });
+    expect(JSON.stringify(authorizer.Properties.AuthorizerUri)).toContain("UserAuthorizer");
+    const custom = Object.values(resourcesOfType(template, "AWS::ApiGatewayV2::Route")).filter((route) => route.Properties.AuthorizationType === "CUSTOM");
+    expect(custom.map((route) => route.Properties.RouteKey).sort()).toEqual([
+      "GET /v1/me/inbox",
+      "GET /v1/me/preferences",
+      "PATCH /v1/me/preferences",
+      "POST /v1/me/inbox/read-all",
+      "POST /v1/me/inbox/{itemId}/archive",
+      "POST /v1/me/inbox/{itemId}/read",
+    ]);
+    for (const route of custom) expect(route.Properties.AuthorizerId).toEqual({ Ref: authorizerId });
+  });
+
+  it("signs user tokens with a secret of their own that names the stack", () => {
+    template.hasResourceProperties("AWS::SecretsManager::Secret", { GenerateSecretString: { SecretStringTemplate: JSON.stringify({ stack: "Notify" }), GenerateStringKey: "signingKey", PasswordLength: 64 } });
+    template.hasOutput("UserTokenSecretArn", {});
+  });
+
+  it("lets no browser page call the API unless its origin is configured", () => {
+    expect(Object.values(resourcesOfType(template, "AWS::ApiGatewayV2::Api"))[0]!.Properties.CorsConfiguration).toBeUndefined();
+    const { stack } = createNotifyApp({ context: { "aws:cdk:bundling-stacks": [], "notify:allowedOrigins": "https://app.example.com" } });
+    Template.fromStack(stack).hasResourceProperties("AWS::ApiGatewayV2::Api", {
+      CorsConfiguration: { AllowOrigins: ["https://app.example.com"], AllowHeaders: ["authorization", "content-type", "if-none-match"], ExposeHeaders: ["etag"] },
+    });
+    expect(() => createNotifyApp({ context: { "aws:cdk:bundling-stacks": [], "notify:allowedOrigins": "https://app.example.com/inbox" } })).toThrow(/not an origin/);
   });
 
   it("requires IAM authorization on every other route", () => {
-    const routes = Object.values(resourcesOfType(template, "AWS::ApiGatewayV2::Route")).filter((route) => !route.Properties.RouteKey.includes("unsubscribe"));
+    const routes = Object.values(resourcesOfType(template, "AWS::ApiGatewayV2::Route")).filter((route) => !route.Properties.RouteKey.match(/unsubscribe|preferences-center|\/v1\/me\//));
     expect(routes.map((route) => route.Properties.RouteKey).sort()).toEqual([
       "DELETE /v1/notifications/{id}",
       "GET /v1/analytics",

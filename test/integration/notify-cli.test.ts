@@ -54,6 +54,15 @@ describe("the notify CLI on the local cloud", () => {
     expect((await notify("trace", notificationId)).out).toMatch(new RegExp(`${userId} / email\\n  \\S+  sent`));
   });
 
+  it("mints a user token the /v1/me routes accept, and refuses a ttl over a day", async () => {
+    const userId = uniqueId("cli-user");
+    const token = (await notify("token", userId, "--ttl", "120")).out.trim();
+    const answer = await fetch(`${inject("apiUrl")}/v1/me/preferences`, { headers: { authorization: `Bearer ${token}` } });
+    expect(((await answer.json()) as { userId: string }).userId).toBe(userId);
+    expect((await json("token", userId)).expiresAt).toEqual(expect.any(String));
+    expect((await notify("token", userId, "--ttl", "86401")).code).toBe(2);
+  });
+
   it("publishes for later with --send-at and takes it back with cancel", async () => {
     const userId = uniqueId("cli-user");
     await json("prefs", "set", userId, JSON.stringify(reachableUser));

@@ -12,8 +12,10 @@ export interface InboxItem extends Rendering {
   title: string;
   body: string;
   read: boolean;
+  archived: boolean;
   createdAt: string;
   readAt?: string;
+  archivedAt?: string;
 }
 
 export interface NewInboxItem extends Rendering {
@@ -46,15 +48,17 @@ function toItem(raw: Record<string, unknown>): InboxItem {
     title: raw.title as string,
     body: raw.body as string,
     read: raw.read as boolean,
+    archived: raw.archivedAt !== undefined,
     createdAt: raw.createdAt as string,
     ...(raw.readAt ? { readAt: raw.readAt as string } : {}),
+    ...(raw.archivedAt ? { archivedAt: raw.archivedAt as string } : {}),
     ...renderingOf({ templateVersion: raw.templateVersion as number | undefined, variant: raw.variant as string | undefined }),
   };
 }
 
 /**
- * The in-app channel's inbox. Unread items carry `unreadKey`, which a sparse index lists, so the
- * unread count reads only unread items however long the inbox grows.
+ * The in-app channel's inbox. Unread items that are not archived carry `unreadKey`, which a sparse
+ * index lists, so the unread count reads only those however long the inbox grows.
  */
 export class InboxStore {
   private readonly client: DynamoDBDocumentClient;
@@ -82,19 +86,31 @@ export class InboxStore {
     return itemId;
   }
 
-  async list(userId: string, limit: number, cursor?: string): Promise<InboxPage> {
-    const result = await this.client.send(
-      new QueryCommand({
-        TableName: this.tableName,
-        KeyConditionExpression: "userId = :userId",
-        ExpressionAttributeValues: { ":userId": userId },
-        ScanIndexForward: false,
-        Limit: limit,
-        ExclusiveStartKey: cursor ? { userId, itemId: cursor } : undefined,
-      }),
-    );
-    const items = (result.Items ?? []).map(toItem);
-    return result.LastEvaluatedKey ? { items, nextCursor: result.LastEvaluatedKey.itemId as string } : { items };
+  /**
+   * Newest first, `limit` at a time, either the items in the inbox or the archived ones. The filter
+   * is applied after DynamoDB's limit, so it reads on until the page is full or the inbox ends.
+   */
+  async list(userId: string, limit: number, cursor?: string, archived = false): Promise<InboxPage> {
+    const items: InboxItem[] = [];
+    let startKey: Record<string, unknown> | undefined = cursor ? { userId, itemId: cursor } : undefined;
+    do {
+      const result = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: "userId = :userId",
+          FilterExpression: archived ? "attribute_exists(archivedAt)" : "attribute_not_exists(archivedAt)",
+          ExpressionAttributeValues: { ":userId": userId },
+          ScanIndexForward: false,
+          Limit: limit,
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      items.push(...(result.Items ?? []).map(toItem));
+      startKey = result.LastEvaluatedKey;
+    } while (startKey && items.length < limit);
+    const page = items.slice(0, limit);
+    const more = items.length > limit || startKey !== undefined;
+    return more && page.length ? { items: page, nextCursor: page.at(-1)!.itemId } : { items: page };
   }
 
   async unreadCount(userId: string): Promise<number> {
@@ -140,5 +156,45 @@ export class InboxStore {
     );
     const existing = page.Items?.[0];
     return existing ? { item: toItem(existing), firstRead: false } : undefined;
+  }
+
+  /** Marks every unread item read and returns those this call read first, for their `opened` events. */
+  async markAllRead(userId: string, readAt: string): Promise<InboxItem[]> {
+    const firstRead: InboxItem[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.client.send(
+        new QueryCommand({ TableName: this.tableName, IndexName: UNREAD_INDEX, KeyConditionExpression: "userId = :userId", ExpressionAttributeValues: { ":userId": userId }, ExclusiveStartKey: startKey }),
+      );
+      for (const unread of page.Items ?? []) {
+        const result = await this.markRead(userId, unread.itemId as string, readAt);
+        if (result?.firstRead) firstRead.push(result.item);
+      }
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return firstRead;
+  }
+
+  /**
+   * Moves the item out of the inbox into the archive (idempotent: the first archivedAt stays); it no
+   * longer counts as unread, but is not read either. Undefined means no such item.
+   */
+  async archive(userId: string, itemId: string, archivedAt: string): Promise<InboxItem | undefined> {
+    try {
+      const result = await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { userId, itemId },
+          UpdateExpression: "SET archivedAt = if_not_exists(archivedAt, :archivedAt) REMOVE unreadKey",
+          ConditionExpression: "attribute_exists(itemId)",
+          ExpressionAttributeValues: { ":archivedAt": archivedAt },
+          ReturnValues: "ALL_NEW",
+        }),
+      );
+      return toItem(result.Attributes!);
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return undefined;
+      throw error;
+    }
   }
 }
