@@ -19,6 +19,7 @@ import { LocalClock } from "./local-clock.ts";
 import { LocalFunction } from "./local-function.ts";
 import { LocalOutbox } from "./local-outbox.ts";
 import { localRoutes } from "./local-routes.ts";
+import { localUserLinks, type LocalUserLinks } from "./local-browser-pages.ts";
 import { LocalScheduler } from "./local-scheduler.ts";
 import { EXPANSION_FAULT_CHANNEL, ProviderFaults, SWEEP_FAULT_CHANNEL, type FaultKind } from "./provider-faults.ts";
 import { RecordingSink } from "./recording-sink.ts";
@@ -233,7 +234,10 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
   const logSubscriptions = new LogSubscriptions(LOCAL_ACCOUNT);
   const writeLogs = (logGroupName: string, lines: string[]) => logSubscriptions.write(logGroupName, lines, clock.now());
   const streamIteratorAges = () => kinesisSources.map((source) => ({ streamName: source.streamName, iteratorAgeMillis: source.iteratorAgeMillis() }));
-  const gateway = new HttpGateway(localRoutes({ sink, outbox: () => outbox, clock, faults, crashWorker, settled, publishFeedback, writeLogs, streamIteratorAges, usage: () => usage.snapshot(), environments: () => Object.fromEntries([...functions].map(([name, fn]) => [name, fn.environments])) }));
+  let userLinks: LocalUserLinks | undefined;
+  const gateway = new HttpGateway(
+    localRoutes({ sink, outbox: () => outbox, clock, faults, crashWorker, settled, publishFeedback, writeLogs, streamIteratorAges, usage: () => usage.snapshot(), environments: () => Object.fromEntries([...functions].map(([name, fn]) => [name, fn.environments])), userLinks: () => userLinks }),
+  );
   try {
     await gateway.listen(options.port ?? 4000);
     const { template, stackName } = synthesize(join(stateDir, "cdk.out"), options.context ?? {});
@@ -247,6 +251,10 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     });
 
     feedbackTopicArn = stack.outputs.FeedbackTopicArn;
+    const unsubscribeSecretArn = stack.functions.find((spec) => spec.environment.UNSUBSCRIBE_SECRET_ARN)?.environment.UNSUBSCRIBE_SECRET_ARN;
+    if (stack.outputs.UserTokenSecretArn && unsubscribeSecretArn) {
+      userLinks = localUserLinks({ secretsManager: clients.secretsmanager, userTokenSecretArn: stack.outputs.UserTokenSecretArn, unsubscribeSecretArn, apiUrl: gateway.url, now: () => clock.now() });
+    }
     outbox = new LocalOutbox(sink, DynamoDBDocumentClient.from(clients.dynamodb), stack.outputs.InboxTableName);
     for (const spec of stack.functions) {
       functions.set(

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { ExtraHandler } from "./http-gateway.ts";
+import { serveBrowserPage, type LocalUserLinks } from "./local-browser-pages.ts";
 import type { LocalClock } from "./local-clock.ts";
 import type { LocalOutbox } from "./local-outbox.ts";
 import type { FaultRule, ProviderFaults } from "./provider-faults.ts";
@@ -26,6 +27,8 @@ export interface LocalRoutesDependencies {
   usage(): UsageSnapshot;
   /** Execution environments alive per function name. */
   environments(): Record<string, number>;
+  /** Tokens and links for a user, once the stack is deployed with its HTTP API. */
+  userLinks: () => LocalUserLinks | undefined;
 }
 
 async function readJson(request: IncomingMessage): Promise<unknown> {
@@ -46,6 +49,7 @@ function json(response: ServerResponse, status: number, body: unknown): true {
 export function localRoutes(deps: LocalRoutesDependencies): ExtraHandler {
   return async (request, response, url) => {
     if (!url.pathname.startsWith("/_local/")) return false;
+    if (request.method === "GET" && (await serveBrowserPage(url.pathname, url.searchParams, response, url.origin, deps.userLinks()))) return true;
     const sinkChannel = /^\/_local\/sink\/([a-z_]+)$/.exec(url.pathname)?.[1];
     if (sinkChannel && request.method === "POST") {
       const send = (await readJson(request)) as Parameters<RecordingSink["record"]>[1];

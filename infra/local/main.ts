@@ -14,6 +14,7 @@ writeFileSync(join(cloud.stateDir, "local.json"), `${JSON.stringify(descriptor, 
 console.log(`notify: ready in ${((performance.now() - started) / 1000).toFixed(1)} s
   API       ${cloud.apiUrl}            (POST /v1/notifications, GET /v1/notifications/{id}, PUT|GET /v1/users/{userId}/preferences)
   outbox    ${cloud.apiUrl}/_local/outbox
+  demo      ${cloud.apiUrl}/_local/demo?user=ada   (the <notify-inbox> web component, live, in your browser)
   emulators sns/sqs ${cloud.endpoints.sqs}  dynamodb ${cloud.endpoints.dynamodb}  kinesis ${cloud.endpoints.kinesis}
   logs      ${descriptor.logs}
   wrote     ${join(cloud.stateDir, "local.json")}
