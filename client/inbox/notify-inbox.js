@@ -241,6 +241,7 @@ export class NotifyInbox extends HTMLElement {
   /** Draws the list; `focusItemId` keeps keyboard focus on an item across the redraw. */
   #render(focusItemId) {
     const hadFocus = this.shadowRoot.activeElement?.closest?.(".row")?.dataset.itemId;
+    const scrollTop = this.list.scrollTop;
     const now = Date.now();
     this.list.replaceChildren(
       ...this.#items.map((item) => {
@@ -268,6 +269,7 @@ export class NotifyInbox extends HTMLElement {
         return row;
       }),
     );
+    this.list.scrollTop = scrollTop;
     const items = [...this.list.querySelectorAll(".item")];
     if (items.length) items[0].tabIndex = 0;
     this.#showStatus(this.#items.length ? "" : "You're all caught up.");
@@ -276,7 +278,7 @@ export class NotifyInbox extends HTMLElement {
     if (focused) {
       items.forEach((item) => (item.tabIndex = -1));
       focused.tabIndex = 0;
-      if (this.open) focused.focus();
+      if (this.open) focused.focus({ preventScroll: true });
     }
   }
 

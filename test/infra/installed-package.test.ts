@@ -29,6 +29,13 @@ describe("the installed package", () => {
     const manifest = JSON.parse(readFileSync(join(installed, "package.json"), "utf8"));
     expect(manifest.exports["."]).toEqual({ types: "./dist/index.d.ts", default: "./dist/index.js" });
     expect(manifest.bin.notify).toBe("./dist/notify.js");
+    expect(manifest.exports["./inbox"]).toEqual({ types: "./dist/inbox.d.ts", default: "./dist/inbox.js" });
+  });
+
+  it("ships <notify-inbox> as one ES module with no imports, for any page or bundler", () => {
+    const module = readFileSync(join(installed, "dist/inbox.js"), "utf8");
+    expect(module).toContain('customElements.define("notify-inbox", NotifyInbox)');
+    expect(module).not.toMatch(/^\s*import\s/m);
   });
 
   it("gives a JavaScript service NotifyClient, which validates before it publishes", async () => {
