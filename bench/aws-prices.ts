@@ -43,4 +43,12 @@ export const AWS_PRICES = {
     perMillionRequests: 5,
     source: "https://aws.amazon.com/secrets-manager/pricing/",
   },
+  apigateway: {
+    /** HTTP APIs, first 300 million requests a month (each 512 KB of a request is one). */
+    httpPerMillionRequests: 1.0,
+    /** WebSocket APIs: messages (each 32 KB is one) and connection minutes. */
+    websocketPerMillionMessages: 1.0,
+    websocketPerMillionConnectionMinutes: 0.25,
+    source: "https://aws.amazon.com/api-gateway/pricing/",
+  },
 } as const;

@@ -16,6 +16,8 @@ export interface LocalCloudProbe {
   inspectQueue(queueName: string): Promise<InspectedMessage[] | undefined>;
   /** The stream reader's iterator age, as Lambda reports it to CloudWatch on AWS. */
   streamIteratorAgeMillis(streamName: string): Promise<number | undefined>;
+  /** The local cloud's clock, which its functions read and tests may move ahead. */
+  now(): Promise<number>;
 }
 
 interface FauxqsQueue {
@@ -32,6 +34,9 @@ async function getJson(url: string): Promise<unknown> {
 /** Reads the SQS emulator's (fauxqs) inspection endpoint and the local cloud's /_local routes. */
 export function localCloudProbe(apiUrl: string, sqsEndpoint: string): LocalCloudProbe {
   return {
+    async now() {
+      return Date.parse(((await getJson(`${apiUrl}/_local/clock`)) as { now: string }).now);
+    },
     async inspectQueue(queueName) {
       const queue = (await getJson(`${sqsEndpoint}/_fauxqs/queues/${encodeURIComponent(queueName)}`)) as FauxqsQueue | undefined;
       if (!queue) return undefined;

@@ -1,6 +1,7 @@
 import { GetQueueAttributesCommand } from "@aws-sdk/client-sqs";
 import { SingleBar } from "cli-progress";
 import { Command, CommanderError, Option } from "commander";
+import { decodeJwt } from "jose";
 import { formatOf, importMembers, readMembers, type MemberFileFormat } from "./commands/audience-import.ts";
 import { formatDeadLetters, lanesOf, listDeadLetters, redriveChannel } from "./commands/dead-letters.ts";
 import { formatEvent, tailEvents } from "./commands/events-tail.ts";
@@ -109,7 +110,7 @@ export function notifyProgram(io: CliIo): Command {
       const { publisher, outputs } = await target();
       if (!outputs.UserTokenSecretArn) throw new CommanderError(1, "notify.noUserTokens", "this stack has no HTTP API, so no user tokens (notify:httpApi=false)");
       const token = await publisher.userToken(userId, { ttlSeconds });
-      print({ userId, token, expiresAt: new Date(Date.now() + ttlSeconds * 1000).toISOString() }, (value) => value.token);
+      print({ userId, token, expiresAt: new Date(decodeJwt(token).exp! * 1000).toISOString() }, (value) => value.token);
     });
 
   program

@@ -61,7 +61,7 @@ function connect(kind: TargetKind, stackName: string, outputs: Record<string, st
   const { region, credentials } = connection;
   const config = (service: string) => ({ region, ...(connection.endpoint(service) ? { endpoint: connection.endpoint(service) } : {}), ...(credentials ? { credentials } : {}) });
   const sns = new SNSClient(config("sns"));
-  const apiOptions = { region, ...(credentials ? { credentials } : {}), userTokenSecretArn: outputs.UserTokenSecretArn, secretsManager: new SecretsManagerClient(config("secretsmanager")) };
+  const apiOptions = { region, ...(credentials ? { credentials } : {}), userTokenSecretArn: outputs.UserTokenSecretArn, secretsManager: new SecretsManagerClient(config("secretsmanager")), ...(connection.localCloud ? { now: connection.localCloud.now } : {}) };
   return {
     kind,
     stackName,

@@ -18,6 +18,8 @@ export interface HttpApiClientOptions extends SignedCallOptions {
   userTokenSecretArn?: string;
   /** @default a client for `region` with `credentials` */
   secretsManager?: SecretsManagerClient;
+  /** The clock user tokens are minted by, where the stack's is not the machine's (the local cloud's can be moved ahead). @default Date.now */
+  now?: () => number | Promise<number>;
 }
 
 /** A NotificationRequest as DESIGN.md describes it; validated by the same schema ingest uses. */
@@ -119,7 +121,7 @@ export class NotifyClient {
   static forHttpApi(apiUrl: string, options: HttpApiClientOptions): NotifyClient {
     const call = signedCall(apiUrl, options);
     const secretsManager = options.secretsManager ?? new SecretsManagerClient({ region: options.region, ...(options.credentials ? { credentials: options.credentials } : {}) });
-    return new NotifyClient(new HttpApiTransport(call), call, options.userTokenSecretArn ? new UserTokens(options.userTokenSecretArn, secretsManager) : undefined);
+    return new NotifyClient(new HttpApiTransport(call), call, options.userTokenSecretArn ? new UserTokens(options.userTokenSecretArn, secretsManager, options.now) : undefined);
   }
 
   /**

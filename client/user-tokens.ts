@@ -17,24 +17,25 @@ export interface UserTokenOptions {
 export class UserTokens {
   private readonly secretId: string;
   private readonly secretsManager: SecretsManagerClient;
-  private readonly now: () => number;
+  private readonly now: () => number | Promise<number>;
   private cached: { secret: UserTokenSecret; readAt: number } | undefined;
 
-  constructor(secretId: string, secretsManager: SecretsManagerClient, now: () => number = Date.now) {
+  constructor(secretId: string, secretsManager: SecretsManagerClient, now: () => number | Promise<number> = Date.now) {
     this.secretId = secretId;
     this.secretsManager = secretsManager;
     this.now = now;
   }
 
   async mint(userId: string, options: UserTokenOptions = {}): Promise<string> {
-    return mintUserToken(userId, await this.secret(), this.now(), options.ttlSeconds ?? USER_TOKEN_DEFAULT_TTL_SECONDS);
+    const now = await this.now();
+    return mintUserToken(userId, await this.secret(now), now, options.ttlSeconds ?? USER_TOKEN_DEFAULT_TTL_SECONDS);
   }
 
-  private async secret(): Promise<UserTokenSecret> {
-    if (this.cached && this.now() - this.cached.readAt < SECRET_CACHE_MILLIS) return this.cached.secret;
+  private async secret(now: number): Promise<UserTokenSecret> {
+    if (this.cached && now - this.cached.readAt < SECRET_CACHE_MILLIS) return this.cached.secret;
     const { SecretString } = await this.secretsManager.send(new GetSecretValueCommand({ SecretId: this.secretId }));
     if (!SecretString) throw new Error(`secret ${this.secretId} has no string value`);
-    this.cached = { secret: parseUserTokenSecret(SecretString), readAt: this.now() };
+    this.cached = { secret: parseUserTokenSecret(SecretString), readAt: now };
     return this.cached.secret;
   }
 }

@@ -4,7 +4,9 @@
 //   <notify-inbox api-url="https://api.example.com" token="<user token>"></notify-inbox>
 //
 // Attributes: api-url (the stack's ApiUrl), token (from NotifyClient.userToken), poll-interval
-// (seconds between checks for news, default 30), page-size (items per page, default 20).
+// (seconds between checks for news, default 30), max-poll-interval (while nothing changes the wait
+// grows by half each time up to this, default 300; opening the panel or the tab checks at once),
+// page-size (items per page, default 20).
 // Property: tokenProvider, an async function that returns a fresh token; it is called at start when
 // there is no token attribute and again whenever the API answers 401 (the token expired).
 // Events: `notify-inbox-item` (detail: the item) when a person opens an item, so the page can
@@ -57,16 +59,16 @@ export class NotifyInbox extends HTMLElement {
     return ["token", "api-url", "poll-interval"];
   }
 
-  /** @type {(() => Promise<string>) | undefined} */
-  tokenProvider;
-
   #items = [];
   #unread = 0;
   #nextCursor;
   #etag;
   #pollTimer;
   #loadingMore = false;
+  /** Checks in a row that found nothing new: each one waits longer before the next. */
+  #unchangedPolls = 0;
   #token;
+  #tokenProvider;
   #started = false;
 
   constructor() {
@@ -91,7 +93,17 @@ export class NotifyInbox extends HTMLElement {
     root.querySelector(".read-all").addEventListener("click", () => this.markAllRead());
     this.panel.addEventListener("keydown", (event) => this.#onKey(event));
     this.list.addEventListener("scroll", () => this.#loadMoreIfNearEnd());
-    this.onVisibility = () => (document.visibilityState === "visible" ? this.#poll() : undefined);
+    this.onVisibility = () => (document.visibilityState === "visible" ? this.#pollNow() : undefined);
+  }
+
+  /** An async function that returns a fresh token; setting it (after the element started) loads the inbox. */
+  get tokenProvider() {
+    return this.#tokenProvider;
+  }
+
+  set tokenProvider(provider) {
+    this.#tokenProvider = provider;
+    if (this.#started && !this.#token) this.#refresh();
   }
 
   get open() {
@@ -103,6 +115,12 @@ export class NotifyInbox extends HTMLElement {
   }
 
   connectedCallback() {
+    // A page may set tokenProvider before this module defined the element: take it over.
+    if (Object.hasOwn(this, "tokenProvider")) {
+      const provider = this.tokenProvider;
+      delete this.tokenProvider;
+      this.tokenProvider = provider;
+    }
     document.addEventListener("visibilitychange", this.onVisibility);
     this.#start();
   }
@@ -124,6 +142,7 @@ export class NotifyInbox extends HTMLElement {
     this.bell.setAttribute("aria-expanded", "true");
     (this.list.querySelector(".item") ?? this.panel.querySelector(".close")).focus();
     this.#loadMoreIfNearEnd();
+    if (this.#unchangedPolls > 0) this.#pollNow();
   }
 
   /** Closes the panel and gives focus back to the bell. */
@@ -142,11 +161,12 @@ export class NotifyInbox extends HTMLElement {
     this.#render();
   }
 
+  /** Loads the inbox once it has an API URL and a way to authenticate; until then it waits. */
   async #start() {
     if (this.#started || !this.getAttribute("api-url")) return;
     this.#started = true;
     this.#token = this.getAttribute("token") ?? undefined;
-    await this.#refresh();
+    if (this.#token || this.#tokenProvider) await this.#refresh();
   }
 
   async #refresh() {
@@ -156,19 +176,32 @@ export class NotifyInbox extends HTMLElement {
     await this.#poll();
   }
 
-  /** Checks for news: an unchanged inbox costs one small 304. */
+  /** Someone is looking: check now, and at the short interval again. */
+  #pollNow() {
+    this.#unchangedPolls = 0;
+    this.#poll();
+  }
+
+  /**
+   * Checks for news: an unchanged inbox costs one small 304, and the next check waits half as long
+   * again, up to max-poll-interval, so an inbox left open in a background tab costs little.
+   */
   async #poll() {
     clearTimeout(this.#pollTimer);
     try {
       const answer = await this.#call("GET", `/v1/me/inbox?limit=${this.#pageSize}`, this.#etag ? { "if-none-match": this.#etag } : {});
       if (answer.status === 200) {
         this.#etag = answer.headers.get("etag") ?? undefined;
+        this.#unchangedPolls = 0;
         this.#mergeFirstPage(answer.body);
+      } else if (answer.status === 304) {
+        this.#unchangedPolls += 1;
       }
     } catch (error) {
       this.#showStatus("Notifications are unavailable right now.");
     } finally {
-      if (this.isConnected && document.visibilityState !== "hidden") this.#pollTimer = setTimeout(() => this.#poll(), this.#pollSeconds * 1000);
+      const wait = Math.min(this.#pollSeconds * 1.5 ** this.#unchangedPolls, this.#maxPollSeconds);
+      if (this.isConnected && document.visibilityState !== "hidden") this.#pollTimer = setTimeout(() => this.#poll(), wait * 1000);
     }
   }
 
@@ -320,12 +353,16 @@ export class NotifyInbox extends HTMLElement {
     return Math.max(1, Number(this.getAttribute("poll-interval")) || 30);
   }
 
+  get #maxPollSeconds() {
+    return Math.max(this.#pollSeconds, Number(this.getAttribute("max-poll-interval")) || 300);
+  }
+
   /** One API call with the user's token; a 401 fetches a new token once, when there is a provider. */
   async #call(method, path, headers = {}, retried = false) {
-    if (!this.#token && this.tokenProvider) this.#token = await this.tokenProvider();
+    if (!this.#token && this.#tokenProvider) this.#token = await this.#tokenProvider();
     const response = await fetch(new URL(path, this.getAttribute("api-url")), { method, headers: { authorization: `Bearer ${this.#token ?? ""}`, ...headers }, cache: "no-store" });
-    if (response.status === 401 && this.tokenProvider && !retried) {
-      this.#token = await this.tokenProvider();
+    if (response.status === 401 && this.#tokenProvider && !retried) {
+      this.#token = await this.#tokenProvider();
       return this.#call(method, path, headers, true);
     }
     if (response.status === 401) this.#showStatus("Your session has ended. Sign in again to see your notifications.");

@@ -26,7 +26,7 @@ export const INBOX_MODULE_PATH = join(import.meta.dirname, "../../client/inbox/n
 
 const escape = (value: string) => value.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/"/g, "&quot;");
 
-function demoPage(userId: string, apiUrl: string, token: string, preferenceCenterUrl: string): string {
+function demoPage(userId: string, apiUrl: string, preferenceCenterUrl: string, poll: { seconds: number; maxSeconds: number }): string {
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>notify-fanout demo: ${escape(userId)}'s inbox</title><link rel="icon" href="data:,">
@@ -41,10 +41,10 @@ function demoPage(userId: string, apiUrl: string, token: string, preferenceCente
 <script type="module" src="/_local/inbox.js"></script>
 </head><body>
 <div class="bar"><strong>Acme Store</strong><span>Signed in as ${escape(userId)}</span>
-<notify-inbox api-url="${escape(apiUrl)}" token="${escape(token)}" poll-interval="2"></notify-inbox></div>
+<notify-inbox api-url="${escape(apiUrl)}" poll-interval="${poll.seconds}" max-poll-interval="${poll.maxSeconds}"></notify-inbox></div>
 <main>
 <h1>The inbox, live</h1>
-<p>The bell is <code>&lt;notify-inbox&gt;</code>, the web component the package ships as <code>notify-fanout/inbox</code>. It reads <code>/v1/me/inbox</code> with a user token and checks for news every 2 seconds here (an unchanged inbox answers 304).</p>
+<p>The bell is <code>&lt;notify-inbox&gt;</code>, the web component the package ships as <code>notify-fanout/inbox</code>. It reads <code>/v1/me/inbox</code> with a user token this page fetches from <code>/_local/token</code>, as your app would from your backend, and checks for news every ${poll.seconds} seconds here, waiting longer while nothing changes (up to ${poll.maxSeconds} s; an unchanged inbox answers 304).</p>
 <p><button type="button" id="send">Send ${escape(userId)} a notification</button> <span id="sent" role="status"></span></p>
 <p>Or publish one yourself:</p>
 <pre><code>curl -s -X POST ${escape(apiUrl)}/v1/notifications \\
@@ -54,6 +54,7 @@ function demoPage(userId: string, apiUrl: string, token: string, preferenceCente
 <script type="module">
   let count = 0;
   const user = ${JSON.stringify(userId)};
+  document.querySelector("notify-inbox").tokenProvider = () => fetch("/_local/token?user=" + encodeURIComponent(user)).then((response) => response.text());
   document.getElementById("send").addEventListener("click", async () => {
     const orderId = "DEMO-" + Date.now().toString(36).toUpperCase() + "-" + ++count;
     const response = await fetch("/v1/notifications", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ type: "order.shipped", recipients: [{ userId: user }], channels: ["in_app"], data: { orderId } }) });
@@ -69,8 +70,8 @@ function reply(response: ServerResponse, status: number, contentType: string, bo
 }
 
 /**
- * The local cloud's browser pages: the web component's module, and a demo page that embeds it for a
- * user with a token minted as the application would (`/_local/demo?user=ada`).
+ * The local cloud's browser pages: the web component's module, a demo page that embeds it for a user
+ * (`/_local/demo?user=ada`), and the token endpoint an application would have (`/_local/token?user=`).
  */
 export async function serveBrowserPage(path: string, query: URLSearchParams, response: ServerResponse, apiUrl: string, links: LocalUserLinks | undefined): Promise<boolean> {
   if (path === "/_local/inbox.js") return reply(response, 200, "text/javascript; charset=utf-8", readFileSync(INBOX_MODULE_PATH, "utf8"));
@@ -79,5 +80,7 @@ export async function serveBrowserPage(path: string, query: URLSearchParams, res
   const user = userIdSchema.safeParse(query.get("user") ?? "ada");
   if (!user.success) return reply(response, 400, "text/plain", `user: ${user.error.issues[0]?.message}`);
   if (path === "/_local/token") return reply(response, 200, "text/plain", await links.userToken(user.data));
-  return reply(response, 200, "text/html; charset=utf-8", demoPage(user.data, apiUrl, await links.userToken(user.data), await links.preferenceCenter(user.data)));
+  // Quick checks by default, so a newcomer sees news at once; `poll` and `maxPoll` change them (the bench uses the component's defaults).
+  const poll = { seconds: Number(query.get("poll") ?? 2) || 2, maxSeconds: Number(query.get("maxPoll") ?? 5) || 5 };
+  return reply(response, 200, "text/html; charset=utf-8", demoPage(user.data, apiUrl, await links.preferenceCenter(user.data), poll));
 }

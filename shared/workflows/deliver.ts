@@ -126,7 +126,7 @@ export async function deliver(message: ChannelMessage, { attempt, messageId }: R
   if (needsUnsubscribeLink && !deps.emailLinks) return emit({ kind: "outcome", event: outcome({ status: "failed", reason: "no_unsubscribe_link: marketing email needs the HTTP API's unsubscribe route" }) });
   const unsubscribeUrl = needsUnsubscribeLink ? await deps.emailLinks!.unsubscribe(message.userId, "marketing") : undefined;
   const rendered = renderContent(template, channel, message.data, { locale: preferences.locale, unsubscribeUrl, variant });
-  const content = "html" in rendered && deps.emailLinks ? withPreferenceCenterLink(rendered, await deps.emailLinks.preferenceCenter(message.userId)) : rendered;
+  const content = "html" in rendered && deps.emailLinks ? withPreferenceCenterLink(rendered, await deps.emailLinks.preferenceCenter(message.userId), preferences.locale) : rendered;
   // Only sends count toward the rate, so suppressed and deferred messages never wait for it.
   if (deps.sendRate && !(await deps.sendRate.admit(message))) return { kind: "held" };
 

@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import type { BrowserContext, Locator, Page } from "playwright-core";
-import { call, deliveries, eventually, outbox, settled, uniqueId } from "../helpers/local-api.ts";
+import { mintUserToken } from "#shared/domain/user-token.ts";
+import { call, deliveries, eventually, localNow, outbox, settled, uniqueId } from "../helpers/local-api.ts";
+import { userTokenSecret } from "../helpers/user-tokens.ts";
 import { browserMissing, openBrowser, screenshot } from "../helpers/browser.ts";
 
 async function publishInApp(userId: string, orderId: string): Promise<string> {
@@ -51,6 +53,27 @@ describe.skipIf(browserMissing)("<notify-inbox> in headless Chromium", () => {
     await expect.poll(() => badge(page).textContent(), LIVE).toBe("2");
     expect(await page.locator("notify-inbox .bell").getAttribute("aria-label")).toBe("Notifications, 2 unread");
     await screenshot(page, "inbox-badge");
+  });
+
+  it("asks its tokenProvider for a new token when the API answers 401, and carries on", async () => {
+    const userId = uniqueId("expired");
+    await publishInApp(userId, "T-1");
+    await settled();
+    const page = await inboxPage(browser.context, uniqueId("someone-else"));
+    const expired = await mintUserToken(userId, await userTokenSecret(), (await localNow()) - 2 * 3600_000, 3600);
+    await page.evaluate(
+      ({ apiUrl, expired, userId }) => {
+        const document = (globalThis as any).document;
+        const inbox = document.createElement("notify-inbox");
+        inbox.id = "second";
+        inbox.setAttribute("api-url", apiUrl);
+        inbox.setAttribute("token", expired);
+        inbox.tokenProvider = () => fetch(`/_local/token?user=${encodeURIComponent(userId)}`).then((response) => response.text());
+        document.body.append(inbox);
+      },
+      { apiUrl: inject("apiUrl"), expired, userId },
+    );
+    await expect.poll(() => page.locator("#second .badge").textContent(), LIVE).toBe("1");
   });
 
   it("reads an item on click (its delivery becomes opened), marks all as read, and archives", async () => {

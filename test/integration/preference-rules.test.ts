@@ -41,6 +41,8 @@ describe("preference rules through the API", () => {
     const { notificationId } = await outcomes("order.shipped", { ...reachableUser, locale: "pt-BR" }, { orderId: "B-7", carrier: "CTT" });
     await settled();
     const email = (await outbox(notificationId)).find((entry) => entry.channel === "email");
-    expect(email).toMatchObject({ subject: "A sua encomenda B-7 foi enviada", body: "Boas notícias: a sua encomenda B-7 está a caminho com a CTT." });
+    expect(email).toMatchObject({ subject: "A sua encomenda B-7 foi enviada" });
+    // The footer links the reader's preference center, in their language.
+    expect(email!.body).toMatch(/^Boas notícias: a sua encomenda B-7 está a caminho com a CTT\.\n\n--\nGerenciar configurações de notificação: http:\/\/\S+\/v1\/preferences-center\?token=[\w-]+$/);
   });
 });

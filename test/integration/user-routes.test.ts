@@ -142,6 +142,8 @@ describe("the browser's /v1/me routes", () => {
       credentials,
       userTokenSecretArn: inject("localCloudOutputs").UserTokenSecretArn,
       secretsManager: new SecretsManagerClient({ region: "us-east-1", endpoint: endpoints.secretsmanager, credentials }),
+      // The local cloud's clock, which other tests move ahead of this machine's.
+      now: localNow,
     });
     const userId = uniqueId("client");
     const token = await client.userToken(userId, { ttlSeconds: 600 });

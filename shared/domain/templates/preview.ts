@@ -2,9 +2,12 @@ import type { Channel } from "#shared/domain/channels.ts";
 import { localeChain } from "./locale-chain.ts";
 import { PUSH_BODY_LIMIT, PUSH_TITLE_LIMIT, renderContent, resolveContent, type RenderedContent } from "./render.ts";
 import type { TemplateDefinition } from "./template-definition.ts";
+import { withPreferenceCenterLink } from "./email-footer.ts";
 
 /** Stands in for a recipient's own one-click link, which is minted per user at send time. */
 export const PREVIEW_UNSUBSCRIBE_URL = "https://unsubscribe.example/preview";
+/** Stands in for a recipient's own preference center link, which every email gets at send time. */
+export const PREVIEW_PREFERENCE_CENTER_URL = "https://preferences.example/preview";
 
 export interface PreviewRequest {
   data: Record<string, unknown>;
@@ -41,7 +44,7 @@ export function previewTemplate(template: TemplateDefinition, request: PreviewRe
     const rendered = renderContent(template, channel, request.data, { locale: request.locale, variant: request.variant, unsubscribeUrl: marketingEmail ? PREVIEW_UNSUBSCRIBE_URL : undefined });
     if ("segments" in rendered && rendered.segments > 1) warnings.push(`the SMS is ${rendered.segments} ${rendered.encoding} segments, each billed as a message`);
     if ("truncated" in rendered && rendered.truncated) warnings.push(`the push is cut to ${PUSH_TITLE_LIMIT} characters of title and ${PUSH_BODY_LIMIT} of body`);
-    preview.channels[channel] = rendered;
+    preview.channels[channel] = "html" in rendered ? withPreferenceCenterLink(rendered, PREVIEW_PREFERENCE_CENTER_URL, request.locale) : rendered;
   }
   return preview;
 }
