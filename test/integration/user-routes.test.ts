@@ -1,9 +1,12 @@
 import { describe, expect, it } from "vitest";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { DeliveriesStore } from "#shared/adapters/stores/deliveries-store.ts";
 import { mintUserToken } from "#shared/domain/user-token.ts";
 import { NotifyClient } from "../../client/index.ts";
 import { inject } from "vitest";
 import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
-import { call, deliveries, eventually, localNow, uniqueId } from "../helpers/local-api.ts";
+import { call, deliveries, eventually, localNow, settled, uniqueId } from "../helpers/local-api.ts";
 import { asUser, userToken, userTokenSecret } from "../helpers/user-tokens.ts";
 
 async function notifyInApp(userId: string, orderId: string): Promise<string> {
@@ -58,6 +61,28 @@ describe("the browser's /v1/me routes", () => {
     expect(patched.status).toBe(200);
     expect((await asUser(token, "GET", "/v1/me/preferences")).body).toMatchObject({ userId, categories: { marketing: { email: false } }, quietHours: { start: "22:00", end: "07:00" } });
     expect((await call("GET", `/v1/users/${userId}/preferences`)).body.categories).toEqual({ marketing: { email: false } });
+  });
+
+  it("opens each delivery exactly once when reads, read-alls and archives race", async () => {
+    const userId = uniqueId("racer");
+    const notificationIds = await Promise.all(Array.from({ length: 12 }, (_, index) => notifyInApp(userId, `RACE-${index}`)));
+    const token = await userToken(userId);
+    const { items } = (await asUser(token, "GET", "/v1/me/inbox?limit=100")).body;
+    const answers = await Promise.all([
+      asUser(token, "POST", "/v1/me/inbox/read-all"),
+      asUser(token, "POST", "/v1/me/inbox/read-all"),
+      ...items.flatMap((item: { itemId: string }) => [asUser(token, "POST", `/v1/me/inbox/${item.itemId}/read`), asUser(token, "POST", `/v1/me/inbox/${item.itemId}/read`)]),
+      ...items.slice(0, 4).map((item: { itemId: string }) => asUser(token, "POST", `/v1/me/inbox/${item.itemId}/archive`)),
+    ]);
+    expect(answers.map((answer) => answer.status).every((status) => status === 200)).toBe(true);
+    await settled();
+    expect((await asUser(token, "GET", "/v1/me/inbox")).body.unread).toBe(0);
+    const endpoint = inject("localCloudEndpoints").dynamodb;
+    const store = new DeliveriesStore(DynamoDBDocumentClient.from(new DynamoDBClient({ region: "us-east-1", endpoint, credentials: { accessKeyId: "local", secretAccessKey: "local" } })), inject("localCloudOutputs").DeliveriesTableName!);
+    for (const notificationId of notificationIds) {
+      const opened = (await store.timeline(notificationId)).filter((event) => event.status === "opened");
+      expect(opened, notificationId).toHaveLength(1);
+    }
   });
 
   it("answers 304 to a poll whose ETag still holds, and 200 once something changed", async () => {
