@@ -11,8 +11,8 @@ interface StoredSecret {
 }
 
 /**
- * Secrets Manager's CreateSecret and GetSecretValue over its JSON 1.1 protocol, which is all the
- * stack uses. No emulator on npm covers it, and the functions read their secret through the
+ * Secrets Manager's CreateSecret, GetSecretValue and PutSecretValue (rotating a key by hand) over
+ * its JSON 1.1 protocol, which is all the stack and its operators use. No emulator on npm covers it, and the functions read their secret through the
  * standard SDK, so this small one stands in on loopback.
  */
 export class SecretsManagerEmulator {
@@ -34,10 +34,16 @@ export class SecretsManagerEmulator {
         const secret = this.create(input.Name!, input.SecretString!);
         return reply(200, { ARN: secret.arn, Name: secret.name, VersionId: secret.versionId });
       }
+      const secret = input.SecretId === undefined ? undefined : this.secrets.get(input.SecretId) ?? [...this.secrets.values()].find((candidate) => candidate.name === input.SecretId);
+      if ((operation === "GetSecretValue" || operation === "PutSecretValue") && !secret) {
+        return reply(400, { __type: "ResourceNotFoundException", message: "Secrets Manager can't find the specified secret." });
+      }
       if (operation === "GetSecretValue") {
-        const secret = this.secrets.get(input.SecretId!) ?? [...this.secrets.values()].find((candidate) => candidate.name === input.SecretId);
-        if (!secret) return reply(400, { __type: "ResourceNotFoundException", message: "Secrets Manager can't find the specified secret." });
-        return reply(200, { ARN: secret.arn, Name: secret.name, SecretString: secret.secretString, VersionId: secret.versionId, VersionStages: ["AWSCURRENT"], CreatedDate: secret.createdDate / 1000 });
+        return reply(200, { ARN: secret!.arn, Name: secret!.name, SecretString: secret!.secretString, VersionId: secret!.versionId, VersionStages: ["AWSCURRENT"], CreatedDate: secret!.createdDate / 1000 });
+      }
+      if (operation === "PutSecretValue") {
+        Object.assign(secret!, { secretString: input.SecretString!, versionId: randomUUID() });
+        return reply(200, { ARN: secret!.arn, Name: secret!.name, VersionId: secret!.versionId, VersionStages: ["AWSCURRENT"] });
       }
       return reply(400, { __type: "UnsupportedOperation", message: `the local cloud does not emulate Secrets Manager ${operation}` });
     });

@@ -5,7 +5,7 @@ import { DeliveriesStore } from "#shared/adapters/stores/deliveries-store.ts";
 import { mintUserToken } from "#shared/domain/user-token.ts";
 import { NotifyClient } from "../../client/index.ts";
 import { inject } from "vitest";
-import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import { PutSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { call, deliveries, eventually, localNow, settled, uniqueId } from "../helpers/local-api.ts";
 import { asUser, userToken, userTokenSecret } from "../helpers/user-tokens.ts";
 
@@ -157,6 +157,22 @@ describe("the browser's /v1/me routes", () => {
     const read = await fetch(`${inject("apiUrl")}/v1/me/inbox`, { headers: { origin: "http://localhost:3000", authorization: `Bearer ${token}` } });
     expect(read.headers.get("access-control-allow-origin")).toBe("http://localhost:3000");
     expect(read.headers.get("access-control-expose-headers")).toContain("etag");
+  });
+
+  it("refuses every token signed before the key was rotated, and accepts new ones", async () => {
+    const userId = uniqueId("rotated");
+    const before = await userToken(userId);
+    expect((await asUser(before, "GET", "/v1/me/preferences")).status).toBe(200);
+    const secret = await userTokenSecret();
+    const secretsManager = new SecretsManagerClient({ region: "us-east-1", endpoint: inject("localCloudEndpoints").secretsmanager, credentials: { accessKeyId: "local", secretAccessKey: "local" } });
+    await secretsManager.send(new PutSecretValueCommand({ SecretId: inject("localCloudOutputs").UserTokenSecretArn, SecretString: JSON.stringify({ ...secret, signingKey: "r".repeat(64) }) }));
+    try {
+      // The local cloud keeps neither the authorizer's answers nor its key (notify:userTokenCacheSeconds 0).
+      expect((await asUser(before, "GET", "/v1/me/preferences")).status).toBe(401);
+      expect((await asUser(await userToken(userId), "GET", "/v1/me/preferences")).status).toBe(200);
+    } finally {
+      await secretsManager.send(new PutSecretValueCommand({ SecretId: inject("localCloudOutputs").UserTokenSecretArn, SecretString: JSON.stringify(secret) }));
+    }
   });
 
   it("mints tokens with NotifyClient.userToken and `notify token`", async () => {
