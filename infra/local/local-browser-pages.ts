@@ -37,6 +37,7 @@ function demoPage(userId: string, apiUrl: string, preferenceCenterUrl: string, p
   main { max-width: 40rem; padding: 1.5rem; line-height: 1.5; }
   button { font: inherit; padding: 0.5rem 1rem; border-radius: 6px; border: 1px solid #2563eb; background: #2563eb; color: #fff; cursor: pointer; }
   code { background: #f3f4f6; padding: 0.1rem 0.3rem; border-radius: 4px; }
+  pre { overflow-x: auto; }
 </style>
 <script type="module" src="/_local/inbox.js"></script>
 </head><body>
