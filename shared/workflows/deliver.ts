@@ -13,7 +13,7 @@ import type { PreferencesStore } from "../adapters/stores/preferences-store.ts";
 import type { SentMessages } from "../adapters/stores/sent-messages.ts";
 import type { TemplateSource } from "../domain/templates/registry.ts";
 import { BUILT_IN_VERSION } from "../domain/templates/template-definition.ts";
-import { renderContent } from "../domain/templates/render.ts";
+import { renderContent, resolveContent } from "../domain/templates/render.ts";
 import { assignVariant } from "../domain/templates/variant-assignment.ts";
 import type { EmailLinks } from "../adapters/email-links.ts";
 import { withPreferenceCenterLink } from "../domain/templates/email-footer.ts";
@@ -126,7 +126,9 @@ export async function deliver(message: ChannelMessage, { attempt, messageId }: R
   if (needsUnsubscribeLink && !deps.emailLinks) return emit({ kind: "outcome", event: outcome({ status: "failed", reason: "no_unsubscribe_link: marketing email needs the HTTP API's unsubscribe route" }) });
   const unsubscribeUrl = needsUnsubscribeLink ? await deps.emailLinks!.unsubscribe(message.userId, "marketing") : undefined;
   const rendered = renderContent(template, channel, message.data, { locale: preferences.locale, unsubscribeUrl, variant });
-  const content = "html" in rendered && deps.emailLinks ? withPreferenceCenterLink(rendered, await deps.emailLinks.preferenceCenter(message.userId), preferences.locale) : rendered;
+  // The footer in the language the content was found in, so an email never mixes two.
+  const content =
+    "html" in rendered && deps.emailLinks ? withPreferenceCenterLink(rendered, await deps.emailLinks.preferenceCenter(message.userId), resolveContent(template, channel, preferences.locale, variant).locale) : rendered;
   // Only sends count toward the rate, so suppressed and deferred messages never wait for it.
   if (deps.sendRate && !(await deps.sendRate.admit(message))) return { kind: "held" };
 

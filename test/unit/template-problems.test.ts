@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { dataIssues } from "#shared/domain/templates/data-schema.ts";
 import { findTemplate } from "#shared/domain/templates/registry.ts";
-import { PREVIEW_UNSUBSCRIBE_URL, previewTemplate } from "#shared/domain/templates/preview.ts";
+import { PREVIEW_PREFERENCE_CENTER_URL, PREVIEW_UNSUBSCRIBE_URL, previewTemplate } from "#shared/domain/templates/preview.ts";
+import { withPreferenceCenterLink } from "#shared/domain/templates/email-footer.ts";
 import { renderContent } from "#shared/domain/templates/render.ts";
 import type { TemplateDefinition } from "#shared/domain/templates/template-definition.ts";
 import type { TemplateDocument } from "#shared/domain/templates/template-document.ts";
@@ -141,7 +142,9 @@ describe("previews", () => {
       locales: { ...valid.locales, en: { ...valid.locales.en, sms: { body: "{{name}} ".repeat(30) } } },
     };
     const preview = previewTemplate(template, { data: { name: "Ada Lovelace" }, locale: "es" });
-    expect(preview.channels.email).toEqual({ subject: "Hi Ada Lovelace", html: "<p>Hi Ada Lovelace</p>", text: "Hi Ada Lovelace" });
+    // The English content gets the English footer, with the placeholder for the reader's own link.
+    expect(preview.channels.email).toEqual(withPreferenceCenterLink({ subject: "Hi Ada Lovelace", html: "<p>Hi Ada Lovelace</p>", text: "Hi Ada Lovelace" }, PREVIEW_PREFERENCE_CENTER_URL, "en"));
+    expect((preview.channels.email as { text: string }).text).toContain("Manage notification settings: https://preferences.example/preview");
     expect(preview.channels.sms).toMatchObject({ encoding: "GSM-7", segments: 3 });
     expect(preview.warnings).toEqual([
       "email has no es content: it falls back to en",

@@ -44,7 +44,7 @@ export function previewTemplate(template: TemplateDefinition, request: PreviewRe
     const rendered = renderContent(template, channel, request.data, { locale: request.locale, variant: request.variant, unsubscribeUrl: marketingEmail ? PREVIEW_UNSUBSCRIBE_URL : undefined });
     if ("segments" in rendered && rendered.segments > 1) warnings.push(`the SMS is ${rendered.segments} ${rendered.encoding} segments, each billed as a message`);
     if ("truncated" in rendered && rendered.truncated) warnings.push(`the push is cut to ${PUSH_TITLE_LIMIT} characters of title and ${PUSH_BODY_LIMIT} of body`);
-    preview.channels[channel] = "html" in rendered ? withPreferenceCenterLink(rendered, PREVIEW_PREFERENCE_CENTER_URL, request.locale) : rendered;
+    preview.channels[channel] = "html" in rendered ? withPreferenceCenterLink(rendered, PREVIEW_PREFERENCE_CENTER_URL, locale) : rendered;
   }
   return preview;
 }
