@@ -1,7 +1,8 @@
 import type { APIGatewayRequestAuthorizerEventV2, APIGatewaySimpleAuthorizerWithContextResult } from "aws-lambda";
-import { bearerToken, InvalidUserToken, parseUserTokenSecret, verifyUserToken } from "#shared/domain/user-token.ts";
+import { MetricUnit } from "@aws-lambda-powertools/metrics";
+import { AUTHORIZER_FAILED_METRIC, bearerToken, InvalidUserToken, parseUserTokenSecret, verifyUserToken } from "#shared/domain/user-token.ts";
 import { requiredEnv } from "./commons/env.ts";
-import { logger, withPowertools } from "./commons/powertools.ts";
+import { logger, metrics, withPowertools } from "./commons/powertools.ts";
 import { secretString } from "./commons/secrets.ts";
 
 export interface UserContext {
@@ -14,7 +15,13 @@ export interface UserContext {
  * token that is not valid ends in the error API Gateway answers 401 to.
  */
 async function authorize(event: APIGatewayRequestAuthorizerEventV2): Promise<APIGatewaySimpleAuthorizerWithContextResult<UserContext>> {
-  const secret = parseUserTokenSecret(await secretString(requiredEnv("USER_TOKEN_SECRET_ARN")));
+  let secret;
+  try {
+    secret = parseUserTokenSecret(await secretString(requiredEnv("USER_TOKEN_SECRET_ARN")));
+  } catch (error) {
+    metrics.addMetric(AUTHORIZER_FAILED_METRIC, MetricUnit.Count, 1);
+    throw error;
+  }
   try {
     const userId = await verifyUserToken(bearerToken(event.headers?.authorization), secret, Date.now());
     return { isAuthorized: true, context: { userId } };

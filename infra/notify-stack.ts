@@ -1,5 +1,8 @@
 import { CfnOutput, Duration, Stack, Token, Validations, type StackProps } from "aws-cdk-lib";
+import { Metric } from "aws-cdk-lib/aws-cloudwatch";
 import { Key } from "aws-cdk-lib/aws-kms";
+import { METRICS_NAMESPACE } from "#shared/domain/worker-metrics.ts";
+import { AUTHORIZER_FAILED_METRIC } from "#shared/domain/user-token.ts";
 import { Secret } from "aws-cdk-lib/aws-secretsmanager";
 import type { Construct } from "constructs";
 import { AUDIENCE_SHARDS } from "#shared/domain/audience.ts";
@@ -207,7 +210,15 @@ export class NotifyStack extends Stack {
 
     topic.restrictPublishersTo(publishers, props.publisherArns ?? []);
     if (edge) alarms.functionErrors("IngestErrors", edge.ingest.function);
-    if (edge) alarms.functionErrors("UserAuthorizerErrors", edge.userAuthorizer.function);
+    // Not its Errors metric: every refused token is an error there (API Gateway answers 401 only to a
+    // thrown "Unauthorized"), so anyone with a bad token could raise it. Its failures are counted apart.
+    if (edge) {
+      alarms.anyOf(
+        "UserAuthorizerFailures",
+        new Metric({ namespace: METRICS_NAMESPACE, metricName: AUTHORIZER_FAILED_METRIC, dimensionsMap: { service: "user-authorizer" }, period: Duration.minutes(1), statistic: "Sum" }),
+        "the user-token authorizer could not check tokens (browsers get 500)",
+      );
+    }
     alarms.functionErrors("DeliveryEventsErrors", events.processor.function);
     alarms.functionErrors("DeferredSweeperErrors", deferredDelivery.sweeper.function);
     alarms.functionErrors("BroadcastExpanderErrors", expansion.expander.function);

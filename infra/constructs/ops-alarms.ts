@@ -46,6 +46,11 @@ export class OpsAlarms extends Construct {
     this.add(id, fn.metricErrors({ period: Duration.minutes(1), statistic: "Sum" }), 1, `${id}: the function reported errors`);
   }
 
+  /** Alarms when a metric the functions emit counts anything in a minute. */
+  anyOf(id: string, metric: IMetric, description: string): void {
+    this.add(id, metric, 1, `${id}: ${description}`);
+  }
+
   iteratorAge(id: string, stream: Stream): void {
     const limit = this.props.maxIteratorAge ?? Duration.minutes(5);
     this.add(id, stream.metricGetRecordsIteratorAgeMilliseconds({ period: Duration.minutes(1), statistic: "Maximum" }), limit.toMilliseconds(), `${id}: consumers lag more than ${limit.toHumanString()}`);

@@ -4,6 +4,8 @@ import { z } from "zod";
 import { userIdSchema } from "./identifiers.ts";
 
 export const USER_TOKEN_DEFAULT_TTL_SECONDS = 3600;
+/** Counted by the authorizer when it cannot check a token at all (its key unreadable), which the ops alarms watch. */
+export const AUTHORIZER_FAILED_METRIC = "authorizerFailed";
 export const USER_TOKEN_MAX_TTL_SECONDS = 24 * 3600;
 const ISSUER = "notify-fanout";
 const ALGORITHM = "HS256";

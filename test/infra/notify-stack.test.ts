@@ -131,8 +131,9 @@ describe("functions and event sources", () => {
     });
   });
 
-  it("alarms on every function's errors", () => {
-    for (const id of Object.keys(functions)) expect(alarmsOn("Errors", id), id).toHaveLength(1);
+  it("alarms on every function's errors, but the authorizer's, whose every refused token is one (its failures alarm apart)", () => {
+    for (const id of Object.keys(functions)) expect(alarmsOn("Errors", id), id).toHaveLength(id.startsWith("UserAuthorizer") ? 0 : 1);
+    expect(Object.keys(functions).filter((id) => id.startsWith("UserAuthorizer"))).toHaveLength(1);
   });
 });
 
@@ -215,6 +216,12 @@ describe("HTTP API", () => {
       "POST /v1/me/inbox/{itemId}/read",
     ]);
     for (const route of custom) expect(route.Properties.AuthorizerId).toEqual({ Ref: authorizerId });
+  });
+
+  it("alarms when the authorizer cannot check tokens, never because a token was bad", () => {
+    template.hasResourceProperties("AWS::CloudWatch::Alarm", { MetricName: "authorizerFailed", Namespace: "Notify", Dimensions: [{ Name: "service", Value: "user-authorizer" }], Threshold: 1 });
+    const alarmsOnErrors = Object.values(template.findResources("AWS::CloudWatch::Alarm")).filter((alarm: any) => alarm.Properties.MetricName === "Errors");
+    expect(alarmsOnErrors.some((alarm: any) => JSON.stringify(alarm.Properties.Dimensions).includes("UserAuthorizer"))).toBe(false);
   });
 
   it("signs user tokens with a secret of their own that names the stack", () => {
