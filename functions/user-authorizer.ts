@@ -7,6 +7,8 @@ import { secretString } from "./commons/secrets.ts";
 
 export interface UserContext {
   userId: string;
+  /** The token's expiry (epoch seconds): API Gateway may keep this answer longer, the routes do not. */
+  expiresAt: number;
 }
 
 /**
@@ -23,8 +25,8 @@ async function authorize(event: APIGatewayRequestAuthorizerEventV2): Promise<API
     throw error;
   }
   try {
-    const userId = await verifyUserToken(bearerToken(event.headers?.authorization), secret, Date.now());
-    return { isAuthorized: true, context: { userId } };
+    const { userId, expiresAt } = await verifyUserToken(bearerToken(event.headers?.authorization), secret, Date.now());
+    return { isAuthorized: true, context: { userId, expiresAt } };
   } catch (error) {
     if (!(error instanceof InvalidUserToken)) throw error;
     logger.info("user token refused", { reason: error.reason, routeKey: event.routeKey });

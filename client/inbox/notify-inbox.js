@@ -67,6 +67,10 @@ export class NotifyInbox extends HTMLElement {
   #loadingMore = false;
   /** Checks in a row that found nothing new: each one waits longer before the next. */
   #unchangedPolls = 0;
+  /** Bumped whenever the user or the API changes, so an answer for the one before is dropped. */
+  #generation = 0;
+  /** A 401 no new token could cure: the session is over, so stop asking. */
+  #signedOut = false;
   #token;
   #tokenProvider;
   #started = false;
@@ -75,7 +79,7 @@ export class NotifyInbox extends HTMLElement {
     super();
     const root = this.attachShadow({ mode: "open" });
     root.innerHTML = `<style>${STYLE}</style>
-      <button class="bell" part="bell" type="button" aria-label="Notifications" aria-haspopup="true" aria-expanded="false" aria-controls="panel">${BELL}<span class="badge" part="badge" hidden></span></button>
+      <button class="bell" part="bell" type="button" aria-label="Notifications" aria-haspopup="dialog" aria-expanded="false" aria-controls="panel">${BELL}<span class="badge" part="badge" hidden></span></button>
       <div class="panel" part="panel" id="panel" role="dialog" aria-labelledby="heading" hidden>
         <header><h2 id="heading">Notifications</h2><button type="button" class="read-all" disabled>Mark all as read</button><button type="button" class="close" aria-label="Close notifications">✕</button></header>
         <ul class="list" role="list" aria-labelledby="heading"></ul>
@@ -133,7 +137,9 @@ export class NotifyInbox extends HTMLElement {
 
   attributeChangedCallback(name) {
     if (name === "token") this.#token = this.getAttribute("token") ?? undefined;
-    if (this.isConnected && this.#started && name !== "poll-interval") this.#refresh();
+    if (!this.isConnected || name === "poll-interval") return;
+    if (!this.#started) this.#start();
+    else this.#refresh();
   }
 
   /** Opens the panel and moves focus into it. */
@@ -153,8 +159,10 @@ export class NotifyInbox extends HTMLElement {
   }
 
   async markAllRead() {
-    const answer = await this.#call("POST", "/v1/me/inbox/read-all");
-    if (!answer.ok) return;
+    const answer = await this.#quietly(() => this.#call("POST", "/v1/me/inbox/read-all"));
+    if (!answer?.ok) return;
+    // Read-all reads at most 1,000 a call: the rest on the next.
+    if (answer.body?.more) await this.markAllRead();
     const readAt = new Date().toISOString();
     this.#items = this.#items.map((item) => (item.read ? item : { ...item, read: true, readAt }));
     this.#setUnread(0);
@@ -170,6 +178,8 @@ export class NotifyInbox extends HTMLElement {
   }
 
   async #refresh() {
+    this.#generation += 1;
+    this.#signedOut = false;
     this.#etag = undefined;
     this.#items = [];
     this.#nextCursor = undefined;
@@ -188,8 +198,10 @@ export class NotifyInbox extends HTMLElement {
    */
   async #poll() {
     clearTimeout(this.#pollTimer);
+    const generation = this.#generation;
     try {
       const answer = await this.#call("GET", `/v1/me/inbox?limit=${this.#pageSize}`, this.#etag ? { "if-none-match": this.#etag } : {});
+      if (generation !== this.#generation) return;
       if (answer.status === 200) {
         this.#etag = answer.headers.get("etag") ?? undefined;
         this.#unchangedPolls = 0;
@@ -201,19 +213,24 @@ export class NotifyInbox extends HTMLElement {
       this.#showStatus("Notifications are unavailable right now.");
     } finally {
       const wait = Math.min(this.#pollSeconds * 1.5 ** this.#unchangedPolls, this.#maxPollSeconds);
-      if (this.isConnected && document.visibilityState !== "hidden") this.#pollTimer = setTimeout(() => this.#poll(), wait * 1000);
+      const current = generation === this.#generation;
+      if (current && !this.#signedOut && this.isConnected && document.visibilityState !== "hidden") this.#pollTimer = setTimeout(() => this.#poll(), wait * 1000);
     }
   }
 
-  /** The newest page replaces what was shown of it; older pages already loaded stay below. */
+  /**
+   * The newest page replaces what was shown of it; older pages already loaded stay below, unless
+   * more arrived than a page holds: then the gap cannot be bridged, and paging starts again from it.
+   */
   #mergeFirstPage(page) {
     const known = new Set(this.#items.map((item) => item.itemId));
     const fresh = page.items.filter((item) => !known.has(item.itemId));
     const oldestOnPage = page.items.at(-1)?.itemId;
-    const older = oldestOnPage ? this.#items.filter((item) => item.itemId < oldestOnPage) : [];
     const firstLoad = this.#items.length === 0;
+    const gap = !firstLoad && fresh.length === page.items.length && page.nextCursor !== undefined;
+    const older = oldestOnPage && !gap ? this.#items.filter((item) => item.itemId < oldestOnPage) : [];
     this.#items = [...page.items, ...older];
-    if (firstLoad) this.#nextCursor = page.nextCursor;
+    if (firstLoad || gap) this.#nextCursor = page.nextCursor;
     if (!firstLoad && fresh.length) this.announcer.textContent = `${fresh.length} new notification${fresh.length === 1 ? "" : "s"}`;
     this.#setUnread(page.unread);
     this.#render();
@@ -223,9 +240,10 @@ export class NotifyInbox extends HTMLElement {
     if (!this.open || this.#loadingMore || !this.#nextCursor) return;
     if (this.list.scrollTop + this.list.clientHeight < this.list.scrollHeight - 48) return;
     this.#loadingMore = true;
+    const generation = this.#generation;
     try {
-      const answer = await this.#call("GET", `/v1/me/inbox?limit=${this.#pageSize}&cursor=${encodeURIComponent(this.#nextCursor)}`);
-      if (answer.status !== 200) return;
+      const answer = await this.#quietly(() => this.#call("GET", `/v1/me/inbox?limit=${this.#pageSize}&cursor=${encodeURIComponent(this.#nextCursor)}`));
+      if (answer?.status !== 200 || generation !== this.#generation) return;
       const known = new Set(this.#items.map((item) => item.itemId));
       this.#items.push(...answer.body.items.filter((item) => !known.has(item.itemId)));
       this.#nextCursor = answer.body.nextCursor;
@@ -240,16 +258,16 @@ export class NotifyInbox extends HTMLElement {
   async #read(item) {
     this.dispatchEvent(new CustomEvent("notify-inbox-item", { detail: item, bubbles: true, composed: true }));
     if (item.read) return;
-    const answer = await this.#call("POST", `/v1/me/inbox/${encodeURIComponent(item.itemId)}/read`);
-    if (!answer.ok) return;
+    const answer = await this.#quietly(() => this.#call("POST", `/v1/me/inbox/${encodeURIComponent(item.itemId)}/read`));
+    if (!answer?.ok) return;
     this.#replace(answer.body);
     this.#setUnread(Math.max(0, this.#unread - 1));
     this.#render(item.itemId);
   }
 
   async #archive(item) {
-    const answer = await this.#call("POST", `/v1/me/inbox/${encodeURIComponent(item.itemId)}/archive`);
-    if (!answer.ok) return;
+    const answer = await this.#quietly(() => this.#call("POST", `/v1/me/inbox/${encodeURIComponent(item.itemId)}/archive`));
+    if (!answer?.ok) return;
     const index = this.#items.findIndex((candidate) => candidate.itemId === item.itemId);
     this.#items = this.#items.filter((candidate) => candidate.itemId !== item.itemId);
     if (!item.read) this.#setUnread(Math.max(0, this.#unread - 1));
@@ -357,6 +375,16 @@ export class NotifyInbox extends HTMLElement {
     return Math.max(this.#pollSeconds, Number(this.getAttribute("max-poll-interval")) || 300);
   }
 
+  /** A click's call: a network failure is shown, not thrown at the page. */
+  async #quietly(call) {
+    try {
+      return await call();
+    } catch {
+      this.#showStatus("Notifications are unavailable right now.");
+      return undefined;
+    }
+  }
+
   /** One API call with the user's token; a 401 fetches a new token once, when there is a provider. */
   async #call(method, path, headers = {}, retried = false) {
     if (!this.#token && this.#tokenProvider) this.#token = await this.#tokenProvider();
@@ -365,7 +393,10 @@ export class NotifyInbox extends HTMLElement {
       this.#token = await this.#tokenProvider();
       return this.#call(method, path, headers, true);
     }
-    if (response.status === 401) this.#showStatus("Your session has ended. Sign in again to see your notifications.");
+    if (response.status === 401) {
+      this.#signedOut = true;
+      this.#showStatus("Your session has ended. Sign in again to see your notifications.");
+    }
     const body = response.status === 200 ? await response.json() : undefined;
     return { ok: response.ok, status: response.status, headers: response.headers, body };
   }

@@ -59,12 +59,14 @@ export const readInboxItem: InboxRoute = async (userId, event, deps) => {
   return json(200, result.item);
 };
 
-/** Marks every unread item read; each one read for the first time makes its delivery `opened`. */
+/**
+ * Marks unread items read, up to 1,000 a call (`more: true` when some remain); each one read for the
+ * first time makes its delivery `opened`, published page by page as they are read.
+ */
 export const readAllInboxItems: InboxRoute = async (userId, _event, deps) => {
   const readAt = new Date(deps.now());
-  const firstRead = await deps.inbox.markAllRead(userId, readAt.toISOString());
-  await publishOpened(userId, firstRead, readAt, deps);
-  return json(200, { userId, read: firstRead.length });
+  const { read, more } = await deps.inbox.markAllRead(userId, readAt.toISOString(), (firstRead) => publishOpened(userId, firstRead, readAt, deps));
+  return json(200, { userId, read, more });
 };
 
 /** Archives one item: out of the inbox and its unread count, listed with `archived=true`. */

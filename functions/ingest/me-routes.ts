@@ -22,20 +22,22 @@ type MeRoute = (event: APIGatewayProxyEventV2, deps: MeDependencies) => Promise<
 const APPLICATION_OWNED = ["email", "phone", "pushEndpoints", "channelSuppressions"] as const;
 
 /**
- * The user the authorizer let through. API Gateway runs the authorizer before any /v1/me route, so
- * a request without one never reaches here there; the check stands in case a route loses it.
+ * The user the authorizer let through. API Gateway runs the authorizer before any /v1/me route, but
+ * keeps its answer per token for notify:userTokenCacheSeconds, so a token that expired since is
+ * refused here; a request without the authorizer's context (a route that lost it) is refused too.
  */
-function tokenUser(event: APIGatewayProxyEventV2): string {
-  const context = (event.requestContext as { authorizer?: { lambda?: { userId?: unknown } } }).authorizer?.lambda;
+function tokenUser(event: APIGatewayProxyEventV2, now: number): string {
+  const context = (event.requestContext as { authorizer?: { lambda?: { userId?: unknown; expiresAt?: unknown } } }).authorizer?.lambda;
   const userId = userIdSchema.safeParse(context?.userId);
-  if (!userId.success) throw new RequestError("unauthorized", "a user token is required: Authorization: Bearer <token>");
+  if (!userId.success || typeof context?.expiresAt !== "number") throw new RequestError("unauthorized", "a user token is required: Authorization: Bearer <token>");
+  if (context.expiresAt * 1000 <= now) throw new RequestError("unauthorized", "the user token has expired");
   return userId.data;
 }
 
 const forTokenUser =
   (route: InboxRoute): MeRoute =>
-  (event, deps) =>
-    route(tokenUser(event), event, deps);
+  async (event, deps) =>
+    route(tokenUser(event, deps.now()), event, deps);
 
 function refusedPreferences(patch: unknown): RequestIssue[] {
   if (typeof patch !== "object" || patch === null || Array.isArray(patch)) return [];
@@ -51,13 +53,13 @@ function refusedPreferences(patch: unknown): RequestIssue[] {
 }
 
 const getMyPreferences: MeRoute = async (event, deps) => {
-  const userId = tokenUser(event);
+  const userId = tokenUser(event, deps.now());
   return json(200, { userId, ...withDefaults(await deps.preferences.get(userId)) });
 };
 
 /** JSON Merge Patch over the user's own switches, quiet hours, time zone and locale. */
 const patchMyPreferences: MeRoute = async (event, deps) => {
-  const userId = tokenUser(event);
+  const userId = tokenUser(event, deps.now());
   const patch = jsonBody(event);
   const refused = refusedPreferences(patch);
   if (refused.length) throw new RequestError("invalid_request", "some preferences cannot be changed from the browser", refused);

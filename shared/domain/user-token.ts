@@ -58,14 +58,20 @@ export async function mintUserToken(userId: string, secret: UserTokenSecret, now
     .sign(signingKey(secret));
 }
 
-/** The token's user, or InvalidUserToken saying why not. */
-export async function verifyUserToken(token: string | undefined, secret: UserTokenSecret, now: number): Promise<string> {
+export interface VerifiedUserToken {
+  userId: string;
+  /** When it expires, in seconds since the epoch: a cached authorization must not outlive it. */
+  expiresAt: number;
+}
+
+/** The token's user and expiry, or InvalidUserToken saying why not. */
+export async function verifyUserToken(token: string | undefined, secret: UserTokenSecret, now: number): Promise<VerifiedUserToken> {
   if (!token) throw new InvalidUserToken("missing");
   try {
     const { payload } = await jwtVerify(token, signingKey(secret), { algorithms: [ALGORITHM], issuer: ISSUER, audience: secret.stack, currentDate: new Date(now), requiredClaims: ["sub", "exp"] });
     const userId = userIdSchema.safeParse(payload.sub);
     if (!userId.success) throw new InvalidUserToken("malformed");
-    return userId.data;
+    return { userId: userId.data, expiresAt: payload.exp! };
   } catch (error) {
     if (error instanceof InvalidUserToken) throw error;
     if (error instanceof errors.JWTExpired) throw new InvalidUserToken("expired");

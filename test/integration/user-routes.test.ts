@@ -51,7 +51,7 @@ describe("the browser's /v1/me routes", () => {
     expect(afterArchive.items.map((item: { notificationId: string }) => item.notificationId)).toEqual([second, first]);
     expect((await asUser(token, "GET", "/v1/me/inbox?archived=true")).body.items.map((item: { notificationId: string }) => item.notificationId)).toEqual([third]);
 
-    expect((await asUser(token, "POST", "/v1/me/inbox/read-all")).body).toEqual({ userId, read: 1 });
+    expect((await asUser(token, "POST", "/v1/me/inbox/read-all")).body).toEqual({ userId, read: 1, more: false });
     expect((await asUser(token, "GET", "/v1/me/inbox")).body.unread).toBe(0);
     await eventually("read-all opened the unread delivery", () => deliveries(second), (rows) => rows[0]?.status === "opened");
     // The archived item was never read: archiving is not opening.

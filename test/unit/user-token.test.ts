@@ -7,7 +7,7 @@ const now = Date.parse("2026-12-06T12:00:00Z");
 
 async function reason(token: string | undefined, against: UserTokenSecret = secret, at = now): Promise<string> {
   try {
-    return `accepted ${await verifyUserToken(token, against, at)}`;
+    return `accepted ${(await verifyUserToken(token, against, at)).userId}`;
   } catch (error) {
     if (error instanceof InvalidUserToken) return error.reason;
     throw error;
@@ -20,6 +20,10 @@ describe("user tokens", () => {
     expect(await reason(token)).toBe("accepted ada");
     expect(await reason(token, secret, now + 59_999)).toBe("accepted ada");
     expect(await reason(token, secret, now + 60_000)).toBe("expired");
+  });
+
+  it("says when it expires, so a cached authorization cannot outlive it", async () => {
+    expect(await verifyUserToken(await mintUserToken("ada", secret, now, 60), secret, now)).toEqual({ userId: "ada", expiresAt: now / 1000 + 60 });
   });
 
   it("lasts an hour by default and at most a day", async () => {

@@ -39,6 +39,9 @@ export function inboxItemId(publishedAt: string, notificationId: string): string
   return `${String(Date.parse(publishedAt)).padStart(13, "0")}-${notificationId}`;
 }
 
+/** Queries one page of a filtered list may take, so a request stays short however the inbox is made up. */
+const MAX_LIST_QUERIES = 10;
+
 function toItem(raw: Record<string, unknown>): InboxItem {
   return {
     itemId: raw.itemId as string,
@@ -88,12 +91,14 @@ export class InboxStore {
 
   /**
    * Newest first, `limit` at a time, either the items in the inbox or the archived ones. The filter
-   * is applied after DynamoDB's limit, so it reads on until the page is full or the inbox ends.
+   * is applied after DynamoDB reads, so it reads on (100 items a query, at most 10 queries) until the
+   * page is full; a page cut short by that bound still carries the cursor to go on from.
    */
   async list(userId: string, limit: number, cursor?: string, archived = false): Promise<InboxPage> {
     const items: InboxItem[] = [];
     let startKey: Record<string, unknown> | undefined = cursor ? { userId, itemId: cursor } : undefined;
-    do {
+    let lastRead: string | undefined;
+    for (let queries = 0; queries < MAX_LIST_QUERIES && items.length < limit; queries++) {
       const result = await this.client.send(
         new QueryCommand({
           TableName: this.tableName,
@@ -101,16 +106,17 @@ export class InboxStore {
           FilterExpression: archived ? "attribute_exists(archivedAt)" : "attribute_not_exists(archivedAt)",
           ExpressionAttributeValues: { ":userId": userId },
           ScanIndexForward: false,
-          Limit: limit,
+          Limit: Math.max(limit, 100),
           ExclusiveStartKey: startKey,
         }),
       );
       items.push(...(result.Items ?? []).map(toItem));
       startKey = result.LastEvaluatedKey;
-    } while (startKey && items.length < limit);
-    const page = items.slice(0, limit);
-    const more = items.length > limit || startKey !== undefined;
-    return more && page.length ? { items: page, nextCursor: page.at(-1)!.itemId } : { items: page };
+      lastRead = startKey?.itemId as string | undefined;
+      if (!startKey) break;
+    }
+    if (items.length > limit) return { items: items.slice(0, limit), nextCursor: items[limit - 1]!.itemId };
+    return startKey && lastRead ? { items, nextCursor: lastRead } : { items };
   }
 
   async unreadCount(userId: string): Promise<number> {
@@ -158,21 +164,30 @@ export class InboxStore {
     return existing ? { item: toItem(existing), firstRead: false } : undefined;
   }
 
-  /** Marks every unread item read and returns those this call read first, for their `opened` events. */
-  async markAllRead(userId: string, readAt: string): Promise<InboxItem[]> {
-    const firstRead: InboxItem[] = [];
+  /**
+   * Marks unread items read, a page of at most 100 at a time and at most `maxItems` in all, handing
+   * each page's first reads to `onPage` (their `opened` events) before the next page is read, so a
+   * timeout loses no event of what was already read. `more` says unread items remain.
+   */
+  async markAllRead(userId: string, readAt: string, onPage: (firstRead: InboxItem[]) => Promise<void>, maxItems = 1000): Promise<{ read: number; more: boolean }> {
+    let read = 0;
+    let seen = 0;
     let startKey: Record<string, unknown> | undefined;
     do {
       const page = await this.client.send(
-        new QueryCommand({ TableName: this.tableName, IndexName: UNREAD_INDEX, KeyConditionExpression: "userId = :userId", ExpressionAttributeValues: { ":userId": userId }, ExclusiveStartKey: startKey }),
+        new QueryCommand({ TableName: this.tableName, IndexName: UNREAD_INDEX, KeyConditionExpression: "userId = :userId", ExpressionAttributeValues: { ":userId": userId }, ExclusiveStartKey: startKey, Limit: 100 }),
       );
+      const firstRead: InboxItem[] = [];
       for (const unread of page.Items ?? []) {
         const result = await this.markRead(userId, unread.itemId as string, readAt);
         if (result?.firstRead) firstRead.push(result.item);
       }
+      await onPage(firstRead);
+      read += firstRead.length;
+      seen += page.Items?.length ?? 0;
       startKey = page.LastEvaluatedKey;
-    } while (startKey);
-    return firstRead;
+    } while (startKey && seen < maxItems);
+    return { read, more: startKey !== undefined };
   }
 
   /**
