@@ -140,7 +140,7 @@ describe("digests under crashes", () => {
     try {
       const userId = uniqueId("poster");
       const openedBy = await localNow();
-      // Every one of the first two invocations dies: a drawn rate left it to chance whether any did.
+      // Both of the first two invocations are marked for a kill within their first 50 ms; a rate below 1 left it to chance whether any was.
       await faults({ channel: "in_app", kind: "crash_worker", rate: 1, times: 2 });
       const likes = await like(userId, "post-1", Array.from({ length: 30 }, (_, index) => `liker${index}`), ["in_app"]);
       const windows = (await Promise.race([windowsOf(likes, 1), new Promise<never>((_, reject) => setTimeout(() => reject(new Error("likes not digested in 50 s")), 50_000))])).get("in_app")!;
