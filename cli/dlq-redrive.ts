@@ -1,4 +1,6 @@
 import { DeleteMessageBatchCommand, ReceiveMessageCommand, SendMessageBatchCommand, type Message, type MessageAttributeValue, type SQSClient } from "@aws-sdk/client-sqs";
+import { AWS_LIMITS, messageBytes } from "#shared/adapters/aws-limits.ts";
+import { batchesWithin } from "#shared/lib/batches-within.ts";
 
 export interface RedriveOptions {
   deadLetterQueueUrl: string;
@@ -38,20 +40,27 @@ export async function redriveDeadLetters(sqs: SQSClient, options: RedriveOptions
       new ReceiveMessageCommand({ QueueUrl: options.deadLetterQueueUrl, MaxNumberOfMessages: want, MessageAttributeNames: ["All"], VisibilityTimeout: options.holdSeconds ?? 60, WaitTimeSeconds: 1 }),
     );
     if (messages.length === 0) break;
-    const sent = await sqs.send(
-      new SendMessageBatchCommand({
-        QueueUrl: options.targetQueueUrl,
-        Entries: messages.map((message, index) => ({ Id: String(index), MessageBody: message.Body!, MessageAttributes: attributesOf(message) })),
-      }),
-    );
-    const accepted = new Set((sent.Successful ?? []).map((entry) => entry.Id));
-    result.failed += messages.length - accepted.size;
-    const toDelete = messages.filter((_, index) => accepted.has(String(index)));
-    if (toDelete.length > 0) {
-      await sqs.send(new DeleteMessageBatchCommand({ QueueUrl: options.deadLetterQueueUrl, Entries: toDelete.map((message, index) => ({ Id: String(index), ReceiptHandle: message.ReceiptHandle! })) }));
-    }
-    result.moved += toDelete.length;
+    // Ten DLQ messages can add up to more than one SendMessageBatch may carry.
+    const batches = batchesWithin(messages, { maxEntries: AWS_LIMITS.sqs.batchEntries, maxBytes: AWS_LIMITS.sqs.sendBatchBytes, bytesOf: (message) => messageBytes(message.Body!, attributesOf(message)) });
+    for (const batch of batches) await moveBatch(sqs, batch, options, result);
     options.onProgress?.(result.moved);
   }
   return result;
+}
+
+/** Sends one batch to the target queue and deletes from the DLQ exactly what the queue accepted. */
+async function moveBatch(sqs: SQSClient, messages: Message[], options: RedriveOptions, result: RedriveResult): Promise<void> {
+  const sent = await sqs.send(
+    new SendMessageBatchCommand({
+      QueueUrl: options.targetQueueUrl,
+      Entries: messages.map((message, index) => ({ Id: String(index), MessageBody: message.Body!, MessageAttributes: attributesOf(message) })),
+    }),
+  );
+  const accepted = new Set((sent.Successful ?? []).map((entry) => entry.Id));
+  result.failed += messages.length - accepted.size;
+  const toDelete = messages.filter((_, index) => accepted.has(String(index)));
+  if (toDelete.length > 0) {
+    await sqs.send(new DeleteMessageBatchCommand({ QueueUrl: options.deadLetterQueueUrl, Entries: toDelete.map((message, index) => ({ Id: String(index), ReceiptHandle: message.ReceiptHandle! })) }));
+  }
+  result.moved += toDelete.length;
 }

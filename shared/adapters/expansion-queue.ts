@@ -1,9 +1,10 @@
 import { SendMessageBatchCommand, type SendMessageBatchRequestEntry, type SQSClient } from "@aws-sdk/client-sqs";
 import { pageMessageIdentity, type ExpansionPage } from "../domain/broadcast-expansion.ts";
+import { batchesWithin } from "../lib/batches-within.ts";
 import { sendResendingFailed } from "../lib/resend-failed.ts";
+import { AWS_LIMITS, messageBytes } from "./aws-limits.ts";
 import { PublishIncompleteError } from "./notification-publisher.ts";
 
-const SQS_BATCH_LIMIT = 10;
 const MAX_ATTEMPTS = 4;
 
 /** The FIFO queue of expansion pages: a group per shard, deduplicated per page. */
@@ -24,8 +25,7 @@ export class ExpansionQueue {
       const { groupId, deduplicationId } = pageMessageIdentity(page);
       return { Id: `p${index}`, MessageBody: JSON.stringify(page), MessageGroupId: groupId, MessageDeduplicationId: deduplicationId };
     });
-    const batches: SendMessageBatchRequestEntry[][] = [];
-    for (let start = 0; start < entries.length; start += SQS_BATCH_LIMIT) batches.push(entries.slice(start, start + SQS_BATCH_LIMIT));
+    const batches = batchesWithin(entries, { maxEntries: AWS_LIMITS.sqs.batchEntries, maxBytes: AWS_LIMITS.sqs.sendBatchBytes, bytesOf: (entry) => messageBytes(entry.MessageBody!) });
     await Promise.all(
       batches.map((batch) =>
         sendResendingFailed(

@@ -1,8 +1,10 @@
 import { PublishBatchCommand, type PublishBatchRequestEntry, type SNSClient } from "@aws-sdk/client-sns";
 import { routingAttributes, type ChannelMessage } from "../domain/channel-message.ts";
+import { batchesWithin } from "../lib/batches-within.ts";
 import { sendResendingFailed } from "../lib/resend-failed.ts";
+import { AWS_LIMITS, messageBytes } from "./aws-limits.ts";
 
-const SNS_BATCH_LIMIT = 10;
+const SNS_BATCH_LIMIT: number = AWS_LIMITS.sns.publishBatchEntries;
 const MAX_ATTEMPTS = 4;
 
 /** Some messages were not accepted by SNS after retries; the caller must not report success. */
@@ -16,8 +18,8 @@ export class PublishIncompleteError extends Error {
 }
 
 /**
- * Publishes one SNS message per recipient with PublishBatch, resending only the entries SNS reports
- * as failed. Resending is safe: the workers' dedup claim makes a repeated message send once.
+ * Publishes one SNS message per recipient with PublishBatch, each batch cut by SNS's entry count and
+ * its 256 KiB for the whole request, resending only the entries SNS reports as failed. Resending is safe: the workers' dedup claim makes a repeated message send once.
  */
 export class NotificationPublisher {
   private readonly client: SNSClient;
@@ -34,18 +36,19 @@ export class NotificationPublisher {
     this.batchSize = batchSize;
   }
 
+  /** The bytes SNS would still take in a message beside this one's body and routing attributes. */
+  headroom(message: ChannelMessage): number {
+    return AWS_LIMITS.sns.messageBytes - messageBytes(JSON.stringify(message), routingAttributes(message));
+  }
+
   async publish(messages: ChannelMessage[]): Promise<void> {
-    const batches: PublishBatchRequestEntry[][] = [];
-    for (let start = 0; start < messages.length; start += this.batchSize) {
-      batches.push(
-        messages.slice(start, start + this.batchSize).map((message, index) => ({
-          Id: `m${start + index}`,
-          Message: JSON.stringify(message),
-          MessageAttributes: routingAttributes(message),
-        })),
-      );
-    }
-    await Promise.all(batches.map((entries) => this.publishBatch(entries)));
+    const entries = messages.map((message, index): PublishBatchRequestEntry => ({ Id: `m${index}`, Message: JSON.stringify(message), MessageAttributes: routingAttributes(message) }));
+    const batches = batchesWithin(entries, {
+      maxEntries: this.batchSize,
+      maxBytes: AWS_LIMITS.sns.publishBatchBytes,
+      bytesOf: (entry) => messageBytes(entry.Message!, entry.MessageAttributes),
+    });
+    await Promise.all(batches.map((batch) => this.publishBatch(batch)));
   }
 
   private async publishBatch(entries: PublishBatchRequestEntry[]): Promise<void> {
