@@ -14,19 +14,24 @@ import { logger, metrics, withPowertools } from "./commons/powertools.ts";
 
 const deferred = new DeferredItems(documents, requiredEnv("DEFERRED_TABLE_NAME"));
 const deliveries = new DeliveriesStore(documents, requiredEnv("DELIVERIES_TABLE_NAME"));
+const publisher = new NotificationPublisher(sns, requiredEnv("NOTIFICATIONS_TOPIC_ARN"), (millis) => sleep(millis));
 const digests = {
   windows: new DigestWindows(documents, requiredEnv("DEFERRED_TABLE_NAME")),
   members: new DigestMembers(documents, requiredEnv("DELIVERIES_TABLE_NAME")),
   templates: templateStore(),
+  messages: publisher,
 };
-const publisher = new NotificationPublisher(sns, requiredEnv("NOTIFICATIONS_TOPIC_ARN"), (millis) => sleep(millis));
 /** Leaves room to finish the page in hand; what is left is due again on the next run. */
 const SAFETY_MARGIN_MILLIS = 10_000;
 
 async function sweep(_event: ScheduledEvent, context: Context): Promise<{ released: number }> {
-  const released = await releaseDeferred({ deferred, statusOf: (...key) => deliveries.statusOf(...key), isCanceled: (notificationId) => deliveries.isCanceled(notificationId), digests, publisher, now: () => Date.now(), hasTime: () => context.getRemainingTimeInMillis() > SAFETY_MARGIN_MILLIS });
+  const { released, failed } = await releaseDeferred({ deferred, statusOf: (...key) => deliveries.statusOf(...key), isCanceled: (notificationId) => deliveries.isCanceled(notificationId), digests, publisher, now: () => Date.now(), hasTime: () => context.getRemainingTimeInMillis() > SAFETY_MARGIN_MILLIS });
   metrics.addMetric("deferredReleased", MetricUnit.Count, released);
   if (released > 0) logger.info("released deferred notifications", { released });
+  metrics.addMetric("deferredReleaseFailed", MetricUnit.Count, failed.length);
+  for (const { dueKey, error } of failed) logger.error("a deferred release failed; it stays for the next sweep", { dueKey, error });
+  // Every release that could go went; the invocation still fails, so the sweeper's error alarm pages.
+  if (failed.length > 0) throw new Error(`${failed.length} deferred releases failed (first: ${failed[0]!.dueKey}); they stay for the next sweep`);
   return { released };
 }
 

@@ -39,9 +39,21 @@ export function digestKeyValue(rule: DigestRule, data: Record<string, unknown>):
   return typeof value === "string" ? value : JSON.stringify(value ?? null);
 }
 
+/**
+ * A key value longer than this, encoded, is stored as its hash: the value comes from the data (up to
+ * 32 KB), and the scope key is part of a partition key, which DynamoDB caps at 2,048 bytes.
+ */
+export const MAX_PLAIN_KEY_VALUE_LENGTH = 256;
+
+/** The key value as the scope key holds it: encoded, or `#` and its SHA-256 when long ("#" is encoded in any plain value). */
+function keyValuePart(keyValue: string): string {
+  const encoded = encodeURIComponent(keyValue);
+  return encoded.length <= MAX_PLAIN_KEY_VALUE_LENGTH ? encoded : `#${createHash("sha256").update(keyValue).digest("hex")}`;
+}
+
 /** The scope as one string, kept apart by separators no id may contain. */
 export function digestScopeKey(scope: DigestScope): string {
-  return [scope.type, scope.userId, scope.channel, scope.keyValue].map((part) => encodeURIComponent(part)).join("|");
+  return [...[scope.type, scope.userId, scope.channel].map((part) => encodeURIComponent(part)), keyValuePart(scope.keyValue)].join("|");
 }
 
 /**
@@ -63,20 +75,44 @@ export interface DigestEntry {
 /** The data a digest message is rendered with, under `digest`. */
 export interface DigestContent {
   count: number;
-  /** The data of the first `maxItems` notifications, oldest first. */
+  /** The data of the first notifications, oldest first: at most `maxItems`, and no more than the message can carry. */
   items: Array<Record<string, unknown>>;
+  /** Notifications counted in `count` whose data is not in `items`. */
+  itemsLeftOut: number;
+  /** True when items were left out to keep the message within its size limit, not only by `maxItems`. */
+  trimmedToFit: boolean;
   firstAt: string;
   lastAt: string;
 }
 
-/** The window's content; each notification counts once however often it joined (redelivered messages). */
-export function digestContent(entries: readonly DigestEntry[], rule: DigestRule): DigestContent {
+/**
+ * The window's content; each notification counts once however often it joined (redelivered
+ * messages). `itemBytes` is what the items may take of the message, their JSON and the commas
+ * between them: a window's data can add up to more than one message may carry (500 likes of 30 KB
+ * each), and a digest that cannot be published loses the whole window, so the newest items are left
+ * out to fit and the content says so.
+ */
+export function digestContent(entries: readonly DigestEntry[], rule: DigestRule, itemBytes = Number.POSITIVE_INFINITY): DigestContent {
   if (entries.length === 0) throw new RangeError("a digest window holds at least the notification that opened it");
   const unique = [...new Map(entries.map((entry) => [entry.notificationId, entry])).values()].sort((a, b) => a.at.localeCompare(b.at) || a.notificationId.localeCompare(b.notificationId));
+  const wanted = unique.slice(0, rule.maxItems ?? DEFAULT_DIGEST_MAX_ITEMS).map((entry) => entry.data);
+  const items = withinBytes(wanted, itemBytes);
   return {
     count: unique.length,
-    items: unique.slice(0, rule.maxItems ?? DEFAULT_DIGEST_MAX_ITEMS).map((entry) => entry.data),
+    items,
+    itemsLeftOut: unique.length - items.length,
+    trimmedToFit: items.length < wanted.length,
     firstAt: unique[0]!.at,
     lastAt: unique.at(-1)!.at,
   };
+}
+
+/** The longest prefix of `items` whose JSON, with a comma between each two, takes at most `budget` bytes. */
+function withinBytes(items: Array<Record<string, unknown>>, budget: number): Array<Record<string, unknown>> {
+  let used = -1;
+  for (const [index, item] of items.entries()) {
+    used += Buffer.byteLength(JSON.stringify(item), "utf8") + 1;
+    if (used > budget) return items.slice(0, index);
+  }
+  return items;
 }

@@ -52,10 +52,22 @@ async function digestMessages(item: DigestRelease, releasedAt: string, deps: Rel
   return message ? [message] : [];
 }
 
-/** The page's messages and the items done with; items another sweep is releasing are neither. */
-async function releasePage(items: DeferredItem[], releasedAt: string, deps: ReleaseDependencies): Promise<{ messages: ChannelMessage[]; done: DeferredItem[] }> {
-  const released = await Promise.all(
-    items.map(async (item) => {
+/** An item whose release threw (a digest that could not be read, a publish SNS refused): it stays for the next sweep. */
+export interface FailedRelease {
+  dueKey: string;
+  error: unknown;
+}
+
+interface ReleasedItem {
+  item: DeferredItem;
+  /** Undefined when another sweep is releasing it. */
+  messages: ChannelMessage[] | undefined;
+}
+
+/** Each item's messages, with the items whose release threw set apart so the rest go on. */
+async function releasePage(items: DeferredItem[], releasedAt: string, deps: ReleaseDependencies): Promise<{ released: ReleasedItem[]; failed: FailedRelease[] }> {
+  const settled = await Promise.allSettled(
+    items.map(async (item): Promise<ReleasedItem> => {
       if (item.kind === "schedule") return { item, messages: await scheduledMessages(item, releasedAt, deps) };
       if (item.kind === "digest") return { item, messages: await digestMessages(item, releasedAt, deps) };
       const message = await releasable(item, releasedAt, deps);
@@ -63,9 +75,33 @@ async function releasePage(items: DeferredItem[], releasedAt: string, deps: Rele
     }),
   );
   return {
-    messages: released.flatMap(({ messages }) => messages ?? []),
-    done: released.filter(({ messages }) => messages !== undefined).map(({ item }) => item),
+    released: settled.flatMap((outcome) => (outcome.status === "fulfilled" ? [outcome.value] : [])),
+    failed: settled.flatMap((outcome, index) => (outcome.status === "rejected" ? [{ dueKey: items[index]!.dueKey, error: outcome.reason }] : [])),
   };
+}
+
+/**
+ * Publishes the page's messages together (ten to a request, across items); if that fails, each
+ * item's alone, so one item SNS refuses keeps only itself back. Returns the items published.
+ */
+async function publishPage(released: ReleasedItem[], deps: ReleaseDependencies): Promise<{ published: ReleasedItem[]; failed: FailedRelease[] }> {
+  try {
+    const messages = released.flatMap(({ messages }) => messages ?? []);
+    if (messages.length > 0) await deps.publisher.publish(messages);
+    return { published: released, failed: [] };
+  } catch {
+    const settled = await Promise.allSettled(released.map(async (entry) => (entry.messages?.length ? deps.publisher.publish(entry.messages) : undefined)));
+    return {
+      published: released.filter((_, index) => settled[index]!.status === "fulfilled"),
+      failed: settled.flatMap((outcome, index) => (outcome.status === "rejected" ? [{ dueKey: released[index]!.item.dueKey, error: outcome.reason }] : [])),
+    };
+  }
+}
+
+/** What a sweep did: messages published, and the releases that failed and wait for the next sweep. */
+export interface SweepOutcome {
+  released: number;
+  failed: FailedRelease[];
 }
 
 /**
@@ -73,28 +109,35 @@ async function releasePage(items: DeferredItem[], releasedAt: string, deps: Rele
  * notification to its recipients and every closing digest window's message, then removes the items; an escalation whose original delivery
  * reached its `unless` status is removed unsent. Publish comes before remove: a crash in between
  * republishes it next run, and the dedup claim keeps that from sending twice. A schedule's or a
- * window's release is claimed first, so overlapping sweeps publish it once. Shards are swept side by side. Returns
- * how many messages were published.
+ * window's release is claimed first, so overlapping sweeps publish it once. Shards are swept side
+ * by side, and a release that fails stays for the next sweep without holding back the rest of its
+ * page, its shard or the others.
  */
-export async function releaseDeferred(deps: ReleaseDependencies): Promise<number> {
+export async function releaseDeferred(deps: ReleaseDependencies): Promise<SweepOutcome> {
   const now = deps.now();
   const releasedAt = new Date(now).toISOString();
-  const counts = await Promise.all(
-    allShards().map(async (shard) => {
-      let released = 0;
+  const shards = await Promise.all(
+    allShards().map(async (shard): Promise<SweepOutcome> => {
+      const outcome: SweepOutcome = { released: 0, failed: [] };
       let after: string | undefined;
-      while (deps.hasTime()) {
-        const items = await deps.deferred.due(shard, now, deps.pageSize ?? 100, after);
-        if (items.length === 0) break;
-        const { messages, done } = await releasePage(items, releasedAt, deps);
-        if (messages.length > 0) await deps.publisher.publish(messages);
-        await deps.deferred.remove(done);
-        released += messages.length;
-        // What another sweep is releasing stays in the table: read on past it.
-        if (done.length < items.length) after = items.at(-1)!.dueKey;
+      try {
+        while (deps.hasTime()) {
+          const items = await deps.deferred.due(shard, now, deps.pageSize ?? 100, after);
+          if (items.length === 0) break;
+          const page = await releasePage(items, releasedAt, deps);
+          const { published, failed } = await publishPage(page.released, deps);
+          const done = published.filter(({ messages }) => messages !== undefined);
+          await deps.deferred.remove(done.map(({ item }) => item));
+          outcome.released += done.reduce((sum, { messages }) => sum + messages!.length, 0);
+          outcome.failed.push(...page.failed, ...failed);
+          // What another sweep is releasing, or failed to release, stays in the table: read on past it.
+          if (done.length < items.length) after = items.at(-1)!.dueKey;
+        }
+      } catch (error) {
+        outcome.failed.push({ dueKey: after ?? `${shard}#`, error });
       }
-      return released;
+      return outcome;
     }),
   );
-  return counts.reduce((sum, count) => sum + count, 0);
+  return { released: shards.reduce((sum, shard) => sum + shard.released, 0), failed: shards.flatMap((shard) => shard.failed) };
 }

@@ -1,9 +1,10 @@
 import type { ChannelMessage } from "../domain/channel-message.ts";
 import { inChunks } from "../lib/in-chunks.ts";
-import { digestContent, type DigestEntry } from "../domain/digest-window.ts";
+import { digestContent, type DigestContent, type DigestEntry } from "../domain/digest-window.ts";
 import type { TemplateSource } from "../domain/templates/registry.ts";
 import type { DigestRelease } from "../adapters/stores/deferred-items.ts";
 import type { DigestMembers } from "../adapters/stores/digest-members.ts";
+import type { NotificationPublisher } from "../adapters/notification-publisher.ts";
 import { memberNotificationId, type DigestWindows } from "../adapters/stores/digest-windows.ts";
 
 export interface DigestReleaseDependencies {
@@ -11,6 +12,8 @@ export interface DigestReleaseDependencies {
   members: Pick<DigestMembers, "release">;
   /** The type's active version, which renders the digest and whose maxItems bounds what it carries. */
   templates: Pick<TemplateSource, "active">;
+  /** How much more a message may carry: what bounds the digest's items. */
+  messages: Pick<NotificationPublisher, "headroom">;
 }
 
 /** Member rows released at once. */
@@ -34,9 +37,9 @@ export async function digestMessage(item: DigestRelease, releasedAt: string, dep
   if (entries.length === 0) return undefined;
   // A digest is accepted when its window is released: it renders with the version active then.
   const template = await deps.templates.active(scope.type);
-  const content = digestContent(entries, template?.digest ?? { windowMinutes: 1 });
+  const rule = template?.digest ?? { windowMinutes: 1 };
   const newest = entries.reduce((latest, entry) => (entry.at > latest.at ? entry : latest));
-  return {
+  const message = (content: DigestContent): ChannelMessage => ({
     version: 1,
     notificationId: windowId,
     type: scope.type,
@@ -49,5 +52,9 @@ export async function digestMessage(item: DigestRelease, releasedAt: string, dep
     publishedAt: releasedAt,
     digest: true,
     ...(template === undefined ? {} : { templateVersion: template.version }),
-  };
+  });
+  // Measured with no item and every count at its longest ("false" is a byte longer than "true").
+  const bare = digestContent(entries, rule, 0);
+  const itemBytes = deps.messages.headroom(message({ ...bare, trimmedToFit: false }));
+  return message(digestContent(entries, rule, itemBytes));
 }

@@ -191,3 +191,42 @@ describe("throttles (social.new_follower: 3 an hour)", () => {
     ]);
   });
 });
+
+describe("digests past their windows' retention (TTL applied on the local clock)", () => {
+  it("digests and sends a like that comes 14 days after its post's last digest", async () => {
+    const userId = uniqueId("poster");
+    const openedBy = await localNow();
+    const [first] = await like(userId, "post-1", ["ada"], ["in_app"]);
+    const [firstWindow] = (await windowsOf([first!], 1)).get("in_app")!;
+    await advanceClockTo(openedBy + WINDOW_MILLIS + 60_000);
+    await eventually("the first digest sent", () => outbox(firstWindow!), (sent) => sent.length === 1);
+
+    // A week after it was due, TTL has deleted the window; the scope's pointer goes with it.
+    const later = openedBy + 14 * 24 * 60 * 60_000;
+    await advanceClockTo(later);
+    const [second] = await like(userId, "post-1", ["bo"], ["in_app"]);
+    const [secondWindow] = (await windowsOf([second!], 1)).get("in_app")!;
+    expect(secondWindow).not.toBe(firstWindow);
+    await advanceClockTo(later + WINDOW_MILLIS + 60_000);
+    const [sent] = await eventually("the second digest sent", () => outbox(secondWindow!), (messages) => messages.length === 1);
+    expect(sent).toMatchObject({ channel: "in_app", userId, body: "bo liked your comment" });
+  });
+
+  it("sends a window of 500 likes carrying 30 KB of data each as one message within SNS's 256 KiB", async () => {
+    const userId = uniqueId("poster");
+    const openedBy = await localNow();
+    const note = "x".repeat(30 * 1024);
+    const likes = Array.from({ length: 500 }, () => uniqueId("big-like"));
+    await inParallel(likes, 10, async (notificationId) => {
+      const { status } = await call("POST", "/v1/notifications", { notificationId, type: "social.comment_liked", recipients: [{ userId }], channels: ["in_app"], data: { postId: "post-big", commentId: "c-1", likerName: "liker", note } });
+      expect(status).toBe(202);
+    });
+    const windows = await windowsOf(likes, 1);
+    const [window] = windows.get("in_app")!;
+    expect(windows.get("in_app")!.size).toBe(1);
+    await advanceClockTo(openedBy + WINDOW_MILLIS + 60_000);
+    const sent = await eventually("the digest sent", () => outbox(window!), (messages) => messages.length === 1, 60_000);
+    expect(sent[0]!.body).toBe("liker and 499 others liked your comment");
+    expect((await deliveries(window!)).map((row) => row.status)).toEqual(["sent"]);
+  });
+});

@@ -29,14 +29,22 @@ interface Pointer {
   openedAt: number;
 }
 
+/** When a window's items go: a week after it is due, long after its release. */
+function expiresAtOf(openedAt: number, windowMinutes: number): number {
+  return Math.floor((openedAt + windowMinutes * 60_000) / 1000) + RETENTION_AFTER_DUE_SECONDS;
+}
+
 /** What a digest's message shares with the notifications it carries. */
 export type DigestMessageFields = Pick<ChannelMessage, "category" | "priority">;
 
 /**
  * Digest windows in the deferred table, each scope (type, user, channel, key value) in a partition
  * of its own: a pointer to the scope's current window, the windows with their members, and for each
- * window a due item in the sweeper's shards. Opening is a conditional write on the pointer, which
- * exactly one writer wins; joining adds the notification to a set, so a redelivery joins once; a
+ * window a due item in the sweeper's shards. The pointer expires with the window it points at: TTL
+ * deletes a window a week after it is due, and a pointer left behind would have the next
+ * notification re-create that window under its old id, due in the past and already sent. Since TTL
+ * deletes lag, an expired pointer counts as none and is overwritten. Opening is a conditional write
+ * on the pointer, which exactly one writer wins; joining adds the notification to a set, so a redelivery joins once; a
  * sealed or full window refuses joins, and the next notification opens its successor. Any joiner
  * finishes an opening whose writer stopped between the pointer and the window.
  */
@@ -53,15 +61,15 @@ export class DigestWindows {
   async join(scope: DigestScope, member: string, fields: DigestMessageFields, windowMinutes: number, now: number): Promise<string> {
     const partition = `digest#${digestScopeKey(scope)}`;
     // The writer that moves the pointer knows where it points: only a lost race reads it again.
-    let pointer = await this.pointer(partition);
+    let pointer = await this.pointer(partition, windowMinutes, now);
     for (let round = 1; round <= MAX_JOIN_ROUNDS; round++) {
       if (!pointer) {
         const opening = { windowId: digestWindowId(scope, now), openedAt: now };
-        if (await this.putPointer(partition, opening, undefined)) {
+        if (await this.putPointer(partition, opening, undefined, windowMinutes, now)) {
           await this.createWindow(partition, scope, opening, fields, windowMinutes);
           pointer = opening;
         } else {
-          pointer = await this.pointer(partition);
+          pointer = await this.pointer(partition, windowMinutes, now);
         }
         continue;
       }
@@ -74,11 +82,11 @@ export class DigestWindows {
         continue;
       }
       const successor = { windowId: digestWindowId(scope, Math.max(now, pointer.openedAt + 1)), openedAt: Math.max(now, pointer.openedAt + 1) };
-      if (await this.putPointer(partition, successor, pointer.windowId)) {
+      if (await this.putPointer(partition, successor, pointer.windowId, windowMinutes, now)) {
         await this.createWindow(partition, scope, successor, fields, windowMinutes);
         pointer = successor;
       } else {
-        pointer = await this.pointer(partition);
+        pointer = await this.pointer(partition, windowMinutes, now);
       }
     }
     throw new Error(`could not join a digest window of ${partition} in ${MAX_JOIN_ROUNDS} rounds`);
@@ -105,20 +113,35 @@ export class DigestWindows {
     }
   }
 
-  private async pointer(partition: string): Promise<Pointer | undefined> {
+  /**
+   * The scope's current window, or undefined when there is none or it has expired. A pointer written
+   * before pointers carried their expiry is given its window's, from the rule in force.
+   */
+  private async pointer(partition: string, windowMinutes: number, now: number): Promise<Pointer | undefined> {
     const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: { shard: partition, dueKey: "current" }, ConsistentRead: true }));
-    return Item ? { windowId: Item.windowId as string, openedAt: Item.openedAt as number } : undefined;
+    if (!Item) return undefined;
+    const pointer = { windowId: Item.windowId as string, openedAt: Item.openedAt as number };
+    const expiresAt = (Item.expiresAt as number | undefined) ?? expiresAtOf(pointer.openedAt, windowMinutes);
+    return expiresAt * 1000 < now ? undefined : pointer;
   }
 
-  /** Points the scope at a new window, if it still points at `previous` (or nowhere): true for the one writer that moved it. */
-  private async putPointer(partition: string, next: Pointer, previous: string | undefined): Promise<boolean> {
+  /**
+   * Points the scope at a new window, if it still points at `previous` (or nowhere, or at a window
+   * that has expired): true for the one writer that moved it.
+   */
+  private async putPointer(partition: string, next: Pointer, previous: string | undefined, windowMinutes: number, now: number): Promise<boolean> {
+    const nowSeconds = Math.floor(now / 1000);
     try {
       await this.client.send(
         new PutCommand({
           TableName: this.tableName,
-          Item: { shard: partition, dueKey: "current", ...next },
-          ConditionExpression: previous === undefined ? "attribute_not_exists(dueKey)" : "windowId = :previous",
-          ...(previous === undefined ? {} : { ExpressionAttributeValues: { ":previous": previous } }),
+          Item: { shard: partition, dueKey: "current", ...next, expiresAt: expiresAtOf(next.openedAt, windowMinutes) },
+          ...(previous === undefined
+            ? {
+                ConditionExpression: "attribute_not_exists(dueKey) OR expiresAt < :now OR (attribute_not_exists(expiresAt) AND openedAt < :openedBefore)",
+                ExpressionAttributeValues: { ":now": nowSeconds, ":openedBefore": now - (windowMinutes * 60_000 + RETENTION_AFTER_DUE_SECONDS * 1000) },
+              }
+            : { ConditionExpression: "windowId = :previous", ExpressionAttributeValues: { ":previous": previous } }),
         }),
       );
       return true;
@@ -131,7 +154,7 @@ export class DigestWindows {
   /** The due item first, then the window: a window that exists is always released. Both writes are idempotent. */
   private async createWindow(partition: string, scope: DigestScope, { windowId, openedAt }: Pointer, fields: DigestMessageFields, windowMinutes: number): Promise<void> {
     const dueAt = openedAt + windowMinutes * 60_000;
-    const expiresAt = Math.floor(dueAt / 1000) + RETENTION_AFTER_DUE_SECONDS;
+    const expiresAt = expiresAtOf(openedAt, windowMinutes);
     const release: DigestRelease & { expiresAt: number } = {
       kind: "digest",
       shard: shardFor(windowId),
