@@ -6,9 +6,15 @@ export interface ThrottleRule {
   readonly key?: string;
 }
 
+/**
+ * The most a window may count: its counter keeps one attribute per notification it counted (so a
+ * redelivery learns its position), about 150 bytes each, on one item of at most 400 KB.
+ */
+export const MAX_THROTTLE_MAX = 1_000;
+
 /** The problem with a throttle rule, or undefined when it is sound. */
 export function throttleRuleProblem(rule: ThrottleRule, dataFields: readonly string[]): string | undefined {
-  if (!(Number.isInteger(rule.max) && rule.max >= 1)) return `throttle max must be a whole number from 1, not ${rule.max}`;
+  if (!(Number.isInteger(rule.max) && rule.max >= 1 && rule.max <= MAX_THROTTLE_MAX)) return `throttle max must be a whole number from 1 to ${MAX_THROTTLE_MAX}, not ${rule.max}`;
   if (!(Number.isInteger(rule.perMinutes) && rule.perMinutes >= 1 && rule.perMinutes <= 7 * 24 * 60)) return `throttle perMinutes must be whole minutes from 1 to a week, not ${rule.perMinutes}`;
   if (rule.key !== undefined && !dataFields.includes(rule.key)) return `throttle key ${rule.key} is not a field of the template's data`;
   return undefined;

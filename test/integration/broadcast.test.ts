@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { usageBetween } from "#infra/local/usage-ledger.ts";
 import { advanceClockTo, broadcastView, call, eventually, localNow, outbox, reachableUser, settled, uniqueId, utcClock } from "../helpers/local-api.ts";
 
 const MINUTE = 60_000;
@@ -97,5 +98,19 @@ describe("broadcast to an audience on the local cloud", () => {
     const both = await call("POST", "/v1/notifications", { type: "order.shipped", audience: "a", recipients: [{ userId: "b" }], data: { orderId: "U-2" } });
     expect(both.status).toBe(400);
     expect(both.body.error.issues[0].path).toBe("audience");
+  });
+
+  it("refuses to cancel a broadcast from its header alone, reading none of its delivery rows", async () => {
+    const audienceId = await audienceOf(Array.from({ length: 300 }, (_, index) => uniqueId(`cancel-member-${index}`)));
+    const notificationId = uniqueId("uncancelable");
+    expect((await call("POST", "/v1/notifications", { notificationId, type: "order.shipped", audience: audienceId, channels: ["in_app"], data: { orderId: "X-1" } })).status).toBe(202);
+    await eventually("every delivery sent", () => status(notificationId), (view) => view.summary?.in_app?.sent === 300, 60_000);
+    await settled();
+    const before = (await call("GET", "/_local/usage")).body;
+    const refused = await call("DELETE", `/v1/notifications/${notificationId}`);
+    expect(refused).toMatchObject({ status: 400, body: { error: { code: "invalid_request", issues: [{ path: "id" }] } } });
+    const { requests } = usageBetween(before, (await call("GET", "/_local/usage")).body);
+    expect(requests["dynamodb.Query"]?.requests ?? 0).toBe(0);
+    expect(requests["dynamodb.GetItem"]?.requests).toBeGreaterThanOrEqual(1);
   });
 });

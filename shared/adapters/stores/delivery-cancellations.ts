@@ -49,13 +49,14 @@ export class DeliveryCancellations {
    * called again), or undefined when the notification is unknown.
    */
   async cancel(notificationId: string, now: number): Promise<{ canceled: number } | undefined> {
+    // The header alone tells a broadcast, whose rows may number millions: it is refused before any is read.
+    if (await this.deliveries.broadcastOf(notificationId)) {
+      throw new RequestError("invalid_request", `notification ${notificationId} is a broadcast, which cannot be canceled: its messages go out as it expands`, [{ path: "id", message: "a broadcast" }]);
+    }
     const items = await this.deliveries.items(notificationId);
     const header = items.find((item) => item.deliveryKey === HEADER_KEY);
     const rows = items.filter((item) => String(item.deliveryKey) > ROWS_FROM && item.channel !== undefined);
     if (!header && rows.length === 0) return undefined;
-    if (header?.audience !== undefined) {
-      throw new RequestError("invalid_request", `notification ${notificationId} is a broadcast, which cannot be canceled: its messages go out as it expands`, [{ path: "id", message: "a broadcast" }]);
-    }
     const type = (header?.type ?? rows[0]!.type) as string;
     if (header) await this.markCanceled(notificationId, now);
     const targets = cancelTargets({
