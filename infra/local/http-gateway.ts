@@ -2,7 +2,8 @@ import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, APIGatewayRequestAuthorizerEventV2 } from "aws-lambda";
-import { THROTTLED, type LocalFunction } from "./local-function.ts";
+import { AWS_LIMITS } from "#shared/adapters/aws-limits.ts";
+import { REQUEST_TOO_LARGE, THROTTLED, type InvokeResult, type LocalFunction } from "./local-function.ts";
 import type { CorsSpec } from "./template-deployer.ts";
 
 /**
@@ -10,8 +11,7 @@ import type { CorsSpec } from "./template-deployer.ts";
  * 30 s integration timeout in mind, a burst is queued rather than refused, and still answered in time.
  */
 const MAX_QUEUED_MILLIS = 10_000;
-/** API Gateway's payload limit for HTTP APIs. */
-const MAX_PAYLOAD_BYTES = 10 * 1024 * 1024;
+const MAX_PAYLOAD_BYTES = AWS_LIMITS.httpApi.payloadBytes;
 const TEXT_TYPES = /^(application\/(json|xml|x-www-form-urlencoded|[\w.+-]+\+json)|text\/)/i;
 
 export interface LocalAuthorizer {
@@ -62,6 +62,20 @@ async function readBody(request: IncomingMessage): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
+/**
+ * API Gateway stops waiting for an integration after 30 s and answers 503, whatever the function's
+ * own timeout; the invocation itself runs on, as Lambda's does.
+ */
+async function withinIntegrationTimeout(invocation: Promise<InvokeResult>, timeoutMillis: number): Promise<InvokeResult | "timeout"> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<"timeout">((resolve) => (timer = setTimeout(() => resolve("timeout"), timeoutMillis)));
+  try {
+    return await Promise.race([invocation, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 function send(response: ServerResponse, status: number, body: string, headers: Record<string, string> = { "content-type": "application/json" }): void {
   response.writeHead(status, headers).end(body);
 }
@@ -69,7 +83,8 @@ function send(response: ServerResponse, status: number, body: string, headers: R
 /**
  * API Gateway HTTP API (payload format 2.0) in front of the local functions: matches the routes the
  * template declares, builds the same event API Gateway builds and maps the result back, including
- * API Gateway's own 404, 413, 429 (the function throttled) and 500 answers, and 503 while starting.
+ * API Gateway's own 404, 413 (over 10 MB, or an event over Lambda's 6 MB), 429 (the function
+ * throttled), 500 and 503 (the integration's 30 s passed, or the stack is still starting) answers.
  */
 export class HttpGateway {
   private readonly server: Server;
@@ -80,8 +95,12 @@ export class HttpGateway {
   /** Authorizer answers by identity, kept for the authorizer's TTL as API Gateway caches them. */
   private readonly authorizations = new Map<string, { expiresAt: number; authorization: Authorization }>();
 
-  constructor(extra: ExtraHandler) {
+  private readonly integrationTimeoutMillis: number;
+
+  /** `integrationTimeoutMillis`: @default API Gateway's 30 s (shorter only in tests). */
+  constructor(extra: ExtraHandler, integrationTimeoutMillis: number = AWS_LIMITS.httpApi.integrationTimeoutMillis) {
     this.extra = extra;
+    this.integrationTimeoutMillis = integrationTimeoutMillis;
     this.server = createServer((request, response) => {
       this.handle(request, response).catch((error) => {
         if (!response.headersSent) send(response, 500, JSON.stringify({ message: "Internal Server Error", detail: String(error) }));
@@ -142,9 +161,11 @@ export class HttpGateway {
       if (!authorization.allowed) return send(response, authorization.status, JSON.stringify({ message: authorization.message }));
       event.requestContext = { ...event.requestContext, authorizer: { lambda: authorization.context } } as APIGatewayProxyEventV2["requestContext"];
     }
-    const outcome = await route.function.invoke(event, { maxWaitMillis: MAX_QUEUED_MILLIS });
-    // As API Gateway answers when Lambda throttles the integration.
+    const outcome = await withinIntegrationTimeout(route.function.invoke(event, { maxWaitMillis: MAX_QUEUED_MILLIS }), this.integrationTimeoutMillis);
+    if (outcome === "timeout") return send(response, 503, JSON.stringify({ message: "Service Unavailable" }));
+    // As API Gateway answers when Lambda throttles the integration, or refuses an event over its 6 MB.
     if (!outcome.ok && outcome.error.errorType === THROTTLED.errorType) return send(response, 429, JSON.stringify({ message: "Too Many Requests" }), { "content-type": "application/json", "retry-after": "1" });
+    if (!outcome.ok && outcome.error.errorType === REQUEST_TOO_LARGE) return send(response, 413, JSON.stringify({ message: "Request Entity Too Large" }));
     if (!outcome.ok) return send(response, 500, JSON.stringify({ message: "Internal Server Error" }));
     this.respond(response, outcome.result);
   }

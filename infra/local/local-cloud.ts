@@ -21,11 +21,13 @@ import { LocalOutbox } from "./local-outbox.ts";
 import { localRoutes } from "./local-routes.ts";
 import { localUserLinks, type LocalUserLinks } from "./local-browser-pages.ts";
 import { LocalScheduler } from "./local-scheduler.ts";
+import { LocalTimeToLive } from "./local-time-to-live.ts";
 import { EXPANSION_FAULT_CHANNEL, ProviderFaults, SWEEP_FAULT_CHANNEL, type FaultKind } from "./provider-faults.ts";
 import { RecordingSink } from "./recording-sink.ts";
 import { countRequestsOf } from "./sdk-request-counter.ts";
 import { SqsEventSource } from "./sqs-event-source.ts";
 import { UsageLedger } from "./usage-ledger.ts";
+import type { PartitionReport } from "./partition-throughput.ts";
 import { deployTemplate, type DeployedStack, type FunctionSpec } from "./template-deployer.ts";
 import { deliveryKey } from "#shared/domain/delivery-event.ts";
 
@@ -81,6 +83,11 @@ export interface LocalCloudOptions {
   stateDir?: string;
   /** Extra CDK context, merged over cdk.json's. */
   context?: Record<string, unknown>;
+  /**
+   * DynamoDB's per-partition limits (1,000 write and 3,000 read units a second per key) times this:
+   * a tenth lets a test or a benchmark reach them with a tenth of the traffic. @default 1
+   */
+  partitionThroughputScale?: number;
 }
 
 export interface LocalCloud {
@@ -95,6 +102,9 @@ export interface LocalCloud {
   faults: ProviderFaults;
   /** What the functions and event sources asked of AWS, and what their invocations took. */
   usage: UsageLedger;
+  /** DynamoDB's hottest partition keys per table since the start or the last reset, and what was refused for them. */
+  partitions(): Promise<PartitionReport>;
+  resetPartitionCounts(): Promise<void>;
   /** Hears each record put on the delivery-events stream (parsed JSON) as it is read; returns a function that stops. */
   onDeliveryEvent(listener: (event: unknown) => void): () => void;
   /** Resolves once no message is queued or in flight and every stream consumer has caught up. */
@@ -176,7 +186,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
   const logDir = join(stateDir, "logs");
   mkdirSync(logDir, { recursive: true });
 
-  const emulators = await startEmulators();
+  const emulators = await startEmulators({ partitionThroughputScale: options.partitionThroughputScale });
   const { endpoints } = emulators;
   const credentials = { accessKeyId: "local", secretAccessKey: "local" };
   const clients = {
@@ -199,6 +209,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
   const clock = new LocalClock();
   const faults = new ProviderFaults();
   let scheduler: LocalScheduler | undefined;
+  let timeToLive: LocalTimeToLive | undefined;
   let outbox: LocalOutbox | undefined;
   const functions = new Map<string, LocalFunction>();
   const sqsSources: SqsEventSource[] = [];
@@ -236,7 +247,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
   const streamIteratorAges = () => kinesisSources.map((source) => ({ streamName: source.streamName, iteratorAgeMillis: source.iteratorAgeMillis() }));
   let userLinks: LocalUserLinks | undefined;
   const gateway = new HttpGateway(
-    localRoutes({ sink, outbox: () => outbox, clock, faults, crashWorker, settled, publishFeedback, writeLogs, streamIteratorAges, usage: () => usage.snapshot(), environments: () => Object.fromEntries([...functions].map(([name, fn]) => [name, fn.environments])), userLinks: () => userLinks }),
+    localRoutes({ sink, outbox: () => outbox, clock, sweepExpired: async () => timeToLive?.sweep(), faults, crashWorker, settled, publishFeedback, writeLogs, streamIteratorAges, usage: () => usage.snapshot(), partitions: () => emulators.partitionReport(), environments: () => Object.fromEntries([...functions].map(([name, fn]) => [name, fn.environments])), userLinks: () => userLinks }),
   );
   try {
     await gateway.listen(options.port ?? 4000);
@@ -251,6 +262,8 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     });
 
     feedbackTopicArn = stack.outputs.FeedbackTopicArn;
+    timeToLive = new LocalTimeToLive(clients.dynamodb, stack.timeToLive, clock);
+    timeToLive.start();
     const unsubscribeSecretArn = stack.functions.find((spec) => spec.environment.UNSUBSCRIBE_SECRET_ARN)?.environment.UNSUBSCRIBE_SECRET_ARN;
     if (stack.outputs.UserTokenSecretArn && unsubscribeSecretArn) {
       userLinks = localUserLinks({ secretsManager: clients.secretsmanager, userTokenSecretArn: stack.outputs.UserTokenSecretArn, unsubscribeSecretArn, apiUrl: gateway.url, now: () => clock.now() });
@@ -348,6 +361,8 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       clock,
       faults,
       usage,
+      partitions: () => emulators.partitionReport(),
+      resetPartitionCounts: () => emulators.resetPartitionCounts(),
       onDeliveryEvent(listener) {
         const source = kinesisSources.find((candidate) => candidate.streamName === stack.outputs.DeliveryEventsStreamName);
         if (!source) throw new Error("the delivery-events stream has no reader");
@@ -364,6 +379,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       },
       async stop() {
         scheduler?.stop();
+        timeToLive?.stop();
         await Promise.all([...sqsSources, ...kinesisSources].map((source) => source.stop()));
         await gateway.close();
         await Promise.all([...functions.values()].map((fn) => fn.stop()));
@@ -373,6 +389,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     };
   } catch (error) {
     scheduler?.stop();
+    timeToLive?.stop();
     await Promise.all([...sqsSources, ...kinesisSources].map((source) => source.stop()));
     await Promise.all([...functions.values()].map((fn) => fn.stop()));
     await gateway.close().catch(() => undefined);

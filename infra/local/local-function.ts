@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { createWriteStream, type WriteStream } from "node:fs";
 import { Worker } from "node:worker_threads";
+import { AWS_LIMITS } from "#shared/adapters/aws-limits.ts";
 import type { LocalClock } from "./local-clock.ts";
 import type { FunctionSpec } from "./template-deployer.ts";
 import type { InvocationUsage, UsageLedger } from "./usage-ledger.ts";
@@ -41,6 +42,24 @@ export interface LocalFunctionOptions {
 
 /** What Lambda answers an invocation beyond the function's concurrency. */
 export const THROTTLED: FunctionError = { errorType: "TooManyRequestsException", errorMessage: "Rate Exceeded." };
+/** What Lambda answers (413) an event larger than the invocation type takes, before running anything. */
+export const REQUEST_TOO_LARGE = "RequestTooLargeException";
+
+/**
+ * How the function is invoked: synchronously (API Gateway, event source mappings, 6 MB each way) or
+ * asynchronously (schedules, log subscriptions, 1 MB of event).
+ */
+export type InvocationType = "RequestResponse" | "Event";
+
+const payloadBytes = (value: unknown) => (value === undefined ? 0 : Buffer.byteLength(JSON.stringify(value), "utf8"));
+
+/** Lambda's refusal of an event over the invocation type's payload limit, or undefined when it fits. */
+export function payloadTooLarge(event: unknown, invocationType: InvocationType): FunctionError | undefined {
+  const limit = invocationType === "Event" ? AWS_LIMITS.lambda.asynchronousPayloadBytes : AWS_LIMITS.lambda.synchronousPayloadBytes;
+  const bytes = payloadBytes(event);
+  if (bytes <= limit) return undefined;
+  return { errorType: REQUEST_TOO_LARGE, errorMessage: `${bytes} byte payload is too large for the ${invocationType} invocation type (limit ${limit} bytes)` };
+}
 
 type ThreadAnswer = { requestId: string; usage?: Omit<InvocationUsage, "records"> } & InvokeResult;
 
@@ -88,7 +107,9 @@ export class LocalFunction {
    * first one freed; throttled, as Lambda throttles, when maxWaiting invocations already wait or
    * when none was freed within `maxWaitMillis` (a caller that must answer in time, like the API).
    */
-  async invoke(event: unknown, { maxWaitMillis }: { maxWaitMillis?: number } = {}): Promise<InvokeResult> {
+  async invoke(event: unknown, { maxWaitMillis, invocationType = "RequestResponse" }: { maxWaitMillis?: number; invocationType?: InvocationType } = {}): Promise<InvokeResult> {
+    const tooLarge = payloadTooLarge(event, invocationType);
+    if (tooLarge) return { ok: false, error: tooLarge };
     this.inFlight++;
     const instance = await this.acquire(maxWaitMillis);
     if (!instance) {
@@ -137,6 +158,9 @@ export class LocalFunction {
     }
     if (!result.ok && result.error.errorType === "Runtime.ExitError") this.discard(instance);
     else this.release(instance);
+    if (result.ok && payloadBytes(result.result) > AWS_LIMITS.lambda.synchronousPayloadBytes) {
+      return { ok: false, error: { errorType: "Function.ResponseSizeTooLarge", errorMessage: `Response payload size exceeded maximum allowed payload size (${AWS_LIMITS.lambda.synchronousPayloadBytes} bytes).` } };
+    }
     return result;
   }
 

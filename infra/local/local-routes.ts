@@ -6,6 +6,7 @@ import type { LocalOutbox } from "./local-outbox.ts";
 import type { FaultRule, ProviderFaults } from "./provider-faults.ts";
 import { FEEDBACK_KINDS, providerNotification, pushDeliveryStatus, type FeedbackKind } from "./provider-notifications.ts";
 import type { RecordingSink } from "./recording-sink.ts";
+import type { PartitionReport } from "./partition-throughput.ts";
 import type { UsageSnapshot } from "./usage-ledger.ts";
 
 export interface LocalRoutesDependencies {
@@ -13,6 +14,8 @@ export interface LocalRoutesDependencies {
   /** Set once the stack is deployed and the inbox table exists. */
   outbox: () => LocalOutbox | undefined;
   clock: LocalClock;
+  /** Deletes what has expired on the local clock, as DynamoDB's TTL would by now; set once the stack is deployed. */
+  sweepExpired: () => Promise<unknown>;
   faults: ProviderFaults;
   /** Kills the channel worker's environment that is making this send. */
   crashWorker(channel: string, notificationId: string, userId: string): void;
@@ -25,6 +28,8 @@ export interface LocalRoutesDependencies {
   streamIteratorAges(): Array<{ streamName: string; iteratorAgeMillis: number }>;
   /** What the functions and event sources have asked of AWS so far, and what their invocations took. */
   usage(): UsageSnapshot;
+  /** DynamoDB's hottest partition keys per table, and the requests refused for them. */
+  partitions(): Promise<PartitionReport>;
   /** Execution environments alive per function name. */
   environments(): Record<string, number>;
   /** Tokens and links for a user, once the stack is deployed with its HTTP API. */
@@ -128,6 +133,8 @@ export function localRoutes(deps: LocalRoutesDependencies): ExtraHandler {
         } catch (error) {
           return json(response, 400, { message: (error as Error).message });
         }
+        // Answered once expired items are gone, so what a test does next meets the table AWS would show.
+        await deps.sweepExpired();
       }
       return json(response, 200, { now: new Date(deps.clock.now()).toISOString(), offsetMillis: deps.clock.offsetMillis });
     }
@@ -135,7 +142,7 @@ export function localRoutes(deps: LocalRoutesDependencies): ExtraHandler {
       return json(response, 200, deps.streamIteratorAges());
     }
     if (url.pathname === "/_local/usage" && request.method === "GET") {
-      return json(response, 200, deps.usage());
+      return json(response, 200, { ...deps.usage(), partitions: await deps.partitions() });
     }
     if (url.pathname === "/_local/health" && request.method === "GET") {
       return json(response, 200, { rssBytes: process.memoryUsage().rss, environments: deps.environments() });

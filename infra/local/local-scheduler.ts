@@ -68,7 +68,7 @@ export class LocalScheduler {
       };
       void Promise.all(
         entry.rule.targets.map(async (target) => {
-          const outcome = await target.invoke(event);
+          const outcome = await target.invoke(event, { invocationType: "Event" });
           if (!outcome.ok) console.error(`schedule ${entry.rule.name}: ${target.spec.name} failed: ${outcome.error.errorType}: ${outcome.error.errorMessage}`);
         }),
       ).finally(() => {

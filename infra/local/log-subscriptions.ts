@@ -32,7 +32,7 @@ export class LogSubscriptions {
     };
     const event = { awslogs: { data: gzipSync(JSON.stringify(batch)).toString("base64") } };
     for (const fn of subscribers) {
-      const outcome = await fn.invoke(event);
+      const outcome = await fn.invoke(event, { invocationType: "Event" });
       if (!outcome.ok) throw new Error(`${fn.spec.name} failed on ${logGroupName}: ${outcome.error.errorMessage}`);
     }
   }

@@ -6,7 +6,9 @@ const started = performance.now();
 const port = Number(process.env.NOTIFY_PORT ?? 4000);
 console.log(`notify: starting the local cloud (synth, deploy onto emulators, start functions) on port ${port}...`);
 
-const cloud = await startLocalCloud({ port });
+// NOTIFY_PARTITION_THROUGHPUT_SCALE=0.1 lets a laptop's traffic meet DynamoDB's per-partition limits.
+const partitionThroughputScale = Number(process.env.NOTIFY_PARTITION_THROUGHPUT_SCALE ?? 1);
+const cloud = await startLocalCloud({ port, partitionThroughputScale });
 const descriptor = { apiUrl: cloud.apiUrl, region: cloud.region, endpoints: cloud.endpoints, outputs: cloud.outputs, logs: join(cloud.stateDir, "logs") };
 mkdirSync(cloud.stateDir, { recursive: true });
 writeFileSync(join(cloud.stateDir, "local.json"), `${JSON.stringify(descriptor, null, 2)}\n`);

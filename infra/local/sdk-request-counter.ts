@@ -15,6 +15,8 @@ export interface OperationUsage {
   payloadChunks: number;
   /** Kinesis PUT payload units: each 25 KB of each record put. */
   putPayloadUnits: number;
+  /** Attempts refused for throughput (a hot DynamoDB partition key, a Kinesis shard): the SDK retries them. */
+  throttled: number;
 }
 
 /**
@@ -29,7 +31,7 @@ export const TABLE_PREFIX = "table/";
 const COUNTED = Symbol.for("notify.sdkRequestCounter");
 
 export function emptyUsage(): OperationUsage {
-  return { requests: 0, writeUnits: 0, readUnits: 0, payloadChunks: 0, putPayloadUnits: 0 };
+  return { requests: 0, writeUnits: 0, readUnits: 0, payloadChunks: 0, putPayloadUnits: 0, throttled: 0 };
 }
 
 export function addUsage(into: OperationUsage, from: OperationUsage): void {
@@ -38,6 +40,7 @@ export function addUsage(into: OperationUsage, from: OperationUsage): void {
   into.readUnits += from.readUnits;
   into.payloadChunks += from.payloadChunks;
   into.putPayloadUnits += from.putPayloadUnits;
+  into.throttled += from.throttled;
 }
 
 /** "DynamoDBClient" → "dynamodb", "SNSClient" → "sns", "PinpointSMSVoiceV2Client" → "pinpointsmsvoicev2". */
@@ -60,12 +63,13 @@ function capacityUnits(consumed: Capacity | Capacity[] | undefined): number {
   return (Array.isArray(consumed) ? consumed : [consumed]).reduce((sum, entry) => sum + (entry.CapacityUnits ?? 0), 0);
 }
 
+const THROTTLING_ERRORS = new Set(["ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded"]);
 const DYNAMODB_WRITES = new Set(["PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "TransactWriteItems"]);
 const DYNAMODB_READS = new Set(["GetItem", "Query", "Scan", "BatchGetItem", "TransactGetItems"]);
 
 /** The billing units of one attempt, from its input and (when it answered) its output or error. */
 function measure(service: string, operation: string, input: Input, output: Output | undefined, error: { name?: string } | undefined): OperationUsage {
-  const usage = { ...emptyUsage(), requests: 1 };
+  const usage = { ...emptyUsage(), requests: 1, throttled: THROTTLING_ERRORS.has(error?.name ?? "") ? 1 : 0 };
   switch (service) {
     case "dynamodb": {
       const units = capacityUnits(output?.ConsumedCapacity);

@@ -7,6 +7,7 @@ import { CreateSecretCommand, type SecretsManagerClient } from "@aws-sdk/client-
 import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from "@aws-sdk/client-sqs";
 import type { CfnResource, CfnTemplate } from "./cloudformation-template.ts";
 import { referencedResources, resolve, type ResolveContext } from "./intrinsics.ts";
+import type { TimeToLiveSpec } from "./local-time-to-live.ts";
 
 export interface FunctionSpec {
   logicalId: string;
@@ -89,6 +90,8 @@ export interface DeployedStack {
   logSubscriptions: LogSubscriptionSpec[];
   queues: DeployedQueue[];
   streams: { name: string; arn: string }[];
+  /** Tables whose items expire, and the attribute each keeps its expiry in. */
+  timeToLive: TimeToLiveSpec[];
   /** Resource types present in the template that have no local emulation, with their counts. */
   notEmulated: Record<string, number>;
 }
@@ -193,7 +196,7 @@ export async function deployTemplate(template: CfnTemplate, target: DeployTarget
       return value;
     },
   };
-  const stack: DeployedStack = { outputs: {}, functions: [], eventSourceMappings: [], routes: [], schedules: [], logSubscriptions: [], queues: [], streams: [], notEmulated: {} };
+  const stack: DeployedStack = { outputs: {}, functions: [], eventSourceMappings: [], routes: [], schedules: [], logSubscriptions: [], queues: [], streams: [], timeToLive: [], notEmulated: {} };
   const integrations = new Map<string, string>();
   const authorizers = new Map<string, AuthorizerSpec>();
   const arn = (service: string, resource: string) => `arn:aws:${service}:${region}:${account}:${resource}`;
@@ -244,8 +247,9 @@ export async function deployTemplate(template: CfnTemplate, target: DeployTarget
       }
       case "AWS::DynamoDB::Table":
       case "AWS::DynamoDB::GlobalTable": {
-        // TTL is not applied: dynalite has no UpdateTimeToLive, and the product compares expiry itself.
         const name = props.TableName ?? physicalName(stackName, logicalId, 255);
+        // dynalite emulates no stream: a table that declared one would silently lose its consumers.
+        if (props.StreamSpecification) throw new Error(`${logicalId} declares a DynamoDB stream, which the local cloud does not emulate`);
         const input: CreateTableCommandInput = {
           TableName: name,
           KeySchema: props.KeySchema,
@@ -255,6 +259,8 @@ export async function deployTemplate(template: CfnTemplate, target: DeployTarget
           LocalSecondaryIndexes: props.LocalSecondaryIndexes,
         };
         await clients.dynamodb.send(new CreateTableCommand(input));
+        // dynalite has no UpdateTimeToLive: the local cloud sweeps expired items itself (local-time-to-live.ts).
+        if (props.TimeToLiveSpecification?.Enabled) stack.timeToLive.push({ tableName: name, attribute: props.TimeToLiveSpecification.AttributeName });
         deployed.set(logicalId, { ref: name, attributes: { Arn: arn("dynamodb", `table/${name}`) } });
         break;
       }

@@ -91,6 +91,7 @@ export function usageBetween(before: UsageSnapshot, after: UsageSnapshot): Usage
       readUnits: usage.readUnits - earlier.readUnits,
       payloadChunks: usage.payloadChunks - earlier.payloadChunks,
       putPayloadUnits: usage.putPayloadUnits - earlier.putPayloadUnits,
+      throttled: usage.throttled - earlier.throttled,
     };
   }
   const functions: Record<string, FunctionUsage> = {};

@@ -4,7 +4,7 @@ import { usageBetween, type UsageSnapshot } from "#infra/local/usage-ledger.ts";
 import { call, deliveries, eventually, settled, uniqueId } from "../helpers/local-api.ts";
 
 const usage = async (): Promise<UsageSnapshot> => (await call("GET", "/_local/usage")).body;
-const none: OperationUsage = { requests: 0, writeUnits: 0, readUnits: 0, payloadChunks: 0, putPayloadUnits: 0 };
+const none: OperationUsage = { requests: 0, writeUnits: 0, readUnits: 0, payloadChunks: 0, putPayloadUnits: 0, throttled: 0 };
 
 describe("requests counted at the SDK on the local cloud", () => {
   it("counts what one in-app delivery asks of each service, and the invocation that made it", async () => {

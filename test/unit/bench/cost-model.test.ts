@@ -1,17 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { AWS_PRICES } from "../../../bench/aws-prices.ts";
 import { fixedMonthlyCost, floorOf, priceRun, type Workload } from "../../../bench/cost-model.ts";
+import { emptyUsage, type OperationUsage } from "#infra/local/sdk-request-counter.ts";
 import type { UsageSnapshot } from "#infra/local/usage-ledger.ts";
 
 const workload: Workload = { deliveries: 1_000, recipients: 400, publishRequests: 4, inAppDeliveries: 300 };
-const usage = (fields: Partial<{ requests: number; writeUnits: number; readUnits: number; payloadChunks: number; putPayloadUnits: number }>) => ({
-  requests: 0,
-  writeUnits: 0,
-  readUnits: 0,
-  payloadChunks: 0,
-  putPayloadUnits: 0,
-  ...fields,
-});
+const usage = (fields: Partial<OperationUsage>): OperationUsage => ({ ...emptyUsage(), ...fields });
 const measured: UsageSnapshot = {
   requests: {
     "sns.PublishBatch": usage({ requests: 40, payloadChunks: 40 }),

@@ -2,7 +2,8 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { LocalFunction, THROTTLED } from "#infra/local/local-function.ts";
+import { LocalFunction, REQUEST_TOO_LARGE, THROTTLED } from "#infra/local/local-function.ts";
+import { AWS_LIMITS } from "#shared/adapters/aws-limits.ts";
 
 const assetDir = mkdtempSync(join(tmpdir(), "notify-fn-"));
 writeFileSync(
@@ -15,6 +16,7 @@ writeFileSync(
        return { threadId };
      }
      if (event.fail) throw new TypeError("bad input");
+     if (event.pad !== undefined) return event.echo ? { echoed: event } : { padBytes: event.pad.length };
      return { echoed: event, region: process.env.AWS_REGION, remaining: context.getRemainingTimeInMillis() > 0 };
    };`,
 );
@@ -62,5 +64,26 @@ describe("LocalFunction", () => {
     expect(busy.ok).toBe(true);
     expect(impatient).toEqual({ ok: false, error: THROTTLED });
     expect((await capped.invoke({ sleepMillis: 10 })).ok).toBe(true);
+  });
+});
+
+describe("Lambda's payload limits on the local function", () => {
+  /** An event of exactly `bytes` of JSON. */
+  const event = (bytes: number, echo = false) => (echo ? { echo, pad: "x".repeat(bytes - '{"echo":true,"pad":""}'.length) } : { pad: "x".repeat(bytes - '{"pad":""}'.length) });
+
+  it("takes a synchronous event of 6 MB and refuses one byte more, without running it", async () => {
+    expect(await fn.invoke(event(AWS_LIMITS.lambda.synchronousPayloadBytes))).toMatchObject({ ok: true });
+    expect(await fn.invoke(event(AWS_LIMITS.lambda.synchronousPayloadBytes + 1))).toMatchObject({ ok: false, error: { errorType: REQUEST_TOO_LARGE } });
+  });
+
+  it("takes an asynchronous event of 1 MB and refuses one byte more", async () => {
+    expect(await fn.invoke(event(AWS_LIMITS.lambda.asynchronousPayloadBytes), { invocationType: "Event" })).toMatchObject({ ok: true });
+    expect(await fn.invoke(event(AWS_LIMITS.lambda.asynchronousPayloadBytes + 1), { invocationType: "Event" })).toMatchObject({ ok: false, error: { errorType: REQUEST_TOO_LARGE } });
+  });
+
+  it("answers a response over 6 MB with Lambda's error instead of the response", async () => {
+    // The probe echoes the event inside {"echoed": …}: 11 bytes more than the event.
+    expect(await fn.invoke(event(AWS_LIMITS.lambda.synchronousPayloadBytes - 11, true))).toMatchObject({ ok: true });
+    expect(await fn.invoke(event(AWS_LIMITS.lambda.synchronousPayloadBytes - 10, true))).toMatchObject({ ok: false, error: { errorType: "Function.ResponseSizeTooLarge" } });
   });
 });
