@@ -25,7 +25,15 @@ const digests = {
 const SAFETY_MARGIN_MILLIS = 10_000;
 
 async function sweep(_event: ScheduledEvent, context: Context): Promise<{ released: number }> {
-  const { released, failed } = await releaseDeferred({ deferred, statusOf: (...key) => deliveries.statusOf(...key), isCanceled: (notificationId) => deliveries.isCanceled(notificationId), digests, publisher, now: () => Date.now(), hasTime: () => context.getRemainingTimeInMillis() > SAFETY_MARGIN_MILLIS });
+  const { released, failed } = await releaseDeferred({
+    deferred,
+    statusOf: (...key) => deliveries.statusOf(...key),
+    isCanceled: (notificationId) => deliveries.isCanceled(notificationId),
+    digests,
+    publisher,
+    now: () => Date.now(),
+    hasTime: () => context.getRemainingTimeInMillis() > SAFETY_MARGIN_MILLIS,
+  });
   metrics.addMetric("deferredReleased", MetricUnit.Count, released);
   if (released > 0) logger.info("released deferred notifications", { released });
   metrics.addMetric("deferredReleaseFailed", MetricUnit.Count, failed.length);

@@ -34,6 +34,9 @@ export class DeferredDelivery extends Construct {
     this.sweeper.useTable("DEFERRED_TABLE_NAME", props.deferred, "read-write").useTable("DELIVERIES_TABLE_NAME", props.deliveries, ["dynamodb:GetItem", "dynamodb:UpdateItem"]);
     this.sweeper.useTable("TEMPLATES_TABLE_NAME", props.templates, ["dynamodb:GetItem"]);
     props.topic.grantPublish(this.sweeper.function);
+    // A sweep that fails has released all it could and left the rest for the next minute's sweep:
+    // Lambda's two asynchronous retries would only run overlapping sweeps of the same items.
+    this.sweeper.function.configureAsyncInvoke({ retryAttempts: 0 });
     this.schedule = new Rule(this, "Schedule", {
       description: "Releases held deliveries, scheduled notifications and digest windows when they are due",
       schedule: Schedule.rate(props.interval ?? Duration.minutes(1)),

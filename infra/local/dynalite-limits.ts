@@ -42,6 +42,7 @@ function keyBytes(value: AttributeValue | undefined): number {
 /**
  * The limits dynalite does not check as DynamoDB does: a key's size in bytes (dynalite counts a
  * string's characters, so a key of multi-byte characters passed) and each expression's 4 KB.
+ * (An item's 400 KB is dynalite's own check, counted in bytes by the itemSize patch below.)
  * Returns AWS's message, or undefined when the request is within them.
  */
 export function dynamoDbLimitProblem(request: Request, schemas: ReadonlyMap<string, KeySchema>): string | undefined {
@@ -80,6 +81,22 @@ function* keysOf(request: Request): Generator<[string, Item]> {
   }
 }
 
+/**
+ * What dynalite undercounts in an item's size: it measures strings and attribute names in UTF-16
+ * code units, DynamoDB in UTF-8 bytes. Only non-ASCII text differs, so every string and key of the
+ * item (type tags and base64 included, which are ASCII) adds its difference.
+ */
+export function utf8Excess(value: unknown): number {
+  if (typeof value === "string") return Buffer.byteLength(value, "utf8") - value.length;
+  if (Array.isArray(value)) return value.reduce((sum: number, element) => sum + utf8Excess(element), 0);
+  if (value && typeof value === "object") return Object.entries(value).reduce((sum, [key, element]) => sum + utf8Excess(key) + utf8Excess(element), 0);
+  return 0;
+}
+
+interface DynaliteDb {
+  itemSize(item: Item, ...rest: unknown[]): number;
+}
+
 export interface DynaliteValidations {
   checkValidations(data: Request, types: object, custom: unknown, store: unknown): void;
 }
@@ -96,6 +113,10 @@ export function installDynaliteLimits(): void {
   installed = true;
   const { version } = require("dynalite/package.json") as { version: string };
   if (version !== DYNALITE_VERSION) throw new Error(`infra/local/dynalite-limits.ts wraps dynalite ${DYNALITE_VERSION}'s validation, not ${version}'s: check its DynamoDB limits again and update it`);
+  // Every 400 KB check (PutItem, BatchWriteItem, an UpdateItem's result) asks db.itemSize.
+  const db = require("dynalite/db/index.js") as DynaliteDb;
+  const itemSize = db.itemSize;
+  db.itemSize = (item, ...rest) => itemSize(item, ...rest) + utf8Excess(item);
   const createTableTypes = (require("dynalite/validations/createTable.js") as { types: object }).types;
   const validations = require("dynalite/validations/index.js") as DynaliteValidations;
   const checkValidations = validations.checkValidations;

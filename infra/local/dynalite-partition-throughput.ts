@@ -74,6 +74,7 @@ const withKey = (table: string, key: string | undefined, capacity: Capacity) => 
  * is refused whole. Replaces dynalite's action modules before dynalite loads them.
  */
 function throttleBatches(throughput: PartitionThroughput): void {
+  const db = require("dynalite/db/index.js") as DynaliteDb;
   const wrap = (path: string, wrapper: (original: Action) => Action) => {
     const resolved = require.resolve(path);
     const original = require(resolved) as Action;
@@ -83,11 +84,16 @@ function throttleBatches(throughput: PartitionThroughput): void {
     const requestItems = data.RequestItems as Record<string, Array<{ PutRequest?: { Item: Item }; DeleteRequest?: { Key: Item } }>>;
     const admitted: typeof requestItems = {};
     const unprocessed: typeof requestItems = {};
+    // Each admitted item counts against its key before the next is weighed, as one batch of 25 large items on a key would.
+    const pending = new Map<string, number>();
     for (const [table, requests] of Object.entries(requestItems)) {
       for (const request of requests) {
         const key = partitionKeyOf(table, request.PutRequest?.Item ?? request.DeleteRequest?.Key);
-        const target = key === undefined || throughput.admits(table, key, "write") ? admitted : unprocessed;
-        (target[table] ??= []).push(request);
+        const units = db.capacityUnits(request.PutRequest?.Item, false, true);
+        const slot = `${table}\n${key}`;
+        const admit = key === undefined || throughput.admits(table, key, "write", pending.get(slot) ?? 0);
+        if (admit) pending.set(slot, (pending.get(slot) ?? 0) + units);
+        ((admit ? admitted : unprocessed)[table] ??= []).push(request);
       }
     }
     if (Object.keys(admitted).length === 0) return refuseWhole(throughput, Object.keys(unprocessed), "write", cb);
@@ -97,11 +103,18 @@ function throttleBatches(throughput: PartitionThroughput): void {
     const requestItems = data.RequestItems as Record<string, { Keys: Item[] } & Record<string, unknown>>;
     const admitted: typeof requestItems = {};
     const unprocessed: typeof requestItems = {};
-    for (const [table, { Keys: keys, ...options }] of Object.entries(requestItems)) {
+    const pending = new Map<string, number>();
+    for (const [table, { Keys: keys, ...request }] of Object.entries(requestItems)) {
+      // dynalite's own parse of the projection rides on the request: dynalite needs it, AWS never sends it back.
+      const answered = Object.fromEntries(Object.entries(request).filter(([name]) => !name.startsWith("_")));
       for (const key of keys) {
         const value = partitionKeyOf(table, key);
-        const target = value === undefined || throughput.admits(table, value, "read") ? admitted : unprocessed;
-        (target[table] ??= { ...options, Keys: [] }).Keys.push(key);
+        const slot = `${table}\n${value}`;
+        const admit = value === undefined || throughput.admits(table, value, "read", pending.get(slot) ?? 0);
+        // A read's size is known only once it is read: each key is weighed at one unit until then.
+        if (admit) pending.set(slot, (pending.get(slot) ?? 0) + 1);
+        if (admit) (admitted[table] ??= { ...request, Keys: [] }).Keys.push(key);
+        else (unprocessed[table] ??= { ...answered, Keys: [] }).Keys.push(key);
       }
     }
     if (Object.keys(admitted).length === 0) return refuseWhole(throughput, Object.keys(unprocessed), "read", cb);
@@ -145,14 +158,14 @@ function countConsumedUnits(throughput: PartitionThroughput): void {
   const queryTable = db.queryTable;
   db.queryTable = (store, table, data, ...rest) => {
     const target = partitionOf("query", data);
-    const asked = data.ReturnConsumedCapacity;
     if (!target) return queryTable(store, table, data, ...rest);
-    data.ReturnConsumedCapacity = asked ?? "TOTAL";
+    const forced = data.ReturnConsumedCapacity !== "TOTAL" && data.ReturnConsumedCapacity !== "INDEXES";
+    if (forced) data.ReturnConsumedCapacity = "TOTAL";
     const cb = rest.pop() as Callback;
     queryTable(store, table, data, ...rest, (error: unknown, result?: Record<string, unknown>) => {
       const consumed = result?.ConsumedCapacity as { CapacityUnits?: number } | undefined;
       if (consumed?.CapacityUnits) throughput.consume(target.table, target.key, "read", consumed.CapacityUnits);
-      if (result && asked === undefined) delete result.ConsumedCapacity;
+      if (result && forced) delete result.ConsumedCapacity;
       cb(error, result);
     });
   };

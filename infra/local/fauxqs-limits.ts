@@ -29,7 +29,8 @@ export function publishBatchBytes(params: Record<string, string>): number {
     bytes += Buffer.byteLength(entry.message, "utf8");
     for (const [name, attribute] of Object.entries(entry.messageAttributes)) {
       bytes += Buffer.byteLength(name, "utf8") + Buffer.byteLength(attribute.DataType, "utf8");
-      bytes += Buffer.byteLength(attribute.StringValue ?? attribute.BinaryValue ?? "", "utf8");
+      // A binary value arrives base64 encoded; SNS counts its bytes.
+      bytes += attribute.BinaryValue !== undefined ? Buffer.byteLength(attribute.BinaryValue, "base64") : Buffer.byteLength(attribute.StringValue ?? "", "utf8");
     }
   }
   return bytes;

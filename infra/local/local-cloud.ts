@@ -242,12 +242,21 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     if (!feedbackTopicArn) throw new Error("the stack is not deployed yet");
     await clients.sns.send(new PublishCommand({ TopicArn: feedbackTopicArn, Message: message }));
   };
+  /**
+   * What AWS would have done in the time the clock skipped: the schedules that fell due run first
+   * (the sweeper releases what is due), then TTL deletes what has expired. In that order, a jump of
+   * weeks does not let TTL take a window that AWS's sweeper would have released days before.
+   */
+  const afterClockMoved = async () => {
+    await scheduler?.dueRunsFinished();
+    await timeToLive?.sweep();
+  };
   const logSubscriptions = new LogSubscriptions(LOCAL_ACCOUNT);
   const writeLogs = (logGroupName: string, lines: string[]) => logSubscriptions.write(logGroupName, lines, clock.now());
   const streamIteratorAges = () => kinesisSources.map((source) => ({ streamName: source.streamName, iteratorAgeMillis: source.iteratorAgeMillis() }));
   let userLinks: LocalUserLinks | undefined;
   const gateway = new HttpGateway(
-    localRoutes({ sink, outbox: () => outbox, clock, sweepExpired: async () => timeToLive?.sweep(), faults, crashWorker, settled, publishFeedback, writeLogs, streamIteratorAges, usage: () => usage.snapshot(), partitions: () => emulators.partitionReport(), environments: () => Object.fromEntries([...functions].map(([name, fn]) => [name, fn.environments])), userLinks: () => userLinks }),
+    localRoutes({ sink, outbox: () => outbox, clock, afterClockMoved, faults, crashWorker, settled, publishFeedback, writeLogs, streamIteratorAges, usage: () => usage.snapshot(), partitions: () => emulators.partitionReport(), environments: () => Object.fromEntries([...functions].map(([name, fn]) => [name, fn.environments])), userLinks: () => userLinks }),
   );
   try {
     await gateway.listen(options.port ?? 4000);
@@ -263,7 +272,6 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
 
     feedbackTopicArn = stack.outputs.FeedbackTopicArn;
     timeToLive = new LocalTimeToLive(clients.dynamodb, stack.timeToLive, clock);
-    timeToLive.start();
     const unsubscribeSecretArn = stack.functions.find((spec) => spec.environment.UNSUBSCRIBE_SECRET_ARN)?.environment.UNSUBSCRIBE_SECRET_ARN;
     if (stack.outputs.UserTokenSecretArn && unsubscribeSecretArn) {
       userLinks = localUserLinks({ secretsManager: clients.secretsmanager, userTokenSecretArn: stack.outputs.UserTokenSecretArn, unsubscribeSecretArn, apiUrl: gateway.url, now: () => clock.now() });
@@ -379,7 +387,6 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       },
       async stop() {
         scheduler?.stop();
-        timeToLive?.stop();
         await Promise.all([...sqsSources, ...kinesisSources].map((source) => source.stop()));
         await gateway.close();
         await Promise.all([...functions.values()].map((fn) => fn.stop()));
@@ -389,7 +396,6 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     };
   } catch (error) {
     scheduler?.stop();
-    timeToLive?.stop();
     await Promise.all([...sqsSources, ...kinesisSources].map((source) => source.stop()));
     await Promise.all([...functions.values()].map((fn) => fn.stop()));
     await gateway.close().catch(() => undefined);

@@ -26,14 +26,14 @@ export function rateMillis(expression: string): number {
  */
 export class LocalScheduler {
   private readonly clock: LocalClock;
-  private readonly rules: { rule: ScheduledRule; every: number; nextAt: number; running: boolean }[];
+  private readonly rules: { rule: ScheduledRule; every: number; nextAt: number; running: Promise<void> | undefined }[];
   private timer: NodeJS.Timeout | undefined;
 
   constructor(clock: LocalClock, rules: ScheduledRule[]) {
     this.clock = clock;
     this.rules = rules.map((rule) => {
       const every = rateMillis(rule.scheduleExpression);
-      return { rule, every, nextAt: clock.now() + every, running: false };
+      return { rule, every, nextAt: clock.now() + every, running: undefined };
     });
   }
 
@@ -49,11 +49,16 @@ export class LocalScheduler {
     return this.rules.every((entry) => !entry.running && entry.nextAt > this.clock.now());
   }
 
+  /** Fires what is due on the clock now and resolves once those runs (and any already running) have finished. */
+  async dueRunsFinished(): Promise<void> {
+    this.tick();
+    await Promise.all(this.rules.map((entry) => entry.running));
+  }
+
   private tick(): void {
     const now = this.clock.now();
     for (const entry of this.rules) {
       if (entry.running || now < entry.nextAt) continue;
-      entry.running = true;
       entry.nextAt = now + entry.every;
       const event: ScheduledEvent = {
         version: "0",
@@ -66,13 +71,13 @@ export class LocalScheduler {
         resources: [entry.rule.arn],
         detail: {},
       };
-      void Promise.all(
+      entry.running = Promise.all(
         entry.rule.targets.map(async (target) => {
           const outcome = await target.invoke(event, { invocationType: "Event" });
           if (!outcome.ok) console.error(`schedule ${entry.rule.name}: ${target.spec.name} failed: ${outcome.error.errorType}: ${outcome.error.errorMessage}`);
         }),
-      ).finally(() => {
-        entry.running = false;
+      ).then(() => {
+        entry.running = undefined;
       });
     }
   }

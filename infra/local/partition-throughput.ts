@@ -61,10 +61,14 @@ export class PartitionThroughput {
     this.now = now;
   }
 
-  /** Whether the key may take more units of this kind in the current second; a refusal is counted. */
-  admits(table: string, key: string, capacity: Capacity): boolean {
+  /**
+   * Whether the key may take more units of this kind in the current second, beside `pendingUnits`
+   * already admitted for it in the same request (a batch's earlier items); a refusal is counted.
+   */
+  admits(table: string, key: string, capacity: Capacity, pendingUnits = 0): boolean {
     const state = this.state(table, key);
-    const admitted = capacity === "write" ? state.secondWriteUnits < this.limits.writeUnitsPerSecond : state.secondReadUnits < this.limits.readUnitsPerSecond;
+    const admitted =
+      capacity === "write" ? state.secondWriteUnits + pendingUnits < this.limits.writeUnitsPerSecond : state.secondReadUnits + pendingUnits < this.limits.readUnitsPerSecond;
     if (!admitted) {
       if (capacity === "write") state.throttledWrites++;
       else state.throttledReads++;
@@ -119,7 +123,7 @@ export class PartitionThroughput {
     if (!state) {
       const before = table.quiet.find((quiet) => quiet.key === key);
       if (before) table.quiet = table.quiet.filter((quiet) => quiet !== before);
-      state = { ...(before ?? { key, peakWriteUnitsPerSecond: 0, peakReadUnitsPerSecond: 0, writeUnits: 0, readUnits: 0, throttledWrites: 0, throttledReads: 0 }), second, secondWriteUnits: 0, secondReadUnits: 0 };
+      state = { ...(before ?? coldKey(key)), second, secondWriteUnits: 0, secondReadUnits: 0 };
       table.live.set(key, state);
     }
     if (state.second !== second) {
@@ -142,6 +146,10 @@ export class PartitionThroughput {
       if (quiet.length) table.quiet = hottestOf([...table.quiet, ...quiet]);
     }
   }
+}
+
+function coldKey(key: string): HotKey {
+  return { key, peakWriteUnitsPerSecond: 0, peakReadUnitsPerSecond: 0, writeUnits: 0, readUnits: 0, throttledWrites: 0, throttledReads: 0 };
 }
 
 function hotKey({ key, peakWriteUnitsPerSecond, peakReadUnitsPerSecond, writeUnits, readUnits, throttledWrites, throttledReads }: HotKey): HotKey {

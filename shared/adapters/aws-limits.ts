@@ -36,12 +36,7 @@ export const AWS_LIMITS = {
     partitionKeyBytes: 2048,
     sortKeyBytes: 1024,
     batchWriteItems: 25,
-    batchWriteBytes: 16 * MIB,
     batchGetItems: 100,
-    transactWriteItems: 100,
-    transactWriteBytes: 4 * MIB,
-    /** Query and Scan read at most this much before they stop and return LastEvaluatedKey. */
-    pageBytes: 1 * MIB,
     /** Any one expression string: condition, update, key condition, filter, projection. */
     expressionBytes: 4 * KIB,
     /** Per partition, on demand too: the most one partition key value can take a second. */

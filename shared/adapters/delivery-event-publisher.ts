@@ -6,7 +6,7 @@ import { AWS_LIMITS } from "./aws-limits.ts";
 
 const MAX_ATTEMPTS = 4;
 
-/** What PutRecords counts against its 5 MiB: each record's data and partition key. */
+/** What PutRecords counts against its 10 MiB: each record's data and partition key. */
 const recordBytes = (record: PutRecordsRequestEntry) => record.Data!.byteLength + Buffer.byteLength(record.PartitionKey!, "utf8");
 
 /**

@@ -1,7 +1,7 @@
 import type { ChannelMessage } from "../domain/channel-message.ts";
 import type { Channel } from "../domain/channels.ts";
 import { digestKeyValue, digestScopeKey, type DigestScope } from "../domain/digest-window.ts";
-import { throttleDecision, throttleWindowOf, type ThrottleRule } from "../domain/throttle.ts";
+import { MAX_THROTTLE_MAX, throttleDecision, throttleWindowOf, type ThrottleRule } from "../domain/throttle.ts";
 import type { TemplateDefinition } from "../domain/templates/template-definition.ts";
 import type { DigestMembers } from "../adapters/stores/digest-members.ts";
 import { windowMember, type DigestWindows } from "../adapters/stores/digest-windows.ts";
@@ -29,7 +29,9 @@ function scopeOf(message: ChannelMessage, channel: Channel, type: string, key: s
 }
 
 /** Whether this delivery is past its template's throttle: its position in the window, counted once per notification. */
-export async function pastThrottle(message: ChannelMessage, channel: Channel, type: string, throttle: ThrottleRule, deps: Pick<GroupingDependencies, "throttles" | "now">): Promise<boolean> {
+export async function pastThrottle(message: ChannelMessage, channel: Channel, type: string, rule: ThrottleRule, deps: Pick<GroupingDependencies, "throttles" | "now">): Promise<boolean> {
+  // A version stored before max was bounded keeps within what one counter item can hold.
+  const throttle = { ...rule, max: Math.min(rule.max, MAX_THROTTLE_MAX) };
   const window = throttleWindowOf(deps.now(), throttle);
   const expiresAt = Math.floor(((window + 1) * throttle.perMinutes * 60_000) / 1000) + THROTTLE_RETENTION_SECONDS;
   const position = await deps.throttles.position(digestScopeKey(scopeOf(message, channel, type, throttle.key)), window, message.notificationId, throttle.max, expiresAt);

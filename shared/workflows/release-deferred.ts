@@ -1,5 +1,5 @@
 import { channelMessagesFor, type ChannelMessage } from "../domain/channel-message.ts";
-import type { NotificationPublisher } from "../adapters/notification-publisher.ts";
+import { PublishIncompleteError, type NotificationPublisher } from "../adapters/notification-publisher.ts";
 import type { Channel } from "../domain/channels.ts";
 import type { DeliveryStatus } from "../domain/delivery-event.ts";
 import { allShards, type DeferredItem, type DeferredItems, type DigestRelease, type HeldDelivery, type ScheduledNotification } from "../adapters/stores/deferred-items.ts";
@@ -54,6 +54,7 @@ async function digestMessages(item: DigestRelease, releasedAt: string, deps: Rel
 
 /** An item whose release threw (a digest that could not be read, a publish SNS refused): it stays for the next sweep. */
 export interface FailedRelease {
+  /** The item's due key, or the shard and where its sweep stopped when the shard's read or remove failed. */
   dueKey: string;
   error: unknown;
 }
@@ -80,16 +81,27 @@ async function releasePage(items: DeferredItem[], releasedAt: string, deps: Rele
   };
 }
 
+/** A refusal of the request itself that a smaller request could avoid: a sender fault SNS will not retry. */
+const refusedAsSent = (error: unknown) => (error as { $fault?: string }).$fault === "client" && !(error as { $retryable?: unknown }).$retryable;
+
 /**
- * Publishes the page's messages together (ten to a request, across items); if that fails, each
- * item's alone, so one item SNS refuses keeps only itself back. Returns the items published.
+ * Publishes the page's messages together (ten to a request, across items). When SNS refuses some
+ * entries, only the items they belong to are held back; when it refuses a request outright for what
+ * it carries, each item is published alone so one item keeps only itself back. Anything else (SNS
+ * throttling, an outage) holds the page for the next sweep rather than multiplying requests.
  */
 async function publishPage(released: ReleasedItem[], deps: ReleaseDependencies): Promise<{ published: ReleasedItem[]; failed: FailedRelease[] }> {
   try {
     const messages = released.flatMap(({ messages }) => messages ?? []);
     if (messages.length > 0) await deps.publisher.publish(messages);
     return { published: released, failed: [] };
-  } catch {
+  } catch (error) {
+    if (error instanceof PublishIncompleteError && error.failedMessages.length > 0) {
+      const refused = new Set(error.failedMessages);
+      const isRefused = ({ messages }: ReleasedItem) => (messages ?? []).some((message) => refused.has(message));
+      return { published: released.filter((entry) => !isRefused(entry)), failed: released.filter(isRefused).map(({ item }) => ({ dueKey: item.dueKey, error })) };
+    }
+    if (!refusedAsSent(error)) return { published: [], failed: released.map(({ item }) => ({ dueKey: item.dueKey, error })) };
     const settled = await Promise.allSettled(released.map(async (entry) => (entry.messages?.length ? deps.publisher.publish(entry.messages) : undefined)));
     return {
       published: released.filter((_, index) => settled[index]!.status === "fulfilled"),
@@ -126,15 +138,16 @@ export async function releaseDeferred(deps: ReleaseDependencies): Promise<SweepO
           if (items.length === 0) break;
           const page = await releasePage(items, releasedAt, deps);
           const { published, failed } = await publishPage(page.released, deps);
+          outcome.failed.push(...page.failed, ...failed);
           const done = published.filter(({ messages }) => messages !== undefined);
           await deps.deferred.remove(done.map(({ item }) => item));
           outcome.released += done.reduce((sum, { messages }) => sum + messages!.length, 0);
-          outcome.failed.push(...page.failed, ...failed);
           // What another sweep is releasing, or failed to release, stays in the table: read on past it.
           if (done.length < items.length) after = items.at(-1)!.dueKey;
         }
       } catch (error) {
-        outcome.failed.push({ dueKey: after ?? `${shard}#`, error });
+        // The shard's read or remove failed: what it had not released waits for the next sweep.
+        outcome.failed.push({ dueKey: `${shard} after ${after ?? "its start"}`, error });
       }
       return outcome;
     }),

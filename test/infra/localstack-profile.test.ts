@@ -25,6 +25,9 @@ const CREATED_ON_FREE_PLAN = new Set([
   "AWS::IAM::Role",
   "AWS::KMS::Key",
   "AWS::Kinesis::Stream",
+  // Not in that table, but created by the community code's own provider:
+  // localstack-core/localstack/services/lambda_/resource_providers/aws_lambda_eventinvokeconfig.py.
+  "AWS::Lambda::EventInvokeConfig",
   "AWS::Lambda::EventSourceMapping",
   "AWS::Lambda::Function",
   "AWS::Lambda::Permission",

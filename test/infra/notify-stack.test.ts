@@ -178,6 +178,12 @@ describe("quiet hours", () => {
     expect(rules[0]!.Properties.Targets[0].Arn["Fn::GetAtt"][0]).toMatch(/^DeferredDeliverySweeper/);
   });
 
+  it("does not retry a failed sweep asynchronously: the next minute's sweep takes what it left", () => {
+    const [sweeperId] = Object.keys(functions).filter((id) => id.startsWith("DeferredDeliverySweeper"));
+    const configs = Object.values(resourcesOfType(template, "AWS::Lambda::EventInvokeConfig")).filter((config) => config.Properties.FunctionName.Ref === sweeperId);
+    expect(configs.map((config) => config.Properties.MaximumRetryAttempts)).toEqual([0]);
+  });
+
   it("keys held notifications by shard and due time and expires forgotten ones by TTL", () => {
     template.hasResourceProperties("AWS::DynamoDB::GlobalTable", {
       KeySchema: [

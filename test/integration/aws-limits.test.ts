@@ -149,6 +149,13 @@ describe("DynamoDB limits on the local cloud", () => {
     expect(await refusal(put(item(AWS_LIMITS.dynamodb.itemBytes - 6)))).toMatchObject(sender("ValidationException"));
   });
 
+  it("counts an item's text in UTF-8 bytes: 400 KB of two-byte characters is refused at half the characters", async () => {
+    const item = (characters: number) => ({ pk: { S: "k" }, sk: { S: "é" }, v: { S: "é".repeat(characters) } });
+    // "pk" + "k", "sk" + "é" (2 bytes), "v" + the value: 8 bytes beside it.
+    await put(item((AWS_LIMITS.dynamodb.itemBytes - 8) / 2));
+    expect(await refusal(put(item((AWS_LIMITS.dynamodb.itemBytes - 8) / 2 + 1)))).toMatchObject(sender("ValidationException"));
+  });
+
   it("takes a partition key of 2,048 bytes and refuses one byte more, counting UTF-8 bytes, not characters", async () => {
     await put({ pk: { S: text(AWS_LIMITS.dynamodb.partitionKeyBytes) }, sk: { S: "s" } });
     const over = await refusal(put({ pk: { S: text(AWS_LIMITS.dynamodb.partitionKeyBytes + 1) }, sk: { S: "s" } }));

@@ -217,7 +217,7 @@ describe("digests past their windows' retention (TTL applied on the local clock)
     const openedBy = await localNow();
     const note = "x".repeat(30 * 1024);
     const likes = Array.from({ length: 500 }, () => uniqueId("big-like"));
-    await inParallel(likes, 10, async (notificationId) => {
+    await inParallel(likes, 20, async (notificationId) => {
       const { status } = await call("POST", "/v1/notifications", { notificationId, type: "social.comment_liked", recipients: [{ userId }], channels: ["in_app"], data: { postId: "post-big", commentId: "c-1", likerName: "liker", note } });
       expect(status).toBe(202);
     });

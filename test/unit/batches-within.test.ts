@@ -4,7 +4,7 @@ import { mockClient } from "aws-sdk-client-mock";
 import { describe, expect, it } from "vitest";
 import { AWS_LIMITS, messageBytes } from "#shared/adapters/aws-limits.ts";
 import { DeliveryEventPublisher } from "#shared/adapters/delivery-event-publisher.ts";
-import { NotificationPublisher } from "#shared/adapters/notification-publisher.ts";
+import { NotificationPublisher, PublishIncompleteError } from "#shared/adapters/notification-publisher.ts";
 import { deliveryEvent } from "#shared/domain/delivery-event.ts";
 import type { ChannelMessage } from "#shared/domain/channel-message.ts";
 import { batchesWithin } from "#shared/lib/batches-within.ts";
@@ -78,6 +78,22 @@ describe("publishing to SNS within PublishBatch's limits", () => {
     sns.on(PublishBatchCommand).callsFake((input) => ({ Successful: input.PublishBatchRequestEntries.map((entry: { Id: string }) => ({ Id: entry.Id })), Failed: [] }));
     await new NotificationPublisher(new SNSClient({}), "arn:aws:sns:us-east-1:000000000000:notifications", noWait).publish(Array.from({ length: 100 }, (_, index) => messageOf(`user-${index}`, 100)));
     expect(sns.commandCalls(PublishBatchCommand)).toHaveLength(10);
+  });
+});
+
+describe("naming what SNS refused", () => {
+  it("throws PublishIncompleteError with exactly the messages SNS refused, after publishing every other batch", async () => {
+    const sns = mockClient(SNSClient);
+    sns.on(PublishBatchCommand).callsFake((input) => {
+      const entries = input.PublishBatchRequestEntries as Array<{ Id: string; Message: string }>;
+      const refused = entries.filter((entry) => JSON.parse(entry.Message).userId === "user-13");
+      return { Successful: entries.filter((entry) => !refused.includes(entry)).map((entry) => ({ Id: entry.Id })), Failed: refused.map((entry) => ({ Id: entry.Id, Code: "InvalidParameter", SenderFault: true })) };
+    });
+    const messages = Array.from({ length: 30 }, (_, index) => messageOf(`user-${index}`, 100));
+    const error = await new NotificationPublisher(new SNSClient({}), "arn:aws:sns:us-east-1:000000000000:notifications", noWait).publish(messages).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(PublishIncompleteError);
+    expect((error as PublishIncompleteError).failedMessages).toEqual([messages[13]]);
+    expect(sns.commandCalls(PublishBatchCommand)).toHaveLength(3);
   });
 });
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { DeferredItem, DigestRelease, HeldDelivery } from "#shared/adapters/stores/deferred-items.ts";
 import type { ChannelMessage } from "#shared/domain/channel-message.ts";
+import { PublishIncompleteError } from "#shared/adapters/notification-publisher.ts";
 import { releaseDeferred, type ReleaseDependencies } from "#shared/workflows/release-deferred.ts";
 
 const message = (notificationId: string): ChannelMessage => ({
@@ -55,9 +56,11 @@ function world(items: DeferredItem[], failingShard?: string) {
       messages: { headroom: () => 200_000 },
     },
     publisher: {
+      // As the real publisher: the entries SNS refused are named, the rest are published.
       async publish(messages) {
-        if (messages.some((candidate) => candidate.notificationId === "refused")) throw new Error("BatchRequestTooLong");
-        published.push(...messages.map((candidate) => candidate.notificationId));
+        const refused = messages.filter((candidate) => candidate.notificationId === "refused");
+        published.push(...messages.filter((candidate) => !refused.includes(candidate)).map((candidate) => candidate.notificationId));
+        if (refused.length) throw new PublishIncompleteError(refused.length, "InvalidParameter", refused);
       },
     },
     now: () => Date.parse("2026-12-07T01:00:00.000Z"),
@@ -74,6 +77,29 @@ describe("releasing what is due, one failure at a time", () => {
     expect(removed.toSorted()).toEqual([held("shard#00", "a").dueKey, held("shard#00", "b").dueKey]);
     expect(outcome.released).toBe(2);
     expect(outcome.failed.map((failure) => failure.dueKey).toSorted()).toEqual([digest("shard#00", "digest-1").dueKey, held("shard#00", "refused").dueKey]);
+  });
+
+  it("publishes each item alone when SNS refuses a whole request for what it carries", async () => {
+    const { deps, removed, published } = world([held("shard#04", "a"), held("shard#04", "b")]);
+    let calls = 0;
+    deps.publisher.publish = async (messages) => {
+      calls++;
+      if (messages.length > 1) throw Object.assign(new Error("BatchRequestTooLong"), { $fault: "client" });
+      published.push(...messages.map((message) => message.notificationId));
+    };
+    expect(await releaseDeferred(deps)).toEqual({ released: 2, failed: [] });
+    expect([calls, published.toSorted(), removed.length]).toEqual([3, ["a", "b"], 2]);
+  });
+
+  it("holds the whole page for the next sweep when SNS throttles, without a request per item", async () => {
+    const { deps, removed } = world([held("shard#05", "a"), held("shard#05", "b")]);
+    let calls = 0;
+    deps.publisher.publish = async () => {
+      calls++;
+      throw Object.assign(new Error("Throttled"), { $fault: "client", $retryable: { throttling: true } });
+    };
+    const outcome = await releaseDeferred(deps);
+    expect([calls, removed.length, outcome.released, outcome.failed.length]).toEqual([1, 0, 0, 2]);
   });
 
   it("sweeps every other shard when one shard's read fails", async () => {

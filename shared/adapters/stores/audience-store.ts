@@ -1,11 +1,12 @@
 import { BatchGetCommand, BatchWriteCommand, GetCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { AUDIENCE_SHARDS, audienceShardOf, type Audience, type AudienceDetails } from "#shared/domain/audience.ts";
 import { sendResendingFailed } from "#shared/lib/resend-failed.ts";
+import { AWS_LIMITS } from "../aws-limits.ts";
 
 /** The audience's own item sorts apart from its members: '#' is never in a userId. */
 const DETAILS_KEY = "#audience";
-const KEYS_PER_BATCH_GET = 100;
-const WRITES_PER_BATCH_WRITE = 25;
+const KEYS_PER_BATCH_GET = AWS_LIMITS.dynamodb.batchGetItems;
+const WRITES_PER_BATCH_WRITE = AWS_LIMITS.dynamodb.batchWriteItems;
 /** Batch requests of one change in flight at once. */
 const PARALLEL_BATCHES = 4;
 const MAX_BATCH_ATTEMPTS = 6;

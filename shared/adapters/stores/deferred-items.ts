@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import { createHash } from "node:crypto";
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { BatchWriteCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
@@ -6,11 +7,12 @@ import type { AcceptedNotification } from "#shared/domain/notification-request.t
 import type { Channel } from "#shared/domain/channels.ts";
 import type { DigestScope } from "#shared/domain/digest-window.ts";
 import { deliveryKey, type DeliveryStatus } from "#shared/domain/delivery-event.ts";
+import { AWS_LIMITS } from "../aws-limits.ts";
 
 /** Partitions the due-time index is spread over, so a night's backlog does not sit on one hot key. */
 export const DEFERRED_SHARDS = 16;
 const RETENTION_AFTER_DUE_SECONDS = 30 * 24 * 3600;
-const DELETE_BATCH = 25;
+const DELETE_BATCH = AWS_LIMITS.dynamodb.batchWriteItems;
 
 /** An escalation's condition: it is dropped if the original delivery reached one of these statuses. */
 export interface HoldCondition {
@@ -153,6 +155,8 @@ export class DeferredItems {
         const result = await this.client.send(new BatchWriteCommand({ RequestItems: { [this.tableName]: requests } }));
         requests = (result.UnprocessedItems?.[this.tableName] ?? []) as typeof requests;
         if (requests.length > 0 && attempt >= 5) throw new Error(`${requests.length} released items could not be removed from ${this.tableName}`);
+        // Unprocessed means a hot partition: the next second has its budget back.
+        if (requests.length > 0) await sleep(100 * 2 ** attempt * Math.random());
       }
     }
   }

@@ -43,7 +43,7 @@ export type DigestMessageFields = Pick<ChannelMessage, "category" | "priority">;
  * window a due item in the sweeper's shards. The pointer expires with the window it points at: TTL
  * deletes a window a week after it is due, and a pointer left behind would have the next
  * notification re-create that window under its old id, due in the past and already sent. Since TTL
- * deletes lag, an expired pointer counts as none and is overwritten. Opening is a conditional write
+ * deletes lag, an expired pointer is replaced as a sealed window's is. Opening is a conditional write
  * on the pointer, which exactly one writer wins; joining adds the notification to a set, so a redelivery joins once; a
  * sealed or full window refuses joins, and the next notification opens its successor. Any joiner
  * finishes an opening whose writer stopped between the pointer and the window.
@@ -63,11 +63,11 @@ export class DigestWindows {
     // The writer that moves the pointer knows where it points: only a lost race reads it again.
     let pointer = await this.pointer(partition, windowMinutes, now);
     for (let round = 1; round <= MAX_JOIN_ROUNDS; round++) {
-      if (!pointer) {
+      if (!pointer || pointer.expired) {
         const opening = { windowId: digestWindowId(scope, now), openedAt: now };
-        if (await this.putPointer(partition, opening, undefined, windowMinutes, now)) {
+        if (await this.putPointer(partition, opening, pointer?.windowId, windowMinutes)) {
           await this.createWindow(partition, scope, opening, fields, windowMinutes);
-          pointer = opening;
+          pointer = { ...opening, expired: false };
         } else {
           pointer = await this.pointer(partition, windowMinutes, now);
         }
@@ -77,14 +77,17 @@ export class DigestWindows {
       if (refused === "joined") return pointer.windowId;
       // A redelivery whose first join landed just before the window was sealed: it is in that window.
       if (refused.members?.has(member)) return pointer.windowId;
-      if (refused.kind === "missing") {
+      // A window missing before its due time is an opening that stopped halfway: finish it. One
+      // missing after it (TTL took it, or its opening never finished) may have been sent under its
+      // id already, so the notification opens a successor instead.
+      if (refused.kind === "missing" && pointer.openedAt + windowMinutes * 60_000 > now) {
         await this.createWindow(partition, scope, pointer, fields, windowMinutes);
         continue;
       }
       const successor = { windowId: digestWindowId(scope, Math.max(now, pointer.openedAt + 1)), openedAt: Math.max(now, pointer.openedAt + 1) };
-      if (await this.putPointer(partition, successor, pointer.windowId, windowMinutes, now)) {
+      if (await this.putPointer(partition, successor, pointer.windowId, windowMinutes)) {
         await this.createWindow(partition, scope, successor, fields, windowMinutes);
-        pointer = successor;
+        pointer = { ...successor, expired: false };
       } else {
         pointer = await this.pointer(partition, windowMinutes, now);
       }
@@ -114,34 +117,30 @@ export class DigestWindows {
   }
 
   /**
-   * The scope's current window, or undefined when there is none or it has expired. A pointer written
-   * before pointers carried their expiry is given its window's, from the rule in force.
+   * The scope's current window, undefined when there is none, and `expired` once its window's
+   * retention has passed (TTL may not have deleted it yet). A pointer written before pointers
+   * carried their expiry is given its window's, from the rule in force.
    */
-  private async pointer(partition: string, windowMinutes: number, now: number): Promise<Pointer | undefined> {
+  private async pointer(partition: string, windowMinutes: number, now: number): Promise<(Pointer & { expired: boolean }) | undefined> {
     const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: { shard: partition, dueKey: "current" }, ConsistentRead: true }));
     if (!Item) return undefined;
     const pointer = { windowId: Item.windowId as string, openedAt: Item.openedAt as number };
     const expiresAt = (Item.expiresAt as number | undefined) ?? expiresAtOf(pointer.openedAt, windowMinutes);
-    return expiresAt * 1000 < now ? undefined : pointer;
+    return { ...pointer, expired: expiresAt * 1000 <= now };
   }
 
   /**
-   * Points the scope at a new window, if it still points at `previous` (or nowhere, or at a window
-   * that has expired): true for the one writer that moved it.
+   * Points the scope at a new window if it still points at `previous` (or nowhere): true for the one
+   * writer that moved it. The pointer expires with the window it points at.
    */
-  private async putPointer(partition: string, next: Pointer, previous: string | undefined, windowMinutes: number, now: number): Promise<boolean> {
-    const nowSeconds = Math.floor(now / 1000);
+  private async putPointer(partition: string, next: Pointer, previous: string | undefined, windowMinutes: number): Promise<boolean> {
     try {
       await this.client.send(
         new PutCommand({
           TableName: this.tableName,
           Item: { shard: partition, dueKey: "current", ...next, expiresAt: expiresAtOf(next.openedAt, windowMinutes) },
-          ...(previous === undefined
-            ? {
-                ConditionExpression: "attribute_not_exists(dueKey) OR expiresAt < :now OR (attribute_not_exists(expiresAt) AND openedAt < :openedBefore)",
-                ExpressionAttributeValues: { ":now": nowSeconds, ":openedBefore": now - (windowMinutes * 60_000 + RETENTION_AFTER_DUE_SECONDS * 1000) },
-              }
-            : { ConditionExpression: "windowId = :previous", ExpressionAttributeValues: { ":previous": previous } }),
+          ConditionExpression: previous === undefined ? "attribute_not_exists(dueKey)" : "windowId = :previous",
+          ...(previous === undefined ? {} : { ExpressionAttributeValues: { ":previous": previous } }),
         }),
       );
       return true;

@@ -3,6 +3,7 @@ import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { BatchGetCommand, GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { Preferences } from "#shared/domain/preferences.ts";
 import type { ChannelSuppression } from "#shared/domain/provider-feedback.ts";
+import { AWS_LIMITS } from "../aws-limits.ts";
 
 /** What a user stored and the revision it was read at; every write sets a new revision. */
 export interface StoredPreferences {
@@ -11,8 +12,7 @@ export interface StoredPreferences {
   revision: string | undefined;
 }
 
-/** BatchGetItem's limit. */
-const KEYS_PER_BATCH_GET = 100;
+const KEYS_PER_BATCH_GET = AWS_LIMITS.dynamodb.batchGetItems;
 const MAX_BATCH_GET_ATTEMPTS = 5;
 
 function preferencesOf(item: Record<string, unknown>): Preferences {

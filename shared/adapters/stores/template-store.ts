@@ -29,7 +29,8 @@ export class TemplateStore {
   private readonly options: TemplateStoreOptions;
   /** Versions never change once stored: kept for the life of the environment. */
   private readonly versions = new Map<string, TemplateDefinition>();
-  private readonly activeVersions = new Map<string, { version: number | undefined; until: number }>();
+  /** The lookup itself is kept, so lookups that start together (a sweep's page of digests) share one read. */
+  private readonly activeVersions = new Map<string, { version: Promise<number | undefined>; until: number }>();
 
   constructor(client: DynamoDBDocumentClient, tableName: string, builtIns: readonly TemplateDefinition[], options: TemplateStoreOptions) {
     this.client = client;
@@ -63,9 +64,13 @@ export class TemplateStore {
     const now = this.options.now();
     const cached = this.activeVersions.get(type);
     if (cached && cached.until > now) return cached.version;
-    const head = await this.head(type);
-    const version = head?.activeVersion ?? (this.builtIns.has(type) ? BUILT_IN_VERSION : undefined);
-    if (this.options.activeCacheMillis > 0) this.activeVersions.set(type, { version, until: now + this.options.activeCacheMillis });
+    const version = this.head(type).then((head) => head?.activeVersion ?? (this.builtIns.has(type) ? BUILT_IN_VERSION : undefined));
+    if (this.options.activeCacheMillis > 0) {
+      const entry = { version, until: now + this.options.activeCacheMillis };
+      this.activeVersions.set(type, entry);
+      // A failed read is not remembered: the next lookup reads again.
+      version.catch(() => this.activeVersions.get(type) === entry && this.activeVersions.delete(type));
+    }
     return version;
   }
 
