@@ -5,7 +5,9 @@
  * counted at the SDK (every function's clients and the event sources' pollers), priced with AWS
  * list prices, and set beside the floor this architecture allows. A naive configuration (batch size
  * 1, one publish per recipient) then runs the smallest size on a fresh local cloud.
- * A burst of concurrent API requests ends each cloud's run. The figures go to stdout and to
+ * A burst of concurrent API requests ends each cloud's run. Each scenario's hottest DynamoDB
+ * partition key is set beside AWS's per-partition limits, and a broadcast runs once more on a cloud
+ * whose limits are scaled down, where it overloads its key. The figures go to stdout and to
  * .notify/bench/latest.json.
  */
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
@@ -19,6 +21,7 @@ import { percentile, RECIPIENTS_PER_REQUEST, runRound, seedUsers, type RoundResu
 import { runBroadcast } from "./broadcast-workload.ts";
 import { runBroadcastScale } from "./broadcast-scale.ts";
 import { runDigestRound, type DigestRoundResult } from "./digest-workload.ts";
+import { heatLine, withHeat, type ScenarioHeat } from "./partition-heat.ts";
 import { EXPANSION_PAGE_SIZE } from "#shared/domain/broadcast-expansion.ts";
 import { AUDIENCE_SHARDS } from "#shared/domain/audience.ts";
 
@@ -29,6 +32,8 @@ const BROADCAST_MEMBERS = Number(process.env.BENCH_BROADCAST_MEMBERS ?? 4000);
 const BROADCAST_SCALE = (process.env.BENCH_BROADCAST_SCALE ?? "10000,100000").split(",").map(Number);
 const DIGEST_WINDOWS = Number(process.env.BENCH_DIGEST_WINDOWS ?? 1000);
 const DIGEST_LIKES_PER_WINDOW = Number(process.env.BENCH_DIGEST_LIKES_PER_WINDOW ?? 4);
+/** The per-partition limits of the hot-key run: a tenth of AWS's, which a local broadcast overloads. */
+const HOT_PARTITION_SCALE = Number(process.env.BENCH_HOT_PARTITION_SCALE ?? 0.1);
 /** notify:broadcastPublishRate's default, which the modelled expansion on AWS runs at. */
 const DEFAULT_BROADCAST_PUBLISH_RATE = 10_000;
 /**
@@ -42,6 +47,7 @@ const SHARDS = 1;
 
 interface SizeResult {
   deliveries: number;
+  heat: ScenarioHeat | undefined;
   deliveriesPerSecond: number;
   p50Ms: number;
   p99Ms: number;
@@ -62,12 +68,14 @@ async function measuredRound(cloud: LocalCloud, name: string, deliveries: number
   return { round, usage: usageBetween(before, cloud.usage.snapshot()), rssBytes: process.memoryUsage().rss };
 }
 
-async function withCloud<T>(name: string, context: Record<string, unknown>, use: (cloud: LocalCloud) => Promise<T>): Promise<T> {
+async function withCloud<T>(name: string, context: Record<string, unknown>, use: (cloud: LocalCloud) => Promise<T>, { partitionThroughputScale = 1, warmUp = true } = {}): Promise<T> {
   const stateDir = join(PROJECT_ROOT, ".notify", `bench-${name}-${process.pid}`);
-  const cloud = await startLocalCloud({ port: 0, stateDir, context });
+  const cloud = await startLocalCloud({ port: 0, stateDir, context, partitionThroughputScale });
   try {
-    await seedUsers(cloud);
-    await runRound(cloud, `${name}-warmup`, 1_000);
+    if (warmUp) {
+      await seedUsers(cloud);
+      await runRound(cloud, `${name}-warmup`, 1_000);
+    }
     return await use(cloud);
   } finally {
     await cloud.stop();
@@ -126,23 +134,41 @@ const defaultRun = await withCloud("default", DEFAULT_CONTEXT, async (cloud) => 
   let largest: Workload | undefined;
   let largestUsage: UsageSnapshot | undefined;
   for (const size of SIZES) {
-    const { round, usage, rssBytes } = await measuredRound(cloud, `default-${size}`, size);
+    const { result, heat } = await withHeat(cloud, () => measuredRound(cloud, `default-${size}`, size), () => size);
+    const { round, usage, rssBytes } = result;
     largest = workloadOf(round);
     largestUsage = usage;
     const deliveriesPerSecond = round.deliveries / (round.elapsedMillis / 1000);
-    sizes.push({ deliveries: size, deliveriesPerSecond, p50Ms: percentile(round.latenciesMillis, 0.5), p99Ms: percentile(round.latenciesMillis, 0.99), rssBytes, priced: priceRun(usage, workloadOf(round)) });
+    sizes.push({ deliveries: size, heat, deliveriesPerSecond, p50Ms: percentile(round.latenciesMillis, 0.5), p99Ms: percentile(round.latenciesMillis, 0.99), rssBytes, priced: priceRun(usage, workloadOf(round)) });
     console.log(`  default ${String(size).padStart(6)} deliveries: ${deliveriesPerSecond.toFixed(0)}/s, p50 ${sizes.at(-1)!.p50Ms} ms, p99 ${sizes.at(-1)!.p99Ms} ms, ${mb(rssBytes)}`);
   }
   const floor = floorOf(largest!, largestUsage!);
   const burst = await apiBurst(cloud.apiUrl, BURST_REQUESTS, "default");
   await cloud.settled(300_000);
   const rssAfterBurst = process.memoryUsage().rss;
-  const digest = await runDigestRound(cloud, "digest", DIGEST_WINDOWS, DIGEST_LIKES_PER_WINDOW);
-  const broadcast = await runBroadcast(cloud, `broadcast-${BROADCAST_MEMBERS}`, BROADCAST_MEMBERS);
+  const { result: digest, heat: digestHeat } = await withHeat(cloud, () => runDigestRound(cloud, "digest", DIGEST_WINDOWS, DIGEST_LIKES_PER_WINDOW), (round) => round.likes);
+  const { result: broadcast, heat: broadcastHeat } = await withHeat(cloud, () => runBroadcast(cloud, `broadcast-${BROADCAST_MEMBERS}`, BROADCAST_MEMBERS), (round) => round.members);
   const broadcastPriced = priceRun(broadcast.usage, { deliveries: broadcast.members, recipients: broadcast.members, publishRequests: 1, inAppDeliveries: broadcast.members });
   const scale = await runBroadcastScale(cloud, BROADCAST_SCALE);
-  return { sizes, floor, burst, rssAfterBurst, digest, broadcast: { members: broadcast.members, elapsedMillis: broadcast.elapsedMillis, priced: broadcastPriced, rssBytes: process.memoryUsage().rss }, scale };
+  const broadcastFigures = { members: broadcast.members, elapsedMillis: broadcast.elapsedMillis, priced: broadcastPriced, rssBytes: process.memoryUsage().rss, heat: broadcastHeat };
+  return { sizes, floor, burst, rssAfterBurst, digest, digestHeat, broadcast: broadcastFigures, scale };
 });
+
+/**
+ * The same broadcast on a cloud whose partition limits are scaled down, so the local cloud's rate
+ * overloads the notification's key as 10,000 recipients a second would on AWS: the throttled writes
+ * are the problem sharded broadcast rows remove.
+ */
+const hotRun = await withCloud(
+  "hot-partitions",
+  DEFAULT_CONTEXT,
+  async (cloud) => {
+    const { result, heat } = await withHeat(cloud, () => runBroadcast(cloud, `hot-broadcast-${BROADCAST_MEMBERS}`, BROADCAST_MEMBERS), (round) => round.members);
+    const throttled = Object.values(result.usage.requests).reduce((sum, usage) => sum + usage.throttled, 0);
+    return { members: result.members, membersPerSecond: result.members / (result.elapsedMillis / 1000), heat, throttledAtTheSdk: throttled };
+  },
+  { partitionThroughputScale: HOT_PARTITION_SCALE, warmUp: false },
+);
 
 const naiveRun = await withCloud("naive", NAIVE_CONTEXT, async (cloud) => {
   const { round, usage } = await measuredRound(cloud, `naive-${NAIVE_SIZE}`, NAIVE_SIZE);
@@ -166,6 +192,13 @@ const report = {
   defaultOverFloor: reference.costPerMillionDeliveries.total / defaultRun.floor.costPerMillionDeliveries.total,
   handlers: reference.functions,
   sizes: defaultRun.sizes.map(({ priced, ...size }) => ({ ...size, requestsPerDelivery: priced.requestsPerDelivery.total, costPerMillionDeliveries: priced.costPerMillionDeliveries.total })),
+  /** Each scenario's hottest DynamoDB partition key, against AWS's per-partition limits. */
+  hottestPartitions: {
+    direct: defaultRun.sizes.at(-1)!.heat,
+    digests: defaultRun.digestHeat,
+    broadcast: defaultRun.broadcast.heat,
+    broadcastAtScaledLimits: { scale: HOT_PARTITION_SCALE, ...hotRun },
+  },
   burst: { ...defaultRun.burst, rssBytesAfter: defaultRun.rssAfterBurst },
   digests: digestFigures(defaultRun.digest),
   broadcast: {
@@ -236,6 +269,13 @@ broadcast of one in-app notification to ${report.broadcast.members} audience mem
   ${report.broadcast.membersPerSecond.toFixed(0)} members/s; ${money(report.broadcast.costPerMillionRecipients)} per million recipients; local cloud ${mb(report.broadcast.rssBytesAfter)} after
   requests per recipient: ${BILLED_SERVICES.map((service) => `${service} ${fixed(report.broadcast.requestsPerRecipient.byService[service])}`).join(", ")}, total ${fixed(report.broadcast.requestsPerRecipient.total)}
   expander: ${Object.entries(report.broadcast.expander).map(([name, fn]) => `${name} ${fn.invocationsPerDelivery.toFixed(4)} invocations/recipient, billed ${fn.billedMillisPerDelivery.toFixed(2)} ms/recipient`).join("; ")}
+
+hottest DynamoDB partition key per scenario (AWS allows 1,000 write and 3,000 read units a second per key, on demand too)
+${heatLine(`direct, ${defaultRun.sizes.at(-1)!.deliveries}`, report.hottestPartitions.direct)}
+${heatLine("digests", report.hottestPartitions.digests)}
+${heatLine(`broadcast, ${report.broadcast.members}`, report.hottestPartitions.broadcast, { perSecond: DEFAULT_BROADCAST_PUBLISH_RATE, what: "recipients (notify:broadcastPublishRate)" })}
+${heatLine(`broadcast, limits x${HOT_PARTITION_SCALE}`, hotRun.heat)}
+    delivered ${hotRun.membersPerSecond.toFixed(0)} members/s with ${hotRun.throttledAtTheSdk} attempts throttled at the SDK (each retried)
 
 broadcast at scale (in-app bulk lane paused: expansion alone), local SNS PublishBatch ceiling ${report.broadcastScale.snsCeilingPerSecond.toFixed(0)} messages/s
 ${report.broadcastScale.rounds.map((round) => `  ${String(round.members).padStart(7)} members: import ${round.importMembersPerSecond.toFixed(0)} members/s; expanded ${round.expandedPerSecond.toFixed(0)} recipients/s (${(round.expandedPerSecond / report.broadcastScale.snsCeilingPerSecond).toFixed(2)} of the SNS ceiling); expander ${round.expanderCpuMillisPerPage.toFixed(1)} ms CPU a page, peak heap ${mb(round.expanderPeakHeapBytes)}`).join("\n")}
