@@ -7,7 +7,8 @@ export interface ScenarioHeat {
   key: string;
   peakWriteUnitsPerSecond: number;
   peakReadUnitsPerSecond: number;
-  /** Its write units over the scenario, per delivery (or per recipient, per like). */
+  /** Its write units over the scenario, in all and per delivery of the scenario (or per recipient, per like). */
+  writeUnits: number;
   writeUnitsPerDelivery: number;
   throttledWrites: number;
   /** Requests refused across every table for hot keys. */
@@ -28,6 +29,7 @@ export function scenarioHeatOf(report: PartitionReport, deliveries: number): Sce
     key: hottest.key,
     peakWriteUnitsPerSecond: hottest.peakWriteUnitsPerSecond,
     peakReadUnitsPerSecond: hottest.peakReadUnitsPerSecond,
+    writeUnits: hottest.writeUnits,
     writeUnitsPerDelivery: hottest.writeUnits / deliveries,
     throttledWrites: hottest.throttledWrites,
     throttledRequests: Object.values(report.tables).reduce((sum, table) => sum + table.throttledRequests, 0),
@@ -49,7 +51,11 @@ export async function withHeat<T>(cloud: LocalCloud, scenario: () => Promise<T>,
 export function heatLine(label: string, heat: ScenarioHeat | undefined, awsRate?: { perSecond: number; what: string }): string {
   if (!heat) return `  ${label}: no DynamoDB traffic`;
   const key = heat.key.length > 48 ? `${heat.key.slice(0, 45)}...` : heat.key;
-  const local = `${heat.table} "${key}": peak ${heat.peakWriteUnitsPerSecond.toFixed(0)} write units/s of ${heat.limits.writeUnitsPerSecond}, ${heat.peakReadUnitsPerSecond.toFixed(0)} read units/s of ${heat.limits.readUnitsPerSecond}; ${heat.writeUnitsPerDelivery.toFixed(2)} write units per delivery; ${heat.throttledRequests} requests throttled`;
-  const projected = awsRate ? `; at ${awsRate.perSecond.toLocaleString("en-US")} ${awsRate.what}/s on AWS: ${(heat.writeUnitsPerDelivery * awsRate.perSecond).toLocaleString("en-US", { maximumFractionDigits: 0 })} write units/s on that key` : "";
+  const peak = `peak ${heat.peakWriteUnitsPerSecond.toFixed(0)} write units/s of ${heat.limits.writeUnitsPerSecond}, ${heat.peakReadUnitsPerSecond.toFixed(0)} read units/s of ${heat.limits.readUnitsPerSecond}`;
+  const local = `${heat.table} "${key}": ${peak}; ${heat.writeUnits.toFixed(0)} write units in all; ${heat.throttledRequests} requests throttled`;
+  // Only where every delivery writes to the key (a broadcast's) does a rate of deliveries say what the key would take.
+  const projected = awsRate
+    ? `; ${heat.writeUnitsPerDelivery.toFixed(2)} write units per delivery, so at ${awsRate.perSecond.toLocaleString("en-US")} ${awsRate.what}/s on AWS: ${(heat.writeUnitsPerDelivery * awsRate.perSecond).toLocaleString("en-US", { maximumFractionDigits: 0 })} write units/s on that key`
+    : "";
   return `  ${label}: ${local}${projected}`;
 }
