@@ -98,3 +98,16 @@ describe("publishing a notification", () => {
     });
   });
 });
+
+describe("data from the application's users in an email's headers", () => {
+  it("sends an email whose subject stays one line when the data carries CR/LF and a forged header", async () => {
+    const userId = uniqueId("headers");
+    await reachable(userId);
+    const notificationId = uniqueId("injected");
+    const accepted = await call("POST", "/v1/notifications", { notificationId, type: "order.shipped", recipients: [{ userId }], channels: ["email"], data: { orderId: "A-1\r\nBcc: evil@example.org" } });
+    expect(accepted.status).toBe(202);
+    const [email] = await eventually("the email sent", () => outbox(notificationId), (sent) => sent.length === 1);
+    expect(email!.subject).toBe("Your order A-1 Bcc: evil@example.org has shipped");
+  });
+});
+

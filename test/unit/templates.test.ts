@@ -129,3 +129,11 @@ describe("smsEncoding", () => {
     expect(smsEncoding(text)).toEqual(expected);
   });
 });
+
+describe("header injection through template data", () => {
+  it("keeps an email subject on one line whatever line breaks or control characters the data carries", () => {
+    const rendered = renderContent(template("order.shipped"), "email", { orderId: "A-1\r\nBcc: evil@example.org\u2028X-Evil:\u00001" });
+    expect(rendered).toMatchObject({ subject: "Your order A-1 Bcc: evil@example.org X-Evil: 1 has shipped" });
+    expect((rendered as { subject: string }).subject).not.toMatch(/[\r\n\u0000-\u001f\u2028]/);
+  });
+});

@@ -35,6 +35,17 @@ function compilePart(cacheKey: string, source: string, html: boolean): Compiled 
   return compiled;
 }
 
+/** Line breaks and other control characters, as runs: what would end a header line or forge the next. */
+const CONTROL_RUNS = /[\u0000-\u001f\u007f\u0085\u2028\u2029]+/g;
+
+/**
+ * A subject is one header line: data from the application's users ("A-1\r\nBcc: …") must not be
+ * able to end it and start another, so every run of control characters becomes one space.
+ */
+function singleLine(text: string): string {
+  return text.replace(CONTROL_RUNS, " ");
+}
+
 function truncate(text: string, limit: number): string {
   const characters = Array.from(text);
   return characters.length <= limit ? text : `${characters.slice(0, limit - 1).join("").trimEnd()}…`;
@@ -75,7 +86,7 @@ export function renderContent(template: TemplateDefinition, channel: Channel, da
   }
   switch (channel) {
     case "email":
-      return { subject: parts.subject!, html: parts.html!, text: parts.text!, ...(options.unsubscribeUrl ? { unsubscribeUrl: options.unsubscribeUrl } : {}) };
+      return { subject: singleLine(parts.subject!), html: parts.html!, text: parts.text!, ...(options.unsubscribeUrl ? { unsubscribeUrl: options.unsubscribeUrl } : {}) };
     case "sms":
       return { body: parts.body!, ...smsEncoding(parts.body!) };
     case "push": {
