@@ -22,7 +22,7 @@ interface Request {
 /** Expressions DynamoDB measures against its 4 KB limit, each on its own. */
 const EXPRESSIONS = ["ConditionExpression", "UpdateExpression", "KeyConditionExpression", "FilterExpression", "ProjectionExpression"];
 
-export class DynamoDbValidationError extends Error {
+class DynamoDbValidationError extends Error {
   readonly statusCode = 400;
   readonly body: { __type: string; message: string };
   constructor(message: string) {
@@ -86,7 +86,7 @@ function* keysOf(request: Request): Generator<[string, Item]> {
  * code units, DynamoDB in UTF-8 bytes. Only non-ASCII text differs, so every string and key of the
  * item (type tags and base64 included, which are ASCII) adds its difference.
  */
-export function utf8Excess(value: unknown): number {
+function utf8Excess(value: unknown): number {
   if (typeof value === "string") return Buffer.byteLength(value, "utf8") - value.length;
   if (Array.isArray(value)) return value.reduce((sum: number, element) => sum + utf8Excess(element), 0);
   if (value && typeof value === "object") return Object.entries(value).reduce((sum, [key, element]) => sum + utf8Excess(key) + utf8Excess(element), 0);

@@ -26,8 +26,7 @@ export class LocalTimeToLive {
   private readonly tables: readonly TimeToLiveSpec[];
   private readonly clock: LocalClock;
   private readonly keyNames = new Map<string, string[]>();
-  private sweeping: Promise<number> = Promise.resolve(0);
-  deleted = 0;
+  private sweeping: Promise<void> = Promise.resolve();
 
   constructor(client: DynamoDBClient, tables: readonly TimeToLiveSpec[], clock: LocalClock) {
     this.client = client;
@@ -35,23 +34,19 @@ export class LocalTimeToLive {
     this.clock = clock;
   }
 
-  /** Deletes what has expired on the local clock in every table, after any sweep already running; returns how many items went. */
-  sweep(): Promise<number> {
-    this.sweeping = this.sweeping.catch(() => 0).then(() => this.sweepAll());
+  /** Deletes what has expired on the local clock in every table, after any sweep already running. */
+  sweep(): Promise<void> {
+    this.sweeping = this.sweeping.catch(() => undefined).then(() => this.sweepAll());
     return this.sweeping;
   }
 
-  private async sweepAll(): Promise<number> {
+  private async sweepAll(): Promise<void> {
     const nowSeconds = Math.floor(this.clock.now() / 1000);
-    const counts = await Promise.all(this.tables.map((table) => this.sweepTable(table, nowSeconds)));
-    const deleted = counts.reduce((sum, count) => sum + count, 0);
-    this.deleted += deleted;
-    return deleted;
+    await Promise.all(this.tables.map((table) => this.sweepTable(table, nowSeconds)));
   }
 
-  private async sweepTable({ tableName, attribute }: TimeToLiveSpec, nowSeconds: number): Promise<number> {
+  private async sweepTable({ tableName, attribute }: TimeToLiveSpec, nowSeconds: number): Promise<void> {
     const keyNames = await this.keyNamesOf(tableName);
-    let deleted = 0;
     let startKey: Record<string, AttributeValue> | undefined;
     do {
       const page = await this.client.send(
@@ -64,13 +59,12 @@ export class LocalTimeToLive {
           ExclusiveStartKey: startKey,
         }),
       );
-      for (const item of page.Items ?? []) if (await this.deleteIfStillExpired(tableName, keyNames, attribute, item)) deleted++;
+      for (const item of page.Items ?? []) await this.deleteIfStillExpired(tableName, keyNames, attribute, item);
       startKey = page.LastEvaluatedKey;
     } while (startKey);
-    return deleted;
   }
 
-  private async deleteIfStillExpired(tableName: string, keyNames: string[], attribute: string, item: Record<string, AttributeValue>): Promise<boolean> {
+  private async deleteIfStillExpired(tableName: string, keyNames: string[], attribute: string, item: Record<string, AttributeValue>): Promise<void> {
     try {
       await this.client.send(
         new DeleteItemCommand({
@@ -81,9 +75,8 @@ export class LocalTimeToLive {
           ExpressionAttributeValues: { ":seen": item[attribute]! },
         }),
       );
-      return true;
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException || (error as Error).name === "ProvisionedThroughputExceededException") return false;
+      if (error instanceof ConditionalCheckFailedException || (error as Error).name === "ProvisionedThroughputExceededException") return;
       throw error;
     }
   }
