@@ -4,7 +4,7 @@ import { userIdSchema } from "#shared/domain/identifiers.ts";
 import { withDefaults } from "#shared/domain/preferences.ts";
 import { RequestError, type RequestIssue } from "#shared/domain/request-error.ts";
 import type { PreferencesStore } from "#shared/adapters/stores/preferences-store.ts";
-import { patchPreferences } from "#shared/workflows/preferences-patch.ts";
+import { keepSuppressions, patchPreferences } from "#shared/workflows/preferences-patch.ts";
 import { json } from "./http-response.ts";
 import { jsonBody } from "./request-body.ts";
 import { archiveInboxItem, listInbox, readAllInboxItems, readInboxItem, type InboxDependencies, type InboxRoute } from "./inbox-routes.ts";
@@ -63,7 +63,7 @@ const patchMyPreferences: MeRoute = async (event, deps) => {
   const patch = jsonBody(event);
   const refused = refusedPreferences(patch);
   if (refused.length) throw new RequestError("invalid_request", "some preferences cannot be changed from the browser", refused);
-  const patched = await patchPreferences(deps.preferences, userId, patch, new Date(deps.now()).toISOString());
+  const patched = await patchPreferences(deps.preferences, userId, patch, new Date(deps.now()).toISOString(), keepSuppressions);
   return json(200, { userId, ...withDefaults(patched) });
 };
 

@@ -44,9 +44,18 @@ function statusOf(view: PreferenceCenterView): string {
  */
 export function preferenceCenterPage(view: PreferenceCenterView): string {
   const preferences = withDefaults(view.preferences);
-  const channelSwitches = CHANNELS.map(
-    (channel) => `<label><input type="checkbox" name="channel" value="${channel}"${checked(preferences.channels?.[channel] !== false)}> ${CHANNEL_LABELS[channel]}</label>`,
-  ).join("");
+  const channelSwitches = CHANNELS.map((channel) => {
+    const suppression = preferences.channelSuppressions?.[channel];
+    // Only the application lifts a suppression (it knows when the address is fixed), so the box is shown off and disabled.
+    if (suppression) return `<label><input type="checkbox" disabled aria-describedby="suppressed-${channel}"> ${CHANNEL_LABELS[channel]}</label>`;
+    return `<label><input type="checkbox" name="channel" value="${channel}"${checked(preferences.channels?.[channel] !== false)}> ${CHANNEL_LABELS[channel]}</label>`;
+  }).join("");
+  const suppressionNotes = CHANNELS.flatMap((channel) => {
+    const suppression = preferences.channelSuppressions?.[channel];
+    if (!suppression) return [];
+    const why = suppression.reason === "hard_bounce" ? "messages to your address could not be delivered" : "a message was reported as spam";
+    return [`<p class="note" id="suppressed-${channel}">${CHANNEL_LABELS[channel]} is off because ${why} (${escape(suppression.at.slice(0, 10))}). It can be switched back on once we have a working address for you.</p>`];
+  }).join("");
   const categoryRows = CATEGORIES.map((category) => {
     const critical = isCritical(category);
     const cells = CHANNELS.map((channel) => {
@@ -66,7 +75,7 @@ export function preferenceCenterPage(view: PreferenceCenterView): string {
 <h1>Notification settings</h1>
 ${statusOf(view)}
 <form method="post" action="${escape(view.action)}">
-<fieldset><legend>Channels</legend><p class="note">A channel switched off here is never used, whatever the topic.</p>${channelSwitches}</fieldset>
+<fieldset><legend>Channels</legend><p class="note">A channel switched off here is never used, whatever the topic.</p>${channelSwitches}${suppressionNotes}</fieldset>
 <fieldset><legend>Topics</legend>
 <table><thead><tr><th scope="col">Topic</th>${CHANNELS.map((channel) => `<th scope="col">${CHANNEL_LABELS[channel]}</th>`).join("")}</tr></thead><tbody>${categoryRows}</tbody></table>
 </fieldset>

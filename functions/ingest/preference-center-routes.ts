@@ -2,7 +2,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "
 import { PreferenceCenterFormError, describeChanges, preferencesFromForm } from "#shared/domain/preference-center-form.ts";
 import { RequestError } from "#shared/domain/request-error.ts";
 import { InvalidUnsubscribeToken, PREFERENCE_CENTER_CATEGORY, preferenceCenterKey, readUnsubscribeToken } from "#shared/domain/unsubscribe-token.ts";
-import { updatePreferences } from "#shared/workflows/preferences-patch.ts";
+import { keepSuppressions, updatePreferences } from "#shared/workflows/preferences-patch.ts";
 import { preferenceCenterPage, preferenceCenterRefusal } from "./preference-center-page.ts";
 import type { UnsubscribeDependencies } from "./unsubscribe-routes.ts";
 
@@ -53,6 +53,7 @@ export async function savePreferenceCenter(event: APIGatewayProxyEventV2, deps: 
         return preferencesFromForm(form, stored ?? {});
       },
       new Date(deps.now()).toISOString(),
+      keepSuppressions,
     );
     return page(200, preferenceCenterPage({ preferences: after, action: user.action, saved: describeChanges(before, after) }));
   } catch (error) {

@@ -44,3 +44,18 @@ export function withDefaults(stored: Preferences | undefined): Preferences {
   const defaults = defaultPreferences();
   return { ...defaults, ...stored, channels: { ...defaults.channels, ...stored?.channels } };
 }
+
+/**
+ * Channels the stack switched off after a hard bounce or complaint that `next` would switch back
+ * on. Only the application may lift a suppression (it knows whether the address was fixed); from
+ * the browser, mailing a bounced address again would raise the account's bounce rate until the
+ * provider pauses sending for every user.
+ */
+export function liftedSuppressions(stored: Preferences | undefined, next: Preferences): Array<{ channel: Channel; reason: string; at: string }> {
+  const suppressions = stored?.channelSuppressions ?? {};
+  return CHANNELS.flatMap((channel) => {
+    const suppression = suppressions[channel];
+    if (!suppression || withDefaults(next).channels?.[channel] === false) return [];
+    return [{ channel, ...suppression }];
+  });
+}

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { call, deliveries, eventually, outbox, reachableUser, settled, uniqueId } from "../helpers/local-api.ts";
+import { asUser, userToken } from "../helpers/user-tokens.ts";
 
 async function sentTo(channel: "email" | "sms", userId = uniqueId("user")): Promise<{ userId: string; notificationId: string }> {
   if (!(await call("GET", `/v1/users/${userId}/preferences`)).body.email) await call("PUT", `/v1/users/${userId}/preferences`, reachableUser);
@@ -33,6 +34,46 @@ describe("provider feedback", () => {
     expect(suppressed!.reason).toBe("channel_disabled");
     await settled();
     expect(await outbox(next)).toEqual([]);
+  });
+
+  it("keeps a bounced channel off whatever the browser sends; only the application switches it back on", async () => {
+    const first = await sentTo("email");
+    const preferenceCenter = /Manage notification settings: (\S+)/.exec((await outbox(first.notificationId))[0]!.body)![1]!;
+    await feedback(first, "email", "hard_bounce");
+    await statusOf(first.notificationId, "bounced");
+
+    const token = await userToken(first.userId);
+    for (const patch of [{ channels: { email: true } }, { channels: null }]) {
+      const refused = await asUser(token, "PATCH", "/v1/me/preferences", { body: patch });
+      expect(refused.status, JSON.stringify(patch)).toBe(400);
+      expect(refused.body.error.issues).toEqual([{ path: "channels.email", message: expect.stringContaining("after a hard bounce") }]);
+    }
+    expect((await asUser(token, "PATCH", "/v1/me/preferences", { body: { channels: { sms: false } } })).status).toBe(200);
+
+    const page = await (await fetch(preferenceCenter)).text();
+    expect(page).toContain('<input type="checkbox" disabled aria-describedby="suppressed-email"> Email');
+    expect(page).toContain("Email is off because messages to your address could not be delivered");
+    // The form as the page submits it: every topic left on, the channels as given.
+    const topics = ["transactional", "marketing"].flatMap((category) => ["email", "sms", "push", "in_app"].map((channel): [string, string] => ["category", `${category}:${channel}`]));
+    const form = (channels: string[]) => ({
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams([...channels.map((channel): [string, string] => ["channel", channel]), ...topics, ["timezone", "UTC"]]),
+    });
+    const forged = await fetch(preferenceCenter, form(["email", "in_app"]));
+    expect(forged.status).toBe(400);
+    expect(await forged.text()).toContain("channels.email was switched off after a hard bounce");
+    expect((await fetch(preferenceCenter, form(["in_app"]))).status).toBe(200);
+    const { body: preferences } = await call("GET", `/v1/users/${first.userId}/preferences`);
+    expect(preferences.channels).toMatchObject({ email: false, sms: false, in_app: true });
+    expect(preferences.channelSuppressions.email.reason).toBe("hard_bounce");
+
+    const lifted = await call("PATCH", `/v1/users/${first.userId}/preferences`, { channels: { email: true }, channelSuppressions: { email: null } });
+    expect(lifted.status).toBe(200);
+    const next = uniqueId("order");
+    await call("POST", "/v1/notifications", { notificationId: next, type: "order.shipped", recipients: [{ userId: first.userId }], channels: ["email"], data: { orderId: "F-3" } });
+    const rows = await eventually("the next email's outcome", () => deliveries(next), (rows) => rows.length === 1 && rows[0]!.status !== "queued");
+    expect(rows[0], JSON.stringify(rows[0])).toMatchObject({ status: "sent" });
   });
 
   it("leaves email on after a soft bounce", async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { preferencesSchema, withDefaults } from "#shared/domain/preferences.ts";
+import { liftedSuppressions, preferencesSchema, withDefaults } from "#shared/domain/preferences.ts";
 
 function issuePaths(input: unknown): string[] {
   const result = preferencesSchema.safeParse(input);
@@ -35,5 +35,20 @@ describe("preferencesSchema", () => {
 
   it("fills defaults under what the user stored", () => {
     expect(withDefaults({ channels: { sms: false } })).toMatchObject({ timezone: "UTC", locale: "en", channels: { email: true, sms: false, push: true, in_app: true } });
+  });
+});
+
+describe("liftedSuppressions", () => {
+  const bounced = { channels: { email: false }, channelSuppressions: { email: { reason: "hard_bounce" as const, at: "2026-12-07T10:00:00.000Z" } } };
+
+  it("names a suppressed channel switched back on, explicitly or by dropping the switches", () => {
+    expect(liftedSuppressions(bounced, { ...bounced, channels: { email: true } })).toEqual([{ channel: "email", reason: "hard_bounce", at: "2026-12-07T10:00:00.000Z" }]);
+    expect(liftedSuppressions(bounced, { channelSuppressions: bounced.channelSuppressions }).map(({ channel }) => channel)).toEqual(["email"]);
+  });
+
+  it("lets every other change through", () => {
+    expect(liftedSuppressions(bounced, { ...bounced, channels: { email: false, sms: false }, timezone: "Europe/Lisbon" })).toEqual([]);
+    expect(liftedSuppressions({ channels: { email: false } }, { channels: { email: true } })).toEqual([]);
+    expect(liftedSuppressions(undefined, {})).toEqual([]);
   });
 });
