@@ -96,6 +96,33 @@ describe("templates as data", () => {
     expect((await call("GET", "/v1/templates/Not%20A%20Type")).status).toBe(400);
     await settled();
   });
+  it("takes any data schema a template author writes without breaking a publish: 2020-12, shared $ids, catastrophic patterns", async () => {
+    const withSchema = (dataSchema: Record<string, unknown>) => ({ ...definition("Welcome, {{name}}"), dataSchema });
+    const schema2020 = { $schema: "https://json-schema.org/draft/2020-12/schema", $id: "https://example.com/welcome", type: "object", properties: { name: { type: "string", pattern: "^(a+)+$" } }, required: ["name"] };
+    const [first, second] = [freshType(), freshType()];
+    expect((await call("PUT", `/v1/templates/${first}`, withSchema(schema2020))).status).toBe(201);
+    const publish = (type: string, name: string) => call("POST", "/v1/notifications", { type, recipients: [{ userId: uniqueId("reader") }], channels: ["in_app"], data: { name } });
+    expect((await publish(first, "aaa")).status).toBe(202);
+    // The same $id in another type, and again in a second version: each schema is its own.
+    const otherShape = { ...schema2020, properties: { name: { type: "string", maxLength: 3 } } };
+    expect((await call("PUT", `/v1/templates/${second}`, withSchema(otherShape))).status).toBe(201);
+    expect((await call("PUT", `/v1/templates/${first}`, withSchema({ ...schema2020, properties: { name: { type: "string", pattern: "^(a+)+$", maxLength: 50 } } }))).status).toBe(201);
+    for (let attempt = 0; attempt < 2; attempt++) {
+      expect((await publish(first, "aaaa")).status).toBe(202);
+      expect((await publish(second, "abc")).status).toBe(202);
+    }
+    // A backtracking engine needs about 2^40 steps to refuse this value: ingest answered 503 after 30 s.
+    const catastrophic = await publish(first, `${"a".repeat(40)}!`);
+    expect(catastrophic.status).toBe(400);
+    expect(catastrophic.body.error.issues).toEqual([{ path: "data.name", message: 'must match pattern "^(a+)+$"' }]);
+
+    const lookahead = await call("PUT", `/v1/templates/${freshType()}`, withSchema({ ...schema2020, properties: { name: { type: "string", pattern: "^(?!admin)" } } }));
+    expect(lookahead.status).toBe(400);
+    expect(lookahead.body.error.issues).toEqual([{ path: "dataSchema", message: expect.stringContaining("cannot be matched in linear time") }]);
+    const draft04 = await call("PUT", `/v1/templates/${freshType()}`, withSchema({ ...schema2020, $schema: "http://json-schema.org/draft-04/schema#" }));
+    expect(draft04.body.error.issues).toEqual([{ path: "dataSchema.$schema", message: expect.stringContaining("2020-12") }]);
+  });
+
   it("previews exactly what the outbox later shows, on every channel, in the reader's locale", async () => {
     const userId = uniqueId("leitora");
     await call("PUT", `/v1/users/${userId}/preferences`, { ...reachableUser, timezone: "UTC", locale: "pt-BR" });
