@@ -24,7 +24,7 @@ export interface DeliverDependencies {
   /** The template version each message was accepted with. */
   templates: Pick<TemplateSource, "version">;
   preferences: Pick<PreferencesStore, "get">;
-  claims: Pick<DedupClaims, "claim" | "complete" | "release">;
+  claims: Pick<DedupClaims, "claim" | "complete" | "release" | "isCanceled">;
   deferred: Pick<DeferredItems, "hold">;
   /** Publishes fallbacks to the notifications topic. */
   followUps: Pick<NotificationPublisher, "publish">;
@@ -94,9 +94,13 @@ export async function deliver(message: ChannelMessage, { attempt, messageId }: R
     if (deps.sentMessages && status === "sent" && providerMessageId) {
       await deps.sentMessages.record(providerMessageId.split(",").filter(Boolean), { ...key, type: message.type, ...rendering });
     }
-    for (const action of template ? followUpsAfter(template, message, result.event, deps.now()) : []) {
-      if (action.send === "now") await deps.followUps.publish([action.message]);
-      else await deps.deferred.hold(action.message, action.channel, action.dueAt, action.unless);
+    const actions = template ? followUpsAfter(template, message, result.event, deps.now()) : [];
+    // An outcome reached before the claim (suppressed, say) does not see a cancel; its fallback would
+    // send what the cancel took back. Read only when a fallback is due, which is rare.
+    const fallbackCanceled = actions.some((action) => action.send === "now") && (await deps.claims.isCanceled(key));
+    for (const action of actions) {
+      if (action.send === "now" && !fallbackCanceled) await deps.followUps.publish([action.message]);
+      else if (action.send === "later") await deps.deferred.hold(action.message, action.channel, action.dueAt, action.unless);
     }
     await deps.events.publish([result.event]);
     return result;

@@ -87,6 +87,24 @@ describe("cancel (DELETE /v1/notifications/{id})", () => {
     expect((await deliveries(notificationId)).map((row) => row.status)).toEqual(["canceled", "canceled"]);
   });
 
+  it("sends no fallback for a canceled push, even when its release finds the device gone", async () => {
+    const userId = uniqueId("sleeper");
+    const notificationId = uniqueId("order");
+    const now = await localNow();
+    const windowEnd = Math.floor(now / MINUTE) * MINUTE + 2 * HOUR;
+    await call("PUT", `/v1/users/${userId}/preferences`, { ...reachableUser, timezone: "UTC", quietHours: { start: utcClock(now - MINUTE), end: utcClock(windowEnd) } });
+    await call("POST", "/v1/notifications", { notificationId, type: "order.shipped", recipients: [{ userId }], channels: ["push"], data: { orderId: "Q-3" } });
+    await eventually("the push deferred", () => deliveries(notificationId), (rows) => rows[0]?.status === "deferred");
+
+    expect((await call("DELETE", `/v1/notifications/${notificationId}`)).body).toEqual({ notificationId, canceled: 1 });
+    // The device is removed meanwhile: the released push is suppressed for no_address, which order.shipped falls back from to email.
+    expect((await call("PATCH", `/v1/users/${userId}/preferences`, { pushEndpoints: null })).status).toBe(200);
+    await advanceClockTo(windowEnd + 1000);
+    await settled();
+    expect(await outbox(notificationId)).toEqual([]);
+    expect((await deliveries(notificationId)).map((row) => `${row.channel} ${row.status}`)).toEqual(["push canceled"]);
+  });
+
   it("leaves what was sent and says so: a sent notification cancels nothing", async () => {
     const userId = uniqueId("reader");
     const notificationId = uniqueId("order");

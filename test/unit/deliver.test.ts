@@ -12,12 +12,13 @@ const message: ChannelMessage = { version: 1, notificationId: "n-1", type: "orde
 const receipt = { attempt: 2, messageId: "m-1" };
 
 /** An email worker's dependencies, each a fake that records what deliver() asked of it. */
-function worker({ preferences = { email: "ada@example.com" }, claim = { kind: "claimed", token: "t-1" }, send = async () => ({ ok: true, providerMessageId: "ses-1" }) }: {
+function worker({ preferences = { email: "ada@example.com" }, claim = { kind: "claimed", token: "t-1" }, send = async () => ({ ok: true, providerMessageId: "ses-1" }), canceled = false }: {
   preferences?: Preferences;
+  canceled?: boolean;
   claim?: ClaimResult;
   send?: () => Promise<SendResult>;
 } = {}) {
-  const calls = { sent: 0, completed: [] as DeliveryEvent[], released: [] as string[], held: [] as number[], published: [] as DeliveryEvent[] };
+  const calls = { sent: 0, completed: [] as DeliveryEvent[], released: [] as string[], held: [] as number[], published: [] as DeliveryEvent[], followedUp: [] as ChannelMessage[] };
   const dependencies: DeliverDependencies = {
     channel: "email",
     templates: builtInTemplates,
@@ -26,9 +27,10 @@ function worker({ preferences = { email: "ada@example.com" }, claim = { kind: "c
       claim: async () => claim,
       complete: async (_key, _token, outcome) => void calls.completed.push(outcome),
       release: async (_key, token) => void calls.released.push(token),
+      isCanceled: async () => canceled,
     },
     deferred: { hold: async (_message, _channel, dueAt) => void calls.held.push(dueAt) },
-    followUps: { publish: async () => {} },
+    followUps: { publish: async (messages) => void calls.followedUp.push(...messages) },
     provider: {
       name: "ses",
       send: async () => {
@@ -57,6 +59,15 @@ describe("deliver, one channel's delivery of one message", () => {
     expect(await deliver(message, receipt, dependencies)).toMatchObject({ kind: "outcome", event: { status: "suppressed", reason: "channel_disabled" } });
     expect(calls.sent).toBe(0);
     expect(calls.published[0]).not.toHaveProperty("recordedInRow");
+  });
+
+  it("publishes the fallback of a suppressed push, unless a cancel took the push back", async () => {
+    const push: ChannelMessage = { ...message, channels: ["push"] };
+    for (const canceled of [false, true]) {
+      const { dependencies, calls } = worker({ canceled });
+      expect(await deliver(push, receipt, { ...dependencies, channel: "push" })).toMatchObject({ kind: "outcome", event: { status: "suppressed", reason: "no_address" } });
+      expect(calls.followedUp.map((followUp) => followUp.channels), `canceled ${canceled}`).toEqual(canceled ? [] : [["email"]]);
+    }
   });
 
   it("holds a message in quiet hours until they end, and records it deferred", async () => {

@@ -139,6 +139,11 @@ export class DedupClaims {
     }
   }
 
+  /** Whether DELETE /v1/notifications/{id} took this delivery back (read strongly consistent). */
+  async isCanceled(key: DeliveryKey): Promise<boolean> {
+    return (await this.row(key))?.claimState === "canceled";
+  }
+
   /** Ends the lease after a failure a retry can fix, so the owner's next receive need not wait it out. */
   async release(key: DeliveryKey, token: string): Promise<void> {
     await this.conditionalUpdate(key, "SET leaseExpiresAt = :now", "claimToken = :token AND claimState = :claimed", { ":token": token, ":now": this.options.now() - 1 });
