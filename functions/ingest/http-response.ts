@@ -15,6 +15,7 @@ const STATUS_BY_CODE: Record<RequestError["code"], number> = {
   invalid_token: 400,
   unknown_audience: 400,
   unauthorized: 401,
+  conflict: 409,
 };
 
 export function requestErrorResponse(error: RequestError): APIGatewayProxyStructuredResultV2 {

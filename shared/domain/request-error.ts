@@ -1,4 +1,4 @@
-export type RequestErrorCode = "invalid_request" | "invalid_template" | "unknown_type" | "unknown_channel" | "payload_too_large" | "not_found" | "invalid_token" | "unknown_audience" | "unauthorized";
+export type RequestErrorCode = "invalid_request" | "invalid_template" | "unknown_type" | "unknown_channel" | "payload_too_large" | "not_found" | "invalid_token" | "unknown_audience" | "unauthorized" | "conflict";
 
 export interface RequestIssue {
   path: string;

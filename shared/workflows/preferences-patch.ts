@@ -1,3 +1,4 @@
+import { setTimeout } from "node:timers/promises";
 import { mergePatch } from "../lib/merge-patch.ts";
 import { liftedSuppressions, preferencesSchema, type Preferences } from "../domain/preferences.ts";
 import { RequestError } from "../domain/request-error.ts";
@@ -5,7 +6,9 @@ import type { PreferencesStore } from "../adapters/stores/preferences-store.ts";
 import { toRequestIssues } from "../domain/zod-issues.ts";
 
 /** Writes that may land between one read and its write before the patch gives up. */
-const MAX_ATTEMPTS = 5;
+const MAX_ATTEMPTS = 8;
+/** Backoff between attempts: random up to this times 2^attempt, so racing patches spread out. */
+const BACKOFF_BASE_MILLIS = 5;
 
 /**
  * Applies a JSON Merge Patch over what the user stored (absent keys stay, null removes one) and
@@ -50,6 +53,8 @@ export async function updatePreferences(
     // Checked against the revision being replaced, so a bounce landing meanwhile is seen on the retry.
     guard?.(stored.preferences, parsed.data);
     if (await store.putIfUnchanged(userId, parsed.data, updatedAt, stored.revision)) return parsed.data;
+    if (attempt < MAX_ATTEMPTS) await setTimeout(Math.random() * BACKOFF_BASE_MILLIS * 2 ** attempt);
   }
-  throw new Error(`the preferences of ${userId} changed ${MAX_ATTEMPTS} times while being patched; try again`);
+  // A lost race, not a fault: the caller may send the same change again (HTTP 409).
+  throw new RequestError("conflict", `the preferences of ${userId} changed ${MAX_ATTEMPTS} times while being patched; send the change again`);
 }

@@ -3,7 +3,8 @@ import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { describe, expect, inject, it } from "vitest";
 import { patchPreferences, updatePreferences } from "#shared/workflows/preferences-patch.ts";
 import { PreferencesStore, type StoredPreferences } from "#shared/adapters/stores/preferences-store.ts";
-import { reachableUser, uniqueId } from "../helpers/local-api.ts";
+import { call, reachableUser, uniqueId } from "../helpers/local-api.ts";
+import { asUser, userToken } from "../helpers/user-tokens.ts";
 
 const documents = DynamoDBDocumentClient.from(
   new DynamoDBClient({ region: "us-east-1", endpoint: inject("localCloudEndpoints").dynamodb, credentials: { accessKeyId: "local", secretAccessKey: "local" } }),
@@ -35,11 +36,11 @@ describe("patching preferences while provider feedback writes them", () => {
     expect(await store.get(userId)).toEqual(patched);
   });
 
-  it("gives up with an error, writing nothing, when the preferences keep changing", async () => {
+  it("gives up with a conflict (409 at the edge), writing nothing, when the preferences keep changing", async () => {
     const userId = uniqueId("race");
     const store = new BounceAfterRead(documents, tableName);
     store.bounces = 100;
-    await expect(patchPreferences(store, userId, { locale: "de" }, "2026-11-23T10:00:01.000Z")).rejects.toThrow(/changed 5 times/);
+    await expect(patchPreferences(store, userId, { locale: "de" }, "2026-11-23T10:00:01.000Z")).rejects.toMatchObject({ name: "RequestError", code: "conflict", message: expect.stringContaining("changed 8 times") });
     expect(await store.get(userId)).not.toHaveProperty("locale");
   });
 
@@ -50,5 +51,16 @@ describe("patching preferences while provider feedback writes them", () => {
     const before = await store.getForUpdate(userId);
     await updatePreferences(store, userId, (stored) => stored, "2026-11-23T10:00:00.000Z");
     expect(await store.getForUpdate(userId)).toEqual(before);
+  });
+
+  it("answers 100 concurrent browser PATCHes of one user 200 or 409, never 500, and keeps every change it answered 200", async () => {
+    const userId = uniqueId("racer");
+    const token = await userToken(userId);
+    const answers = await Promise.all(
+      Array.from({ length: 100 }, async (_, index) => ({ category: `topic-${index}`, status: (await asUser(token, "PATCH", "/v1/me/preferences", { body: { categories: { [`topic-${index}`]: false } } })).status })),
+    );
+    for (const { status } of answers) expect([200, 409]).toContain(status);
+    const kept = Object.keys((await call("GET", `/v1/users/${userId}/preferences`)).body.categories ?? {}).sort();
+    expect(kept).toEqual(answers.filter(({ status }) => status === 200).map(({ category }) => category).sort());
   });
 });
