@@ -6,7 +6,8 @@ import { countDeltas, type StatusChange } from "#shared/domain/broadcast-summary
 import { BroadcastSummaries } from "#shared/adapters/stores/broadcast-summaries.ts";
 import { DeliveriesStore } from "#shared/adapters/stores/deliveries-store.ts";
 import { AnalyticsStore } from "#shared/adapters/stores/analytics-store.ts";
-import { counterOf, CounterDeltas, type AnalyticsBucket } from "#shared/domain/engagement-analytics.ts";
+import { counterOf, type AnalyticsBucket } from "#shared/domain/engagement-analytics.ts";
+import { StreamCounterDeltas, streamPosition } from "#shared/domain/stream-counter-deltas.ts";
 import { BUILT_IN_VERSION } from "#shared/domain/templates/template-definition.ts";
 import { documents } from "./commons/clients.ts";
 import { requiredEnv } from "./commons/env.ts";
@@ -59,7 +60,7 @@ function bucketOf(events: DeliveryEvent[], recorded: { templateVersion?: number;
  * Applies a delivery's events to its row and counts what it reached for the first time in the
  * batch's engagement deltas; on a broadcast's delivery, answers the row's change for the summary.
  */
-async function apply({ records, events, error }: DeliveryRecords, deltas: CounterDeltas): Promise<StatusChange | undefined> {
+async function apply({ records, events, error }: DeliveryRecords, deltas: StreamCounterDeltas): Promise<StatusChange | undefined> {
   if (events.length === 0) {
     logger.error("unreadable delivery event", { sequenceNumber: records[0]!.kinesis.sequenceNumber, error: (error as Error).message });
     throw error;
@@ -71,10 +72,15 @@ async function apply({ records, events, error }: DeliveryRecords, deltas: Counte
   // The worker knows a broadcast's delivery; the row knows it for what providers report later.
   let broadcast = events.some((event) => event.audience !== undefined);
   const countable = events[0]!.type !== "unknown";
-  // The claim's completion wrote these outcomes once, and only it did: each is its row's first.
-  for (const event of events.filter((candidate) => candidate.recordedInRow && countable)) {
+  // The claim's completion wrote these outcomes once, and only it did: each is its row's first. The
+  // row cannot tell whether one was counted, so the stream position does (a replay counts it again
+  // only where the item has not counted through it), and a record twice in the batch counts once.
+  const counted = new Set<string>();
+  for (const [index, event] of events.entries()) {
+    if (!event.recordedInRow || !countable || counted.has(event.eventId)) continue;
+    counted.add(event.eventId);
     const counter = counterOf(event.status, event.reason);
-    if (counter) deltas.add(bucketOf(events, {}, event.at), counter);
+    if (counter) deltas.add(bucketOf(events, {}, event.at), counter, { position: streamPosition(records[index]!.kinesis.sequenceNumber) });
   }
   try {
     if (unrecorded.length > 0) {
@@ -84,7 +90,8 @@ async function apply({ records, events, error }: DeliveryRecords, deltas: Counte
       metrics.addMetric("eventsStale", MetricUnit.Count, unrecorded.length - (applied.outcome === "applied" ? 1 : 0));
       for (const entry of countable ? applied.reached : []) {
         const counter = counterOf(entry.status, entry.reason);
-        if (counter) deltas.add(bucketOf(events, applied, entry.at), counter);
+        // The row says this status is new to it, whatever the stream position: counted now, once.
+        if (counter) deltas.add(bucketOf(events, applied, entry.at), counter, { onceByRow: true });
       }
     }
     return broadcast ? await summaries.takeChange(events[0]!) : undefined;
@@ -107,7 +114,7 @@ async function count(changes: Array<{ notificationId: string; change: StatusChan
  */
 async function handleBatch(event: KinesisStreamEvent): Promise<KinesisStreamBatchResponse> {
   const changes: Array<{ notificationId: string; change: StatusChange }> = [];
-  const deltas = new CounterDeltas();
+  const deltas = new StreamCounterDeltas();
   const failed = await inOrderPerKey(
     groupByDelivery(event.Records),
     (group) => group.key,
@@ -119,8 +126,9 @@ async function handleBatch(event: KinesisStreamEvent): Promise<KinesisStreamBatc
   );
   // After the rows: a change is taken from its row once, so a replayed batch counts nothing twice.
   await count(changes);
-  // One write per bucket per batch; a status counts the first time its row reaches it.
-  await analytics.add(deltas.entries());
+  // One write per bucket per batch; a status counts the first time its row reaches it. A batch's records come from one shard.
+  const shard = event.Records[0]?.eventID.split(":")[0] ?? "";
+  await analytics.addFromStream(shard, deltas.entries());
   return { batchItemFailures: failed.flatMap(({ records }) => records.map((record) => ({ itemIdentifier: record.kinesis.sequenceNumber }))) };
 }
 

@@ -22,6 +22,18 @@ export interface KinesisEventSourceOptions {
   onFailureQueueUrl?: string;
   /** How often an idle shard is read again; Lambda polls each shard about once a second. @default 200 */
   pollIntervalMillis?: number;
+  /** Fault injection: what AWS may do to a consumer, asked once per batch. */
+  replays?: StreamReplays;
+}
+
+/**
+ * What Lambda and Kinesis may hand a consumer again, for a chaos run: a batch whose success Lambda
+ * did not learn of (an invocation that timed out after its writes landed) is retried, and a
+ * producer's retried PutRecords puts a record twice.
+ */
+export interface StreamReplays {
+  replayBatch(): boolean;
+  duplicateRecord(): boolean;
 }
 
 interface ShardState {
@@ -120,9 +132,19 @@ export class KinesisEventSource {
     const pending: _Record[][] = [records];
     while (pending.length > 0 && !this.abort.signal.aborted) {
       let batch = pending.shift()!;
+      if (this.options.replays?.duplicateRecord()) {
+        // The copy follows its original, as a retried PutRecords of one worker's events lands.
+        const repeated = Math.floor(Math.random() * batch.length);
+        batch = [...batch.slice(0, repeated + 1), batch[repeated]!, ...batch.slice(repeated + 1)];
+      }
       for (let retries = 0; ; retries++) {
         const outcome = await this.options.function.invoke(this.event(shardId, batch));
         const firstFailed = outcome.ok ? this.firstFailedIndex(batch, outcome.result) : 0;
+        if (firstFailed === -1 && this.options.replays?.replayBatch()) {
+          // From a random record on: a whole batch, or the tail a partial failure would resume from.
+          batch = batch.slice(Math.floor(Math.random() * batch.length));
+          continue;
+        }
         if (firstFailed === -1) break;
         if (!outcome.ok && this.options.bisectBatchOnFunctionError && batch.length > 1) {
           const middle = Math.ceil(batch.length / 2);

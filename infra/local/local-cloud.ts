@@ -22,7 +22,7 @@ import { localRoutes } from "./local-routes.ts";
 import { localUserLinks, type LocalUserLinks } from "./local-browser-pages.ts";
 import { LocalScheduler } from "./local-scheduler.ts";
 import { LocalTimeToLive } from "./local-time-to-live.ts";
-import { EXPANSION_FAULT_CHANNEL, ProviderFaults, SWEEP_FAULT_CHANNEL, type FaultKind } from "./provider-faults.ts";
+import { EXPANSION_FAULT_CHANNEL, ProviderFaults, STREAM_FAULT_CHANNEL, SWEEP_FAULT_CHANNEL, type FaultKind } from "./provider-faults.ts";
 import { RecordingSink } from "./recording-sink.ts";
 import { countRequestsOf } from "./sdk-request-counter.ts";
 import { SqsEventSource } from "./sqs-event-source.ts";
@@ -58,7 +58,7 @@ function crashingInvocations(fn: LocalFunction, faults: ProviderFaults, kind: Fa
   return {
     spec: fn.spec,
     invoke(event, options) {
-      if (faults.drawCrash(kind, channel)) {
+      if (faults.drawPerInvocation(kind, channel)) {
         setTimeout(() => fn.crashWhere((running) => running === event), Math.random() * INVOCATION_CRASH_WITHIN_MILLIS[kind]!);
       }
       return fn.invoke(event, options);
@@ -336,6 +336,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
           maximumRetryAttempts: mapping.maximumRetryAttempts,
           reportBatchItemFailures,
           onFailureQueueUrl: onFailure?.url,
+          replays: { replayBatch: () => faults.drawPerInvocation("replay_batch", STREAM_FAULT_CHANNEL), duplicateRecord: () => faults.drawPerInvocation("duplicate_record", STREAM_FAULT_CHANNEL) },
         });
         kinesisSources.push(source);
         await source.start();

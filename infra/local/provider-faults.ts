@@ -1,9 +1,11 @@
-export const FAULT_KINDS = ["transient", "throttle", "permanent", "timeout", "crash_before_send", "crash_after_send", "crash_expansion", "crash_sweep", "crash_worker"] as const;
+export const FAULT_KINDS = ["transient", "throttle", "permanent", "timeout", "crash_before_send", "crash_after_send", "crash_expansion", "crash_sweep", "crash_worker", "replay_batch", "duplicate_record"] as const;
 
 /** The pseudo-channel whose rules kill broadcast expanders mid-page (kind crash_expansion). */
 export const EXPANSION_FAULT_CHANNEL = "expansion";
 /** The pseudo-channel whose rules kill the deferred sweeper mid-run (kind crash_sweep). */
 export const SWEEP_FAULT_CHANNEL = "sweeper";
+/** The pseudo-channel whose rules replay the delivery-events stream's batches (replay_batch) and repeat records (duplicate_record). */
+export const STREAM_FAULT_CHANNEL = "stream";
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
 /**
@@ -12,8 +14,10 @@ export type FaultKind = (typeof FAULT_KINDS)[number];
  * a digest), the others on their pseudo-channel only.
  */
 const INVOCATION_CRASHES: Partial<Record<FaultKind, string | undefined>> = { crash_expansion: EXPANSION_FAULT_CHANNEL, crash_sweep: SWEEP_FAULT_CHANNEL, crash_worker: undefined };
-const PSEUDO_CHANNELS = [EXPANSION_FAULT_CHANNEL, SWEEP_FAULT_CHANNEL];
-const isInvocationCrash = (kind: FaultKind) => kind in INVOCATION_CRASHES;
+/** Kinds drawn once per batch the stream's event source hands over, on their pseudo-channel only. */
+const STREAM_FAULTS: Partial<Record<FaultKind, string>> = { replay_batch: STREAM_FAULT_CHANNEL, duplicate_record: STREAM_FAULT_CHANNEL };
+const PSEUDO_CHANNELS = [EXPANSION_FAULT_CHANNEL, SWEEP_FAULT_CHANNEL, STREAM_FAULT_CHANNEL];
+const isDrawnPerInvocation = (kind: FaultKind) => kind in INVOCATION_CRASHES || kind in STREAM_FAULTS;
 
 export interface FaultRule {
   channel: string;
@@ -39,9 +43,11 @@ export class ProviderFaults {
 
   add(rule: FaultRule): void {
     if (!(FAULT_KINDS as readonly string[]).includes(rule.kind)) throw new RangeError(`kind must be one of ${FAULT_KINDS.join(", ")}`);
-    for (const [kind, channel] of Object.entries(INVOCATION_CRASHES)) {
-      if (channel !== undefined && (rule.kind === kind) !== (rule.channel === channel)) throw new RangeError(`${kind} is the one kind for channel ${channel}`);
-    }
+    const boundTo: Partial<Record<FaultKind, string | undefined>> = { ...INVOCATION_CRASHES, ...STREAM_FAULTS };
+    const kindsOf = (channel: string) => Object.entries(boundTo).flatMap(([kind, bound]) => (bound === channel ? [kind] : []));
+    const bound = boundTo[rule.kind];
+    if (bound !== undefined && rule.channel !== bound) throw new RangeError(`${rule.kind} is for channel ${bound} only`);
+    if (PSEUDO_CHANNELS.includes(rule.channel) && !kindsOf(rule.channel).includes(rule.kind)) throw new RangeError(`channel ${rule.channel} takes only ${kindsOf(rule.channel).join(", ")}`);
     if (rule.kind === "crash_worker" && (rule.channel === "*" || PSEUDO_CHANNELS.includes(rule.channel))) throw new RangeError("crash_worker names one provider channel");
     if (!(rule.rate >= 0 && rule.rate <= 1)) throw new RangeError("rate must be between 0 and 1");
     if (rule.times !== undefined && !(Number.isInteger(rule.times) && rule.times > 0)) throw new RangeError("times must be a positive integer");
@@ -52,13 +58,13 @@ export class ProviderFaults {
     this.rules = [];
   }
 
-  /** The fault this provider send meets, if any (invocation crashes are drawn with drawCrash). */
+  /** The fault this provider send meets, if any (invocation crashes are drawn with drawPerInvocation). */
   draw(channel: string): FaultKind | undefined {
-    return this.drawWhere((rule) => !isInvocationCrash(rule.kind) && (rule.channel === channel || rule.channel === "*"));
+    return this.drawWhere((rule) => !isDrawnPerInvocation(rule.kind) && (rule.channel === channel || rule.channel === "*"));
   }
 
-  /** Whether this invocation of the function behind `channel` is to be killed by a `kind` rule. */
-  drawCrash(kind: FaultKind, channel: string): boolean {
+  /** Whether this invocation (or batch) of the function behind `channel` meets a `kind` rule. */
+  drawPerInvocation(kind: FaultKind, channel: string): boolean {
     return this.drawWhere((rule) => rule.kind === kind && rule.channel === channel) === kind;
   }
 

@@ -98,4 +98,40 @@ describe("engagement analytics (GET /v1/analytics)", () => {
     expect(byVersion).toEqual([expect.objectContaining({ version: 1, day: expect.stringMatching(/^\d{4}-\d{2}-\d{2}$/), accepted: 24 })]);
     expect((await call("GET", `/v1/analytics?type=${type}&groupBy=colour`)).status).toBe(400);
   }, 60_000);
+
+  it("counts each outcome once when Lambda replays the stream's batches and a producer repeats records", async () => {
+    const type = `it.replayed_${randomBytes(4).toString("hex")}`;
+    expect((await call("PUT", `/v1/templates/${type}`, {
+      category: "transactional",
+      channels: ["email", "in_app"],
+      dataSchema: { type: "object", properties: { topic: { type: "string" } } },
+      locales: { en: { email: { subject: "{{topic}}", html: "<p>{{topic}}</p>", text: "{{topic}}" }, in_app: { title: "{{topic}}", body: "{{topic}}" } } },
+    })).status).toBe(201);
+    const readers = Array.from({ length: 20 }, (_, index) => uniqueId(`replayed${index}`));
+    for (const userId of readers) await call("PUT", `/v1/users/${userId}/preferences`, { email: `${userId}@example.com` });
+    await settled();
+    const injectedBefore = (await call("GET", "/_local/faults")).body.injected;
+    for (const kind of ["replay_batch", "duplicate_record"]) expect((await call("POST", "/_local/faults", { channel: "stream", kind, rate: 1, times: 4 })).status).toBe(200);
+    try {
+      const notificationId = uniqueId("replayed");
+      expect((await call("POST", "/v1/notifications", { notificationId, type, recipients: readers.map((userId) => ({ userId })), data: { topic: "Again" } })).status).toBe(202);
+      await eventually("every send", () => outbox(notificationId), (entries) => entries.length === 40);
+      for (const userId of readers.slice(0, 5)) {
+        const [item] = (await call("GET", `/v1/users/${userId}/inbox`)).body.items;
+        expect((await call("POST", `/v1/users/${userId}/inbox/${item.itemId}/read`)).status).toBe(200);
+      }
+      await settled();
+      const injected = (await call("GET", "/_local/faults")).body.injected;
+      for (const kind of ["replay_batch", "duplicate_record"]) expect((injected[kind] ?? 0) - (injectedBefore[kind] ?? 0), kind).toBeGreaterThan(0);
+
+      const table = await outcomesInTable(notificationId);
+      const byChannel = Object.fromEntries((await call("GET", `/v1/analytics?type=${type}&groupBy=channel`)).body.rows.map((row: { channel: string }) => [row.channel, row]));
+      expect(byChannel.email).toMatchObject({ sent: table.email!.sent, failed: 0 });
+      expect(byChannel.in_app).toMatchObject({ sent: table.in_app!.sent, opened: table.in_app!.opened });
+      expect(byChannel.email.sent + byChannel.in_app.sent).toBe(40);
+      expect(byChannel.in_app.opened).toBe(5);
+    } finally {
+      await call("DELETE", "/_local/faults");
+    }
+  }, 60_000);
 });

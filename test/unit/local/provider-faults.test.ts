@@ -30,17 +30,29 @@ describe("ProviderFaults invocation crashes", () => {
     faults.add({ channel: "in_app", kind: "crash_worker", rate: 1, times: 1 });
     faults.add({ channel: "sweeper", kind: "crash_sweep", rate: 1, times: 1 });
     expect(faults.draw("in_app")).toBeUndefined();
-    expect(faults.drawCrash("crash_worker", "push")).toBe(false);
-    expect(faults.drawCrash("crash_worker", "in_app")).toBe(true);
-    expect(faults.drawCrash("crash_worker", "in_app")).toBe(false);
-    expect(faults.drawCrash("crash_sweep", "sweeper")).toBe(true);
+    expect(faults.drawPerInvocation("crash_worker", "push")).toBe(false);
+    expect(faults.drawPerInvocation("crash_worker", "in_app")).toBe(true);
+    expect(faults.drawPerInvocation("crash_worker", "in_app")).toBe(false);
+    expect(faults.drawPerInvocation("crash_sweep", "sweeper")).toBe(true);
     expect(faults.injected).toEqual({ crash_worker: 1, crash_sweep: 1 });
   });
 
   it("refuses an invocation crash on the wrong channel", () => {
     const faults = new ProviderFaults();
-    expect(() => faults.add({ channel: "email", kind: "crash_sweep", rate: 1 })).toThrow(/crash_sweep is the one kind for channel sweeper/);
-    expect(() => faults.add({ channel: "sweeper", kind: "transient", rate: 1 })).toThrow(/crash_sweep is the one kind/);
+    expect(() => faults.add({ channel: "email", kind: "crash_sweep", rate: 1 })).toThrow(/crash_sweep is for channel sweeper only/);
+    expect(() => faults.add({ channel: "sweeper", kind: "transient", rate: 1 })).toThrow(/channel sweeper takes only crash_sweep/);
     expect(() => faults.add({ channel: "*", kind: "crash_worker", rate: 1 })).toThrow(/one provider channel/);
+  });
+
+  it("draws the stream's replays and repeats per batch, on the stream only", () => {
+    const faults = new ProviderFaults(() => 0);
+    faults.add({ channel: "stream", kind: "replay_batch", rate: 1, times: 1 });
+    faults.add({ channel: "stream", kind: "duplicate_record", rate: 1, times: 1 });
+    expect(faults.draw("stream")).toBeUndefined();
+    expect(faults.drawPerInvocation("duplicate_record", "stream")).toBe(true);
+    expect(faults.drawPerInvocation("replay_batch", "stream")).toBe(true);
+    expect(faults.drawPerInvocation("replay_batch", "stream")).toBe(false);
+    expect(() => faults.add({ channel: "email", kind: "replay_batch", rate: 1 })).toThrow(/replay_batch is for channel stream only/);
+    expect(() => faults.add({ channel: "stream", kind: "timeout", rate: 1 })).toThrow(/channel stream takes only replay_batch, duplicate_record/);
   });
 });
