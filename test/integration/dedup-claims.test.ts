@@ -4,6 +4,7 @@ import { describe, expect, inject, it } from "vitest";
 import { deliveryEvent, type DeliveryStatus } from "#shared/domain/delivery-event.ts";
 import { DedupClaims, type DeliveryKey } from "#shared/adapters/stores/dedup-claims.ts";
 import { DeliveriesStore } from "#shared/adapters/stores/deliveries-store.ts";
+import { DigestMembers } from "#shared/adapters/stores/digest-members.ts";
 import { uniqueId } from "../helpers/local-api.ts";
 
 const documents = DynamoDBDocumentClient.from(
@@ -90,6 +91,20 @@ describe("dedup claims on the deployed table", () => {
     await claims.claim(delivery, "first", "message-1");
     await claims.markDeadLettered(delivery, "message-1");
     expect(await claims.claim(delivery, "redriven", "message-9")).toEqual({ kind: "claimed", token: "redriven" });
+  });
+
+  it("lets a redriven message of a digest template hold a dead-lettered delivery for its window, and leaves a held one to the digest", async () => {
+    const claims = claimsAt(start());
+    const members = new DigestMembers(documents, inject("localCloudOutputs").DeliveriesTableName!);
+    const delivery = key();
+    // Sent on its own while within the template's throttle, it failed until it was dead-lettered.
+    await claims.claim(delivery, "first", "message-1");
+    await claims.markDeadLettered(delivery, "message-1");
+    // Redriven past the throttle, it joins a window instead.
+    expect(await members.hold(delivery, { data: { likerName: "Ada" }, at: "2026-11-23T10:00:00Z" })).toBe("held");
+    expect(await claims.claim(delivery, "copy", "message-2")).toEqual({ kind: "owned_elsewhere" });
+    expect(await members.release(delivery, "window-1")).toEqual({ data: { likerName: "Ada" }, at: "2026-11-23T10:00:00Z" });
+    expect(await claims.claim(delivery, "late", "message-3")).toEqual({ kind: "owned_elsewhere" });
   });
 
   it("forgets a finished claim once its retention has passed, even before TTL deletes it", async () => {

@@ -106,6 +106,8 @@ export class DedupClaims {
       // Changed between the write and the read: try again shortly.
       if (state === undefined || state === "dead_lettered") return { kind: "busy" };
       if (state === "claimed") return row?.claimOwner === owner ? { kind: "busy" } : { kind: "owned_elsewhere" };
+      // Held for a digest (a redelivery past the throttle's window took it there first): the digest carries it.
+      if (state === "digested" || state === "digest_released") return { kind: "owned_elsewhere" };
       return { kind: "already_done", status: state, providerMessageId: (row?.providerMessageId as string | null | undefined) ?? undefined };
     }
   }

@@ -32,9 +32,19 @@ export class DigestMembers {
           TableName: this.tableName,
           Key: deliveryRowKey(key),
           UpdateExpression: "SET claimState = :digested, digestData = :data, digestAt = :at, userId = :userId, #channel = :channel",
-          ConditionExpression: "(attribute_not_exists(claimState) AND (attribute_not_exists(#status) OR #status IN (:scheduled, :deferred))) OR claimState = :digested",
+          // A dead-lettered delivery was never sent: its redriven message may take it, as it may a claim.
+          ConditionExpression: "(attribute_not_exists(claimState) AND (attribute_not_exists(#status) OR #status IN (:scheduled, :deferred))) OR claimState IN (:digested, :deadLettered)",
           ExpressionAttributeNames: { "#status": "status", "#channel": "channel" },
-          ExpressionAttributeValues: { ":digested": "digested", ":data": entry.data, ":at": entry.at, ":userId": key.userId, ":channel": key.channel, ":scheduled": "scheduled", ":deferred": "deferred" },
+          ExpressionAttributeValues: {
+            ":digested": "digested",
+            ":deadLettered": "dead_lettered",
+            ":data": entry.data,
+            ":at": entry.at,
+            ":userId": key.userId,
+            ":channel": key.channel,
+            ":scheduled": "scheduled",
+            ":deferred": "deferred",
+          },
           ReturnValuesOnConditionCheckFailure: "ALL_OLD",
         }),
       );
