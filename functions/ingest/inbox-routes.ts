@@ -49,23 +49,29 @@ async function publishOpened(userId: string, items: InboxItem[], readAt: Date, d
   await deps.events.publish(items.map((item) => deliveryEvent({ notificationId: item.notificationId, type: item.type, ...renderingOf(item), userId, channel: "in_app", status: "opened", attempt: 1 }, readAt)));
 }
 
-/** Marks one item read; the first time, its delivery becomes `opened` through the event stream. */
+/**
+ * Marks one item read; the first time, its delivery becomes `opened` through the event stream. The
+ * event goes out before the item is marked: a publish that fails leaves it unread, so the retry
+ * publishes again, and two reads racing publish the same event (one eventId), which the row keeps once.
+ */
 export const readInboxItem: InboxRoute = async (userId, event, deps) => {
   const itemId = parse(itemIdSchema, event.pathParameters?.itemId, "itemId");
   const readAt = new Date(deps.now());
+  const item = await deps.inbox.get(userId, itemId);
+  if (!item) throw new RequestError("not_found", `no inbox item ${itemId} for ${userId}`);
+  if (item.read) return json(200, item);
+  await publishOpened(userId, [item], readAt, deps);
   const result = await deps.inbox.markRead(userId, itemId, readAt.toISOString());
-  if (!result) throw new RequestError("not_found", `no inbox item ${itemId} for ${userId}`);
-  if (result.firstRead) await publishOpened(userId, [result.item], readAt, deps);
-  return json(200, result.item);
+  return json(200, result?.item ?? item);
 };
 
 /**
  * Marks unread items read, up to 1,000 a call (`more: true` when some remain); each one read for the
- * first time makes its delivery `opened`, published page by page as they are read.
+ * first time makes its delivery `opened`, published page by page before the page is marked.
  */
 export const readAllInboxItems: InboxRoute = async (userId, _event, deps) => {
   const readAt = new Date(deps.now());
-  const { read, more } = await deps.inbox.markAllRead(userId, readAt.toISOString(), (firstRead) => publishOpened(userId, firstRead, readAt, deps));
+  const { read, more } = await deps.inbox.markAllRead(userId, readAt.toISOString(), (unread) => publishOpened(userId, unread, readAt, deps));
   return json(200, { userId, read, more });
 };
 

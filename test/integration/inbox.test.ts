@@ -1,4 +1,10 @@
-import { describe, expect, it } from "vitest";
+import type { APIGatewayProxyEventV2 } from "aws-lambda";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { describe, expect, inject, it } from "vitest";
+import type { DeliveryEvent } from "#shared/domain/delivery-event.ts";
+import { InboxStore } from "#shared/adapters/stores/inbox-store.ts";
+import { readAllInboxItems, readInboxItem, type InboxDependencies } from "#functions/ingest/inbox-routes.ts";
 import { call, deliveries, eventually, uniqueId } from "../helpers/local-api.ts";
 
 async function notifyInApp(userId: string, orderId: string): Promise<string> {
@@ -59,5 +65,42 @@ describe("in-app inbox", () => {
     const userId = uniqueId("reader");
     expect((await call("POST", `/v1/users/${userId}/inbox/1795428000000-nothing/read`)).status).toBe(404);
     expect((await call("POST", `/v1/users/${userId}/inbox/not-an-id/read`)).status).toBe(400);
+  });
+
+  it("keeps an item unread when its opened event cannot be published, so the retry publishes it", async () => {
+    const documents = DynamoDBDocumentClient.from(new DynamoDBClient({ region: "us-east-1", endpoint: inject("localCloudEndpoints").dynamodb, credentials: { accessKeyId: "local", secretAccessKey: "local" } }));
+    const inbox = new InboxStore(documents, inject("localCloudOutputs").InboxTableName!);
+    const userId = uniqueId("reader");
+    const itemIds = await Promise.all(
+      ["R-1", "R-2", "R-3"].map((orderId, index) =>
+        inbox.add({ userId, notificationId: uniqueId("order"), type: "order.shipped", title: "Order shipped", body: orderId, publishedAt: new Date(Date.UTC(2026, 11, 7, 10, index)).toISOString(), attempt: 1 }, "2026-12-07T10:00:00.000Z"),
+      ),
+    );
+    const published: DeliveryEvent[] = [];
+    let failing = true;
+    const deps: InboxDependencies = {
+      inbox,
+      now: () => Date.parse("2026-12-07T11:00:00.000Z"),
+      events: {
+        publish: async (events) => {
+          if (failing) throw new Error("Kinesis is unavailable");
+          published.push(...events);
+        },
+      },
+    };
+    const request = (itemId?: string) => ({ pathParameters: itemId ? { itemId } : {} }) as unknown as APIGatewayProxyEventV2;
+
+    await expect(readInboxItem(userId, request(itemIds[0]), deps)).rejects.toThrow("Kinesis is unavailable");
+    await expect(readAllInboxItems(userId, request(), deps)).rejects.toThrow("Kinesis is unavailable");
+    expect(await inbox.unreadCount(userId)).toBe(3);
+
+    failing = false;
+    expect((await readInboxItem(userId, request(itemIds[0]), deps)).statusCode).toBe(200);
+    expect(JSON.parse((await readAllInboxItems(userId, request(), deps)).body as string)).toEqual({ userId, read: 2, more: false });
+    expect(await inbox.unreadCount(userId)).toBe(0);
+    expect(published.map((event) => [event.status, event.userId])).toEqual([["opened", userId], ["opened", userId], ["opened", userId]]);
+    // Read again: already read, nothing more to publish.
+    expect((await readInboxItem(userId, request(itemIds[0]), deps)).statusCode).toBe(200);
+    expect(published).toHaveLength(3);
   });
 });

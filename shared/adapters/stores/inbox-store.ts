@@ -1,6 +1,7 @@
+import { setTimeout } from "node:timers/promises";
 import { renderingOf, type Rendering } from "#shared/domain/delivery-event.ts";
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
-import { PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { BatchGetCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { UNREAD_INDEX } from "#shared/domain/storage-names.ts";
 
 
@@ -38,6 +39,9 @@ export interface InboxPage {
 export function inboxItemId(publishedAt: string, notificationId: string): string {
   return `${String(Date.parse(publishedAt)).padStart(13, "0")}-${notificationId}`;
 }
+
+/** BatchGetItem requests for one page's unread items before giving up on keys DynamoDB keeps returning unprocessed. */
+const MAX_BATCH_GET_ATTEMPTS = 5;
 
 /** Queries one page of a filtered list may take, so a request stays short however the inbox is made up. */
 const MAX_LIST_QUERIES = 10;
@@ -139,6 +143,12 @@ export class InboxStore {
     return count;
   }
 
+  /** One of the user's items (strongly consistent), or undefined when there is no such item. */
+  async get(userId: string, itemId: string): Promise<InboxItem | undefined> {
+    const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: { userId, itemId }, ConsistentRead: true }));
+    return Item ? toItem(Item) : undefined;
+  }
+
   /** Marks one item read; `firstRead` is false when it already was, and undefined means no such item. */
   async markRead(userId: string, itemId: string, readAt: string): Promise<{ item: InboxItem; firstRead: boolean } | undefined> {
     try {
@@ -157,19 +167,17 @@ export class InboxStore {
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
     }
-    const page = await this.client.send(
-      new QueryCommand({ TableName: this.tableName, KeyConditionExpression: "userId = :userId AND itemId = :itemId", ExpressionAttributeValues: { ":userId": userId, ":itemId": itemId } }),
-    );
-    const existing = page.Items?.[0];
-    return existing ? { item: toItem(existing), firstRead: false } : undefined;
+    const existing = await this.get(userId, itemId);
+    return existing ? { item: existing, firstRead: false } : undefined;
   }
 
   /**
-   * Marks unread items read, a page of at most 100 at a time and at most `maxItems` in all, handing
-   * each page's first reads to `onPage` (their `opened` events) before the next page is read, so a
-   * timeout loses no event of what was already read. `more` says unread items remain.
+   * Marks unread items read, a page of at most 100 at a time and at most `maxItems` in all. Each
+   * page's unread items are handed to `beforeMarking` (their `opened` events) before any is marked,
+   * so a publish that fails leaves them unread for the retry, and a timeout loses no event of what
+   * was already read. `more` says unread items remain.
    */
-  async markAllRead(userId: string, readAt: string, onPage: (firstRead: InboxItem[]) => Promise<void>, maxItems = 1000): Promise<{ read: number; more: boolean }> {
+  async markAllRead(userId: string, readAt: string, beforeMarking: (unread: InboxItem[]) => Promise<void>, maxItems = 1000): Promise<{ read: number; more: boolean }> {
     let read = 0;
     let seen = 0;
     let startKey: Record<string, unknown> | undefined;
@@ -177,17 +185,30 @@ export class InboxStore {
       const page = await this.client.send(
         new QueryCommand({ TableName: this.tableName, IndexName: UNREAD_INDEX, KeyConditionExpression: "userId = :userId", ExpressionAttributeValues: { ":userId": userId }, ExclusiveStartKey: startKey, Limit: 100 }),
       );
-      const firstRead: InboxItem[] = [];
-      for (const unread of page.Items ?? []) {
-        const result = await this.markRead(userId, unread.itemId as string, readAt);
-        if (result?.firstRead) firstRead.push(result.item);
+      const unread = (await this.items(userId, (page.Items ?? []).map((key) => key.itemId as string))).filter((item) => !item.read);
+      await beforeMarking(unread);
+      for (const item of unread) {
+        if ((await this.markRead(userId, item.itemId, readAt))?.firstRead) read++;
       }
-      await onPage(firstRead);
-      read += firstRead.length;
       seen += page.Items?.length ?? 0;
       startKey = page.LastEvaluatedKey;
     } while (startKey && seen < maxItems);
     return { read, more: startKey !== undefined };
+  }
+
+  /** The user's items by id (the unread index keeps only keys), in one BatchGetItem; ids with no item are left out. */
+  private async items(userId: string, itemIds: readonly string[]): Promise<InboxItem[]> {
+    const found: InboxItem[] = [];
+    let keys: Record<string, unknown>[] = itemIds.map((itemId) => ({ userId, itemId }));
+    for (let attempt = 1; keys.length > 0; attempt++) {
+      const result = await this.client.send(new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: keys, ConsistentRead: true } } }));
+      found.push(...(result.Responses?.[this.tableName] ?? []).map(toItem));
+      keys = result.UnprocessedKeys?.[this.tableName]?.Keys ?? [];
+      // Unprocessed keys come back when throttled: back off, then ask again for those alone.
+      if (keys.length > 0 && attempt >= MAX_BATCH_GET_ATTEMPTS) throw new Error(`${keys.length} inbox items were still unprocessed after ${attempt} BatchGetItem attempts`);
+      if (keys.length > 0) await setTimeout(50 * 2 ** attempt * Math.random());
+    }
+    return found.sort((a, b) => a.itemId.localeCompare(b.itemId));
   }
 
   /**
