@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { dataIssues } from "#shared/domain/templates/data-schema.ts";
 import { findTemplate } from "#shared/domain/templates/registry.ts";
 import { PREVIEW_PREFERENCE_CENTER_URL, PREVIEW_UNSUBSCRIBE_URL, previewTemplate } from "#shared/domain/templates/preview.ts";
@@ -42,6 +42,18 @@ describe("template definitions as data", () => {
     expect(templateProblems("team.welcome", withLocales({ pt: { push: { title: "{{shout name}}", body: "x" } } }))).toEqual([
       { path: "locales.pt.push.title", message: expect.stringContaining("unknown helper shout") },
     ]);
+  });
+
+  it("refuses {{log}}, which would write the data (addresses, names) to the logs, and renders a stored one as nothing", () => {
+    expect(templateProblems("team.welcome", withLocales({ pt: { push: { title: "{{log name}}Oi", body: "x" } } }))).toEqual([
+      { path: "locales.pt.push.title", message: expect.stringContaining("unknown helper log") },
+    ]);
+    const stored = withLocales({ en: { ...valid.locales.en, push: { title: "Hi{{log name level='error'}}", body: "{{log 'data' this}}Hi {{name}}" } } });
+    const logged = vi.spyOn(console, "error").mockImplementation(() => {});
+    const logs = [vi.spyOn(console, "log"), vi.spyOn(console, "info"), logged];
+    expect(renderContent({ ...stored, type: "team.welcome", version: 3 }, "push", { name: "ada@example.com" })).toEqual({ title: "Hi", body: "Hi ada@example.com" });
+    for (const log of logs) expect(log).not.toHaveBeenCalled();
+    for (const log of logs) log.mockRestore();
   });
 
   it("refuses a marketing email that does not link {{unsubscribeUrl}} in html and text", () => {

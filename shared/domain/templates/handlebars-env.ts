@@ -11,7 +11,11 @@ const HELPERS = {
   minus: (left: unknown, right: unknown) => Number(left) - Number(right),
 };
 for (const [name, helper] of Object.entries(HELPERS)) handlebars.registerHelper(name, helper);
+// The built-in `log` writes its arguments (a template's data: addresses, names) to the function's
+// logs. A part that calls it is refused when stored; one stored before renders it as nothing.
+handlebars.registerHelper("log", () => "");
 export const COMPILE_OPTIONS = { knownHelpersOnly: true, knownHelpers: Object.fromEntries(Object.keys(HELPERS).map((name) => [name, true])) } as const;
+const STORE_OPTIONS = { ...COMPILE_OPTIONS, knownHelpers: { ...COMPILE_OPTIONS.knownHelpers, log: false } } as const;
 
 /** Where a part's source is wrong, 1-based, with Handlebars' own words for what. */
 export interface SyntaxProblem {
@@ -29,10 +33,10 @@ interface ParseErrorHash {
   throw Object.assign(new Error(message), { hash });
 };
 
-/** The first thing wrong with a part's source (parse errors, mismatched blocks, helpers that do not exist), or undefined. */
+/** The first thing wrong with a part's source (parse errors, mismatched blocks, helpers that do not exist or may not be called), or undefined. */
 export function syntaxProblem(source: string): SyntaxProblem | undefined {
   try {
-    handlebars.precompile(source, COMPILE_OPTIONS);
+    handlebars.precompile(source, STORE_OPTIONS);
     return undefined;
   } catch (error) {
     const { message, hash, lineNumber, column } = error as Error & { hash?: ParseErrorHash; lineNumber?: number; column?: number };
