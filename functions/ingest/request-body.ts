@@ -10,9 +10,28 @@ export function jsonBody(event: APIGatewayProxyEventV2): unknown {
     throw new RequestError("payload_too_large", `the body is larger than ${MAX_BODY_BYTES} bytes`);
   }
   if (raw.trim() === "") throw new RequestError("invalid_request", "the body is empty; send a JSON object", [{ path: "(body)", message: "required" }]);
+  let body: unknown;
   try {
-    return JSON.parse(raw);
+    body = JSON.parse(raw);
   } catch (error) {
     throw new RequestError("invalid_request", `the body is not valid JSON: ${(error as Error).message}`, [{ path: "(body)", message: "invalid JSON" }]);
   }
+  const prototypeKey = pathOfPrototypeKey(body);
+  // Valid JSON, but an assignment of it anywhere downstream would replace an object's prototype.
+  if (prototypeKey) throw new RequestError("invalid_request", "the body has a key named __proto__, which is not accepted", [{ path: prototypeKey, message: "__proto__ is not an accepted key" }]);
+  return body;
+}
+
+/** The path of the first key named `__proto__` in a parsed body, or undefined; iterative, so no nesting exhausts the stack. */
+function pathOfPrototypeKey(body: unknown): string | undefined {
+  const pending: Array<{ value: unknown; path: string[] }> = [{ value: body, path: [] }];
+  while (pending.length > 0) {
+    const { value, path } = pending.pop()!;
+    if (typeof value !== "object" || value === null) continue;
+    for (const [key, child] of Object.entries(value)) {
+      if (key === "__proto__") return [...path, key].join(".");
+      pending.push({ value: child, path: [...path, key] });
+    }
+  }
+  return undefined;
 }

@@ -108,6 +108,19 @@ describe("the browser's /v1/me routes", () => {
     expect(refused.body.error.issues.map((issue: { path: string }) => issue.path)).toEqual(["email", "categories.security"]);
   });
 
+  it("refuses a __proto__ key, which would have let the browser set what the application owns", async () => {
+    const userId = uniqueId("browser");
+    const token = await userToken(userId);
+    const body = JSON.parse('{"__proto__": {"email": "mallory@example.com", "channelSuppressions": {}}, "locale": "de"}');
+    const refused = await asUser(token, "PATCH", "/v1/me/preferences", { body });
+    expect(refused.status).toBe(400);
+    expect(refused.body.error.issues).toEqual([{ path: "__proto__", message: "__proto__ is not an accepted key" }]);
+    expect((await call("GET", `/v1/users/${userId}/preferences`)).body).not.toHaveProperty("email");
+    const nested = await call("POST", "/v1/notifications", JSON.parse('{"type": "order.shipped", "recipients": [{"userId": "ada"}], "data": {"orderId": "P-1", "__proto__": {"trackingUrl": "https://evil.example"}}}'));
+    expect(nested.status).toBe(400);
+    expect(nested.body.error.issues).toEqual([{ path: "data.__proto__", message: "__proto__ is not an accepted key" }]);
+  });
+
   it("refuses missing, expired, forged and other stacks' tokens with 401 on every route, and changes nothing", async () => {
     const userId = uniqueId("victim");
     const notificationId = await notifyInApp(userId, "X-1");

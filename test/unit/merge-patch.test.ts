@@ -13,4 +13,15 @@ describe("mergePatch (RFC 7396)", () => {
   ])("%s", (_name, target, patch, expected) => {
     expect(mergePatch(target, patch)).toEqual(expected);
   });
+
+  it("keeps a __proto__ key as an own property, never as the result's prototype", () => {
+    const patch = JSON.parse('{"__proto__": {"email": "mallory@example.com"}, "channels": {"__proto__": {"email": true}}}');
+    const merged = mergePatch({ channels: { sms: false } }, patch) as Record<string, any>;
+    expect(Object.getPrototypeOf(merged)).toBe(Object.prototype);
+    expect(Object.getPrototypeOf(merged.channels)).toBe(Object.prototype);
+    expect(merged.email).toBeUndefined();
+    expect(merged.channels.email).toBeUndefined();
+    expect(Object.keys(merged)).toEqual(["channels", "__proto__"]);
+    expect(({} as Record<string, unknown>).email).toBeUndefined();
+  });
 });
