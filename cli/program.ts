@@ -14,6 +14,7 @@ import type { AnalyticsQuery } from "../client/analytics.ts";
 import { formatAnalytics } from "./commands/analytics.ts";
 import { formatTrace, trace } from "./commands/trace.ts";
 import { resolveTarget, type Target, type TargetOptions } from "./target.ts";
+import { rotateUserTokenKey } from "../client/user-tokens.ts";
 
 export interface CliIo {
   out: (text: string) => void;
@@ -111,6 +112,19 @@ export function notifyProgram(io: CliIo): Command {
       if (!outputs.UserTokenSecretArn) throw new CommanderError(1, "notify.noUserTokens", "this stack has no HTTP API, so no user tokens (notify:httpApi=false)");
       const token = await publisher.userToken(userId, { ttlSeconds });
       print({ userId, token, expiresAt: new Date(decodeJwt(token).exp! * 1000).toISOString() }, (value) => value.token);
+    });
+
+  program
+    .command("rotate-token-key")
+    .description("put a new key in the user-token secret; tokens signed with the old one keep working for 5 minutes (what clients cache), or not at all with --revoke")
+    .option("--revoke", "refuse tokens signed with the old key at once (a leaked key)")
+    .action(async (options: { revoke?: boolean }) => {
+      const { outputs, secretsManager, localCloud } = await target();
+      if (!outputs.UserTokenSecretArn) throw new CommanderError(1, "notify.noUserTokens", "this stack has no HTTP API, so no user tokens (notify:httpApi=false)");
+      const now = localCloud ? await localCloud.now() : Date.now();
+      print(await rotateUserTokenKey(secretsManager, outputs.UserTokenSecretArn, now, { revoke: options.revoke ?? false }), (result) =>
+        result.previousKeyAcceptedUntil ? `rotated at ${result.rotatedAt}; the previous key is accepted until ${result.previousKeyAcceptedUntil}` : `rotated at ${result.rotatedAt}; the previous key is refused`,
+      );
     });
 
   program

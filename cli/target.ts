@@ -38,6 +38,7 @@ export interface Target {
   sns: SNSClient;
   documents: DynamoDBDocumentClient;
   kinesis: KinesisClient;
+  secretsManager: SecretsManagerClient;
   /** Only a deployed stack (AWS, LocalStack) has alarms and CloudWatch metrics. */
   cloudwatch?: CloudWatchClient;
   /** Only on the local cloud. */
@@ -61,7 +62,8 @@ function connect(kind: TargetKind, stackName: string, outputs: Record<string, st
   const { region, credentials } = connection;
   const config = (service: string) => ({ region, ...(connection.endpoint(service) ? { endpoint: connection.endpoint(service) } : {}), ...(credentials ? { credentials } : {}) });
   const sns = new SNSClient(config("sns"));
-  const apiOptions = { region, ...(credentials ? { credentials } : {}), userTokenSecretArn: outputs.UserTokenSecretArn, secretsManager: new SecretsManagerClient(config("secretsmanager")), ...(connection.localCloud ? { now: connection.localCloud.now } : {}) };
+  const secretsManager = new SecretsManagerClient(config("secretsmanager"));
+  const apiOptions = { region, ...(credentials ? { credentials } : {}), userTokenSecretArn: outputs.UserTokenSecretArn, secretsManager, ...(connection.localCloud ? { now: connection.localCloud.now } : {}) };
   return {
     kind,
     stackName,
@@ -71,6 +73,7 @@ function connect(kind: TargetKind, stackName: string, outputs: Record<string, st
     sns,
     documents: DynamoDBDocumentClient.from(new DynamoDBClient(config("dynamodb"))),
     kinesis: new KinesisClient(config("kinesis")),
+    secretsManager,
     ...(connection.withCloudWatch ? { cloudwatch: new CloudWatchClient(config("cloudwatch")) } : {}),
     ...(connection.localCloud ? { localCloud: connection.localCloud } : {}),
     ...(outputs.ApiUrl ? { api: signedCall(outputs.ApiUrl, { region, ...(credentials ? { credentials } : {}) }) } : {}),

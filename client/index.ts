@@ -1,5 +1,5 @@
 export { NotifyClient, type CancelResult, type HttpApiClientOptions, type NotificationRequest, type PublishResult } from "./notify-client.ts";
-export type { UserTokenOptions } from "./user-tokens.ts";
+export { rotateUserTokenKey, type RotationOptions, type UserTokenOptions } from "./user-tokens.ts";
 export { PublishIncompleteError } from "#shared/adapters/notification-publisher.ts";
 export { RequestError, type RequestErrorCode, type RequestIssue } from "#shared/domain/request-error.ts";
 export type { Audience, MemberChangeResult, MembersPage } from "./audiences.ts";

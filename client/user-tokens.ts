@@ -1,8 +1,9 @@
-import { GetSecretValueCommand, type SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
-import { mintUserToken, parseUserTokenSecret, USER_TOKEN_DEFAULT_TTL_SECONDS, type UserTokenSecret } from "#shared/domain/user-token.ts";
+import { randomBytes } from "node:crypto";
+import { GetSecretValueCommand, PutSecretValueCommand, type SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import { mintUserToken, parseUserTokenSecret, rotatedUserTokenSecret, USER_TOKEN_DEFAULT_TTL_SECONDS, USER_TOKEN_KEY_OVERLAP_SECONDS, type UserTokenSecret } from "#shared/domain/user-token.ts";
 
-/** How long the signing key is trusted once read: a rotation reaches the minting side within it. */
-const SECRET_CACHE_MILLIS = 5 * 60_000;
+/** How long the signing key is trusted once read: the authorizer accepts the previous key this long after a rotation. */
+const SECRET_CACHE_MILLIS = USER_TOKEN_KEY_OVERLAP_SECONDS * 1000;
 
 export interface UserTokenOptions {
   /** Seconds until the token expires, 1 to 86,400. @default 3600 */
@@ -38,4 +39,22 @@ export class UserTokens {
     this.cached = { secret: parseUserTokenSecret(SecretString), readAt: now };
     return this.cached.secret;
   }
+}
+
+export interface RotationOptions {
+  /** Refuse tokens signed with the replaced key at once (a leaked key), instead of after the overlap. */
+  revoke?: boolean;
+}
+
+/**
+ * Puts a new random signing key in the stack's user-token secret. Tokens signed with the replaced
+ * key are accepted for USER_TOKEN_KEY_OVERLAP_SECONDS (what a minting client caches), unless `revoke`.
+ */
+export async function rotateUserTokenKey(secretsManager: SecretsManagerClient, secretId: string, now: number, options: RotationOptions = {}): Promise<{ rotatedAt: string; previousKeyAcceptedUntil?: string }> {
+  const { SecretString } = await secretsManager.send(new GetSecretValueCommand({ SecretId: secretId }));
+  if (!SecretString) throw new Error(`secret ${secretId} has no string value`);
+  const rotated = rotatedUserTokenSecret(parseUserTokenSecret(SecretString), randomBytes(48).toString("base64url"), now, options);
+  await secretsManager.send(new PutSecretValueCommand({ SecretId: secretId, SecretString: JSON.stringify(rotated) }));
+  const rotatedAt = new Date(now).toISOString();
+  return options.revoke ? { rotatedAt } : { rotatedAt, previousKeyAcceptedUntil: new Date(now + USER_TOKEN_KEY_OVERLAP_SECONDS * 1000).toISOString() };
 }

@@ -5,7 +5,7 @@ import { SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { describe, expect, inject, it } from "vitest";
 import { runNotifyCli } from "../../cli/program.ts";
 import { routingAttributes, type ChannelMessage } from "#shared/domain/channel-message.ts";
-import { call, deliveries, eventually, localNow, outbox, reachableUser, settled, uniqueId } from "../helpers/local-api.ts";
+import { advanceClockTo, call, deliveries, eventually, localNow, outbox, reachableUser, settled, uniqueId } from "../helpers/local-api.ts";
 
 const localConfig = join(mkdtempSync(join(tmpdir(), "notify-cli-")), "local.json");
 writeFileSync(localConfig, JSON.stringify({ apiUrl: inject("apiUrl"), region: "us-east-1", endpoints: inject("localCloudEndpoints"), outputs: inject("localCloudOutputs") }));
@@ -61,6 +61,25 @@ describe("the notify CLI on the local cloud", () => {
     expect(((await answer.json()) as { userId: string }).userId).toBe(userId);
     expect((await json("token", userId)).expiresAt).toEqual(expect.any(String));
     expect((await notify("token", userId, "--ttl", "86401")).code).toBe(2);
+  });
+
+  it("rotates the user-token key: a token from the old key works for the overlap, then not; --revoke refuses it at once", async () => {
+    const userId = uniqueId("rotated");
+    const asBrowser = async (token: string) => (await fetch(`${inject("apiUrl")}/v1/me/preferences`, { headers: { authorization: `Bearer ${token}` } })).status;
+    const before = (await notify("token", userId)).out.trim();
+    const rotated = await json("rotate-token-key");
+    expect(Date.parse(rotated.previousKeyAcceptedUntil) - Date.parse(rotated.rotatedAt)).toBe(300_000);
+    expect(await asBrowser(before)).toBe(200);
+    const after = (await notify("token", userId)).out.trim();
+    expect(await asBrowser(after)).toBe(200);
+    await advanceClockTo(Date.parse(rotated.previousKeyAcceptedUntil) + 1000);
+    expect(await asBrowser(before)).toBe(401);
+    expect(await asBrowser(after)).toBe(200);
+
+    const revoked = await json("rotate-token-key", "--revoke");
+    expect(revoked.previousKeyAcceptedUntil).toBeUndefined();
+    expect(await asBrowser(after)).toBe(401);
+    expect(await asBrowser((await notify("token", userId)).out.trim())).toBe(200);
   });
 
   it("publishes for later with --send-at and takes it back with cancel", async () => {

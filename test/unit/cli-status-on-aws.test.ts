@@ -1,6 +1,7 @@
 import { CloudWatchClient, DescribeAlarmsCommand, GetMetricDataCommand } from "@aws-sdk/client-cloudwatch";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DescribeStreamSummaryCommand, KinesisClient } from "@aws-sdk/client-kinesis";
+import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { SNSClient } from "@aws-sdk/client-sns";
 import { GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
@@ -34,6 +35,7 @@ function awsTarget(): Target {
     sns,
     documents: DynamoDBDocumentClient.from(new DynamoDBClient({ region })),
     kinesis: new KinesisClient({ region }),
+    secretsManager: new SecretsManagerClient({ region }),
     cloudwatch: new CloudWatchClient({ region }),
     publisher: NotifyClient.forTopic(`arn:aws:sns:${region}:123456789012:Notify-notifications`, sns),
   };

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { SignJWT } from "jose";
-import { bearerToken, InvalidUserToken, mintUserToken, USER_TOKEN_MAX_TTL_SECONDS, verifyUserToken, type UserTokenSecret } from "#shared/domain/user-token.ts";
+import { bearerToken, InvalidUserToken, mintUserToken, rotatedUserTokenSecret, USER_TOKEN_KEY_OVERLAP_SECONDS, USER_TOKEN_MAX_TTL_SECONDS, verifyUserToken, type UserTokenSecret } from "#shared/domain/user-token.ts";
+import { FRESH_SECRET_READ_INTERVAL_MILLIS, UserTokenVerifier } from "#shared/adapters/user-token-verifier.ts";
 
 const secret: UserTokenSecret = { stack: "Notify", signingKey: "k".repeat(64) };
 const now = Date.parse("2026-12-06T12:00:00Z");
@@ -38,10 +39,28 @@ describe("user tokens", () => {
     await expect(mintUserToken("ada lovelace", secret, now)).rejects.toThrow();
   });
 
-  it("is refused once the key is rotated, and by another stack", async () => {
+  it("is refused once the key is replaced outright, and by another stack", async () => {
     const token = await mintUserToken("ada", secret, now);
-    expect(await reason(token, { ...secret, signingKey: "n".repeat(64) })).toBe("forged");
-    expect(await reason(token, { stack: "Other", signingKey: secret.signingKey })).toBe("forged");
+    expect(await reason(token, { ...secret, signingKey: "n".repeat(64) })).toBe("unknown_key");
+    expect(await reason(token, rotatedUserTokenSecret(secret, "n".repeat(64), now, { revoke: true }))).toBe("unknown_key");
+    expect(await reason(token, { stack: "Other", signingKey: secret.signingKey })).toBe("unknown_key");
+  });
+
+  it("accepts the previous key for the overlap after a rotation, so tokens a client mints from its cached key work", async () => {
+    const rotated = rotatedUserTokenSecret(secret, "n".repeat(64), now);
+    const cachedKeyToken = await mintUserToken("ada", secret, now + 60_000, 3600);
+    expect(await reason(cachedKeyToken, rotated, now + 60_000)).toBe("accepted ada");
+    expect(await reason(cachedKeyToken, rotated, now + USER_TOKEN_KEY_OVERLAP_SECONDS * 1000 - 1)).toBe("accepted ada");
+    expect(await reason(cachedKeyToken, rotated, now + USER_TOKEN_KEY_OVERLAP_SECONDS * 1000)).toBe("unknown_key");
+    expect(await reason(await mintUserToken("ada", rotated, now), rotated, now + 3_000_000)).toBe("accepted ada");
+  });
+
+  it("accepts a token minted before keys were named (no kid) with either key the secret holds", async () => {
+    const key = new Uint8Array((await import("node:crypto")).hkdfSync("sha256", secret.signingKey, secret.stack, "notify/user-token/v1", 32));
+    const legacy = await new SignJWT({}).setProtectedHeader({ alg: "HS256", typ: "JWT" }).setSubject("ada").setIssuer("notify-fanout").setAudience("Notify").setExpirationTime(now / 1000 + 60).sign(key);
+    expect(await reason(legacy)).toBe("accepted ada");
+    expect(await reason(legacy, rotatedUserTokenSecret(secret, "n".repeat(64), now))).toBe("accepted ada");
+    expect(await reason(legacy, { ...secret, signingKey: "n".repeat(64) })).toBe("forged");
   });
 
   it("refuses a changed payload, a missing token, garbage, and an unsigned token", async () => {
@@ -69,5 +88,24 @@ describe("user tokens", () => {
     expect(bearerToken("bearer abc")).toBe("abc");
     expect(bearerToken("Basic abc")).toBeUndefined();
     expect(bearerToken(undefined)).toBeUndefined();
+  });
+});
+
+describe("UserTokenVerifier", () => {
+  it("reads the secret again when a token names a key its cached copy lacks, at most once per interval", async () => {
+    const rotated = rotatedUserTokenSecret(secret, "n".repeat(64), now);
+    const reads: boolean[] = [];
+    const verifier = new UserTokenVerifier(async (fresh) => {
+      reads.push(fresh);
+      return JSON.stringify(fresh ? rotated : secret);
+    });
+    const newKeyToken = await mintUserToken("ada", rotated, now);
+    expect(await verifier.verify(newKeyToken, now)).toMatchObject({ userId: "ada" });
+    expect(reads).toEqual([false, true]);
+    const madeUp = await mintUserToken("ada", { ...secret, signingKey: "m".repeat(64) }, now);
+    await expect(verifier.verify(madeUp, now + 1000)).rejects.toMatchObject({ reason: "unknown_key" });
+    expect(reads).toEqual([false, true, false]);
+    await expect(verifier.verify(madeUp, now + FRESH_SECRET_READ_INTERVAL_MILLIS)).rejects.toMatchObject({ reason: "unknown_key" });
+    expect(reads).toEqual([false, true, false, false, true]);
   });
 });
