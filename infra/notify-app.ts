@@ -46,6 +46,8 @@ export function createNotifyApp(options: NotifyAppOptions = {}): { app: App; sta
     broadcastPublishRate: number("broadcastPublishRate"),
     apiRateLimit: number("apiRateLimit"),
     apiBurstLimit: number("apiBurstLimit"),
+    userRouteRateLimit: number("userRouteRateLimit"),
+    linkRouteRateLimit: number("linkRouteRateLimit"),
     workerBatchingWindow: number("workerBatchingWindowSeconds") === undefined ? undefined : Duration.seconds(number("workerBatchingWindowSeconds")!),
     deliveryEventShards: number("deliveryEventShards"),
     workerTimeoutSeconds: number("workerTimeoutSeconds"),

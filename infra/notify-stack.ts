@@ -54,6 +54,10 @@ export interface NotifyStackProps extends StackProps {
   /** HTTP API requests per second before it answers 429 (and its burst allowance). @default 200 and 400 */
   readonly apiRateLimit?: number;
   readonly apiBurstLimit?: number;
+  /** Per /v1/me route, requests per second before 429 (burst twice this). @default 100 */
+  readonly userRouteRateLimit?: number;
+  /** Per unsubscribe and preference-center route, requests per second before 429 (burst twice this). @default 20 */
+  readonly linkRouteRateLimit?: number;
   /**
    * How long a worker waits to fill a batch: fewer invocations for more latency. When set, each
    * channel gets an express queue for priority `high` that is never batched. @default no wait
@@ -298,7 +302,7 @@ export class NotifyStack extends Stack {
     });
     Validations.of(userTokenSecret).acknowledge({
       id: "AwsSolutions-SMG4",
-      reason: "Rotation signs every user out; the team rotates it when a key leaks (README: Minting user tokens), and tokens live a day at most.",
+      reason: "Rotation is on demand: `notify rotate-token-key` (5-minute overlap) or `--revoke` when a key leaks; tokens live a day at most.",
     });
     const userAuthorizer = new NotifyFunction(this, "UserAuthorizer", {
       entry: "user-authorizer.ts",
@@ -312,6 +316,8 @@ export class NotifyStack extends Stack {
       handler: ingest.function,
       rateLimit: props.apiRateLimit,
       burstLimit: props.apiBurstLimit,
+      userRouteRateLimit: props.userRouteRateLimit,
+      linkRouteRateLimit: props.linkRouteRateLimit,
       userAuthorizer: userAuthorizer.function,
       userAuthorizerCacheSeconds: userTokenCacheSeconds,
       allowedOrigins: props.allowedOrigins ?? [],

@@ -4,6 +4,7 @@ import { RequestError } from "#shared/domain/request-error.ts";
 import { CHANNELS } from "#shared/domain/channels.ts";
 import { dataIssues } from "#shared/domain/templates/data-schema.ts";
 import { previewTemplate as renderPreview } from "#shared/domain/templates/preview.ts";
+import { RenderError } from "#shared/domain/templates/render.ts";
 import { templateProblems } from "#shared/domain/templates/template-problems.ts";
 import { templateTypeSchema, type TemplateDocument } from "#shared/domain/templates/template-document.ts";
 import type { TemplateStore } from "#shared/adapters/stores/template-store.ts";
@@ -73,6 +74,11 @@ export const previewTemplate: TemplateRoute = async (event, deps) => {
   if (!template) throw new RequestError("not_found", request.version === undefined ? `no template ${type}` : `template ${type} has no version ${request.version}`);
   const problems = dataIssues(`${template.type}@${template.version}`, template.dataSchema, request.data);
   if (problems.length > 0) throw new RequestError("invalid_request", `data does not fit template ${type} version ${template.version}`, problems);
-  return json(200, { type, version: template.version, ...renderPreview(template, request) });
+  try {
+    return json(200, { type, version: template.version, ...renderPreview(template, request) });
+  } catch (error) {
+    if (!(error instanceof RenderError)) throw error;
+    throw new RequestError("invalid_template", `version ${template.version} of ${type} cannot be rendered with this data`, [{ path: `locales.${error.part}`, message: error.message }]);
+  }
 };
 

@@ -1,6 +1,6 @@
 import { CfnOutput, Duration, RemovalPolicy, Validations } from "aws-cdk-lib";
 import { AccessLogFormat } from "aws-cdk-lib/aws-apigateway";
-import { HttpApi as ApiGatewayHttpApi, CorsHttpMethod, HttpMethod, HttpNoneAuthorizer, HttpStage, LogGroupLogDestination } from "aws-cdk-lib/aws-apigatewayv2";
+import { HttpApi as ApiGatewayHttpApi, CfnStage, CorsHttpMethod, HttpMethod, HttpNoneAuthorizer, HttpRoute, HttpStage, LogGroupLogDestination } from "aws-cdk-lib/aws-apigatewayv2";
 import { HttpIamAuthorizer, HttpLambdaAuthorizer, HttpLambdaResponseType } from "aws-cdk-lib/aws-apigatewayv2-authorizers";
 import { HttpLambdaIntegration } from "aws-cdk-lib/aws-apigatewayv2-integrations";
 import type { IFunction } from "aws-cdk-lib/aws-lambda";
@@ -16,6 +16,16 @@ export interface HttpApiProps {
   readonly rateLimit?: number;
   /** Requests the API accepts at once above the steady rate. @default 400 */
   readonly burstLimit?: number;
+  /**
+   * Per /v1/me route, requests per second (the burst is twice this): a browser's calls, a user token
+   * in hand, so a flood of them cannot take the publish route's share of ingest. @default 100
+   */
+  readonly userRouteRateLimit?: number;
+  /**
+   * Per unsubscribe and preference-center route, requests per second (the burst is twice this):
+   * anyone can call them, with a link or without one. @default 20
+   */
+  readonly linkRouteRateLimit?: number;
   /** Checks the user token on every /v1/me route (functions/user-authorizer.ts). */
   readonly userAuthorizer: IFunction;
   /** How long API Gateway keeps the authorizer's answer for a token. */
@@ -95,7 +105,7 @@ export class HttpApi extends Construct {
         : {}),
     });
     const accessLogs = new LogGroup(this, "AccessLogs", { retention: RetentionDays.ONE_MONTH, removalPolicy: RemovalPolicy.DESTROY });
-    new HttpStage(this, "DefaultStage", {
+    const stage = new HttpStage(this, "DefaultStage", {
       httpApi: this.api,
       stageName: "$default",
       autoDeploy: true,
@@ -143,6 +153,13 @@ export class HttpApi extends Construct {
         reason: "The preference center is a page people open from an email's footer, in a browser that cannot sign requests; the AES-GCM token in the link names the one user it may change.",
       });
     }
+    // The open routes share the ingest function with publishing: each is held to its own, lower limit.
+    const throttle = (rateLimit: number) => ({ ThrottlingRateLimit: rateLimit, ThrottlingBurstLimit: 2 * rateLimit });
+    const userRoutes = HttpApi.USER_ROUTES.map(([method, path]) => [`${method} ${path}`, throttle(props.userRouteRateLimit ?? 100)]);
+    const linkRoutes = [HttpApi.UNSUBSCRIBE_PATH, HttpApi.PREFERENCE_CENTER_PATH].flatMap((path) => [HttpMethod.GET, HttpMethod.POST].map((method) => [`${method} ${path}`, throttle(props.linkRouteRateLimit ?? 20)]));
+    (stage.node.defaultChild as CfnStage).routeSettings = Object.fromEntries([...userRoutes, ...linkRoutes]);
+    // A route's settings name its route key, which must exist first.
+    for (const route of this.api.node.children.filter((child) => child instanceof HttpRoute)) stage.node.addDependency(route);
     new CfnOutput(this, "Url", { key: "ApiUrl", value: this.api.apiEndpoint, description: "Base URL of the HTTP API (IAM auth)" });
   }
 }

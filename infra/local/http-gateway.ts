@@ -4,6 +4,7 @@ import type { AddressInfo } from "node:net";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, APIGatewayRequestAuthorizerEventV2 } from "aws-lambda";
 import { AWS_LIMITS } from "#shared/adapters/aws-limits.ts";
 import { REQUEST_TOO_LARGE, THROTTLED, type InvokeResult, type LocalFunction } from "./local-function.ts";
+import { RouteThrottle, type ThrottleSpec } from "./route-throttle.ts";
 import type { CorsSpec } from "./template-deployer.ts";
 
 /**
@@ -26,12 +27,14 @@ export interface LocalRoute {
   routeKey: string;
   function: LocalFunction;
   authorizer?: LocalAuthorizer;
+  throttle?: ThrottleSpec;
 }
 
-interface Route extends LocalRoute {
+interface Route extends Omit<LocalRoute, "throttle"> {
   method: string;
   pattern: RegExp;
   parameterNames: string[];
+  throttle?: RouteThrottle;
 }
 
 type Authorization = { allowed: true; context: Record<string, unknown> } | { allowed: false; status: number; message: string };
@@ -48,7 +51,7 @@ function compile(route: LocalRoute): Route {
     parameterNames.push(name);
     return greedy ? "(.+)" : "([^/]+)";
   });
-  return { ...route, method, pattern: new RegExp(`^${pattern}$`), parameterNames };
+  return { ...route, method, pattern: new RegExp(`^${pattern}$`), parameterNames, throttle: route.throttle && new RouteThrottle(route.throttle) };
 }
 
 async function readBody(request: IncomingMessage): Promise<Buffer> {
@@ -83,8 +86,8 @@ function send(response: ServerResponse, status: number, body: string, headers: R
 /**
  * API Gateway HTTP API (payload format 2.0) in front of the local functions: matches the routes the
  * template declares, builds the same event API Gateway builds and maps the result back, including
- * API Gateway's own 404, 413 (over 10 MB, or an event over Lambda's 6 MB), 429 (the function
- * throttled), 500 and 503 (the integration's 30 s passed, or the stack is still starting) answers.
+ * API Gateway's own 404, 413 (over 10 MB, or an event over Lambda's 6 MB), 429 (the route over
+ * its stage's limit, or the function throttled), 500 and 503 (the integration's 30 s passed, or the stack is still starting) answers.
  */
 export class HttpGateway {
   private readonly server: Server;
@@ -146,6 +149,8 @@ export class HttpGateway {
     let match: RegExpExecArray | null = null;
     const route = this.routes.find((candidate) => candidate.method === request.method && (match = candidate.pattern.exec(url.pathname)) !== null);
     if (!route || !match) return send(response, 404, JSON.stringify({ message: "Not Found" }));
+    // The stage's limit for the route, before its authorizer or its function is called.
+    if (route.throttle && !route.throttle.admit()) return send(response, 429, JSON.stringify({ message: "Too Many Requests" }));
 
     let body: Buffer;
     try {

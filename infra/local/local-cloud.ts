@@ -355,6 +355,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
         routeKey: route.routeKey,
         function: functionByArn(route.functionArn),
         ...(route.authorizer ? { authorizer: { ...route.authorizer, function: functionByArn(route.authorizer.functionArn) } } : {}),
+        ...(route.throttle ? { throttle: route.throttle } : {}),
       })),
       stack.cors,
     );

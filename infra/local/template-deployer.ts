@@ -8,6 +8,7 @@ import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from "@
 import type { CfnResource, CfnTemplate } from "./cloudformation-template.ts";
 import { referencedResources, resolve, type ResolveContext } from "./intrinsics.ts";
 import type { TimeToLiveSpec } from "./local-time-to-live.ts";
+import type { ThrottleSpec } from "./route-throttle.ts";
 
 export interface FunctionSpec {
   logicalId: string;
@@ -50,6 +51,8 @@ export interface RouteSpec {
   functionArn: string;
   /** Absent for IAM and NONE routes, which the local cloud lets through unsigned. */
   authorizer?: AuthorizerSpec;
+  /** The stage's limits for this route: its RouteSettings, else the DefaultRouteSettings; none when neither sets them. */
+  throttle?: ThrottleSpec;
 }
 
 /** The HTTP API's CORS configuration, as API Gateway applies it before any route. */
@@ -126,11 +129,16 @@ const NOT_EMULATED = new Set([
   "AWS::Lambda::EventInvokeConfig",
   "AWS::SQS::QueuePolicy",
   "AWS::SNS::TopicPolicy",
-  "AWS::ApiGatewayV2::Stage",
   "AWS::SES::ConfigurationSet",
   "AWS::SES::ConfigurationSetEventDestination",
   "AWS::CDK::Metadata",
 ]);
+
+/** A stage's route settings as the local gateway applies them; undefined when they set no limit. */
+function throttleOf(settings: { ThrottlingRateLimit?: number; ThrottlingBurstLimit?: number } | undefined): ThrottleSpec | undefined {
+  if (settings?.ThrottlingRateLimit === undefined || settings.ThrottlingBurstLimit === undefined) return undefined;
+  return { rateLimit: Number(settings.ThrottlingRateLimit), burstLimit: Number(settings.ThrottlingBurstLimit) };
+}
 
 /** A value of the length GenerateSecretString asks for, from letters and digits (no punctuation to escape). */
 function generatedSecret(spec: { PasswordLength?: number; SecretStringTemplate?: string; GenerateStringKey?: string } | undefined): string {
@@ -199,6 +207,7 @@ export async function deployTemplate(template: CfnTemplate, target: DeployTarget
   const stack: DeployedStack = { outputs: {}, functions: [], eventSourceMappings: [], routes: [], schedules: [], logSubscriptions: [], queues: [], streams: [], timeToLive: [], notEmulated: {} };
   const integrations = new Map<string, string>();
   const authorizers = new Map<string, AuthorizerSpec>();
+  let stageThrottles: { defaults: ThrottleSpec | undefined; routes: Record<string, ThrottleSpec | undefined> } | undefined;
   const arn = (service: string, resource: string) => `arn:aws:${service}:${region}:${account}:${resource}`;
 
   for (const logicalId of deploymentOrder(template)) {
@@ -347,6 +356,10 @@ export async function deployTemplate(template: CfnTemplate, target: DeployTarget
         integrations.set(logicalId, props.IntegrationUri);
         deployed.set(logicalId, { ref: logicalId, attributes: {} });
         break;
+      case "AWS::ApiGatewayV2::Stage":
+        stageThrottles = { defaults: throttleOf(props.DefaultRouteSettings), routes: Object.fromEntries(Object.entries((props.RouteSettings ?? {}) as Record<string, Parameters<typeof throttleOf>[0]>).map(([routeKey, settings]) => [routeKey, throttleOf(settings)])) };
+        deployed.set(logicalId, { ref: String(props.StageName), attributes: {} });
+        break;
       case "AWS::ApiGatewayV2::Route": {
         const integrationId = String(props.Target).replace(/^integrations\//, "");
         const functionArn = integrations.get(integrationId);
@@ -363,5 +376,10 @@ export async function deployTemplate(template: CfnTemplate, target: DeployTarget
   }
 
   for (const [key, output] of Object.entries(template.Outputs ?? {})) stack.outputs[key] = String(resolve(output.Value, context));
+  // The stage depends on the routes (its RouteSettings name them), so it is deployed after them.
+  for (const route of stack.routes) {
+    const throttle = stageThrottles?.routes[route.routeKey] ?? stageThrottles?.defaults;
+    if (throttle) route.throttle = throttle;
+  }
   return stack;
 }

@@ -13,7 +13,7 @@ import type { PreferencesStore } from "../adapters/stores/preferences-store.ts";
 import type { SentMessages } from "../adapters/stores/sent-messages.ts";
 import type { TemplateSource } from "../domain/templates/registry.ts";
 import { BUILT_IN_VERSION } from "../domain/templates/template-definition.ts";
-import { renderContent, resolveContent } from "../domain/templates/render.ts";
+import { RenderError, renderContent, resolveContent } from "../domain/templates/render.ts";
 import { assignVariant } from "../domain/templates/variant-assignment.ts";
 import type { EmailLinks } from "../adapters/email-links.ts";
 import { withPreferenceCenterLink } from "../domain/templates/email-footer.ts";
@@ -129,7 +129,13 @@ export async function deliver(message: ChannelMessage, { attempt, messageId }: R
   // Marketing email without a one-click unsubscribe link must not go out (RFC 8058, bulk-sender rules); a stack without the HTTP API has none.
   if (needsUnsubscribeLink && !deps.emailLinks) return emit({ kind: "outcome", event: outcome({ status: "failed", reason: "no_unsubscribe_link: marketing email needs the HTTP API's unsubscribe route" }) });
   const unsubscribeUrl = needsUnsubscribeLink ? await deps.emailLinks!.unsubscribe(message.userId, "marketing") : undefined;
-  const rendered = renderContent(template, channel, message.data, { locale: preferences.locale, unsubscribeUrl, variant });
+  let rendered;
+  try {
+    rendered = renderContent(template, channel, message.data, { locale: preferences.locale, unsubscribeUrl, variant });
+  } catch (error) {
+    if (error instanceof RenderError) return emit({ kind: "outcome", event: outcome({ status: "failed", reason: `render_failed: ${error.message}` }) });
+    throw error;
+  }
   // The footer in the language the content was found in, so an email never mixes two.
   const content =
     "html" in rendered && deps.emailLinks ? withPreferenceCenterLink(rendered, await deps.emailLinks.preferenceCenter(message.userId), resolveContent(template, channel, preferences.locale, variant).locale) : rendered;

@@ -274,6 +274,31 @@ describe("HTTP API", () => {
     const { stack } = createNotifyApp({ context: { "aws:cdk:bundling-stacks": [], "notify:apiRateLimit": 50, "notify:apiBurstLimit": 80 } });
     Template.fromStack(stack).hasResourceProperties("AWS::ApiGatewayV2::Stage", { DefaultRouteSettings: { ThrottlingRateLimit: 50, ThrottlingBurstLimit: 80 } });
   });
+
+  it("holds each open route (the browser's, the email links') to its own lower limit, after the routes exist", () => {
+    const [logicalId, stage] = Object.entries(resourcesOfType(template, "AWS::ApiGatewayV2::Stage"))[0]!;
+    const settings = stage.Properties.RouteSettings as Record<string, { ThrottlingRateLimit: number; ThrottlingBurstLimit: number }>;
+    expect(Object.keys(settings).sort()).toEqual([
+      "GET /v1/me/inbox",
+      "GET /v1/me/preferences",
+      "GET /v1/preferences-center",
+      "GET /v1/unsubscribe",
+      "PATCH /v1/me/preferences",
+      "POST /v1/me/inbox/read-all",
+      "POST /v1/me/inbox/{itemId}/archive",
+      "POST /v1/me/inbox/{itemId}/read",
+      "POST /v1/preferences-center",
+      "POST /v1/unsubscribe",
+    ]);
+    expect(settings["GET /v1/unsubscribe"]).toEqual({ ThrottlingRateLimit: 20, ThrottlingBurstLimit: 40 });
+    expect(settings["GET /v1/me/inbox"]).toEqual({ ThrottlingRateLimit: 100, ThrottlingBurstLimit: 200 });
+    const routeIds = Object.keys(resourcesOfType(template, "AWS::ApiGatewayV2::Route"));
+    const dependsOn = (template.toJSON().Resources[logicalId].DependsOn ?? []) as string[];
+    expect(routeIds.filter((id) => !dependsOn.includes(id))).toEqual([]);
+    const { stack } = createNotifyApp({ context: { "aws:cdk:bundling-stacks": [], "notify:linkRouteRateLimit": 5 } });
+    const configured = Object.values(resourcesOfType(Template.fromStack(stack), "AWS::ApiGatewayV2::Stage"))[0]!.Properties.RouteSettings;
+    expect(configured["POST /v1/preferences-center"]).toEqual({ ThrottlingRateLimit: 5, ThrottlingBurstLimit: 10 });
+  });
 });
 
 describe("who may publish", () => {

@@ -56,4 +56,27 @@ describe("a burst of concurrent API requests", () => {
     const next = await call("POST", "/v1/notifications", { notificationId: `${round}-after`, type: "order.shipped", channels: ["in_app"], recipients: [{ userId: `${round}-late` }], data: { orderId: "B-after" } });
     expect(next.status).toBe(202);
   });
+
+  it("holds a flood of the open routes to their own limits, so publishes keep their share of ingest", async () => {
+    await settled();
+    const round = uniqueId("flood");
+    const flood = Promise.all(
+      Array.from({ length: 300 }, async (_, index) => {
+        const path = index % 2 === 0 ? "/v1/unsubscribe?token=forged" : "/v1/preferences-center?token=forged";
+        const response = await fetch(`${inject("apiUrl")}${path}`, { method: index % 4 < 2 ? "GET" : "POST", signal: AbortSignal.timeout(ANSWER_LIMIT_MILLIS) });
+        await response.arrayBuffer();
+        return response.status;
+      }),
+    );
+    const publishes = Promise.all(
+      Array.from({ length: 40 }, (_, index) =>
+        call("POST", "/v1/notifications", { notificationId: `${round}-${index}`, type: "order.shipped", channels: ["in_app"], recipients: [{ userId: `${round}-user-${index}` }], data: { orderId: `F-${index}` } }),
+      ),
+    );
+    const [floodStatuses, published] = await Promise.all([flood, publishes]);
+    for (const status of floodStatuses) expect([400, 429]).toContain(status);
+    // Each of the four routes admits 40 at once (20 a second, twice that in a burst); the rest are refused before ingest.
+    expect(floodStatuses.filter((status) => status === 429).length).toBeGreaterThanOrEqual(300 - 4 * 40 - 20);
+    expect(published.map(({ status }) => status)).toEqual(Array.from({ length: 40 }, () => 202));
+  });
 });

@@ -70,6 +70,15 @@ describe("deliver, one channel's delivery of one message", () => {
     }
   });
 
+  it("fails a delivery for good when its stored version cannot be rendered, without a claim or a send", async () => {
+    const { dependencies, calls } = worker();
+    const stored = (await builtInTemplates.version("order.shipped", 1))!;
+    const broken = { ...stored, version: 999, locales: { en: { ...stored.locales.en, email: { subject: "{{#if}}x{{/if}}", html: "x", text: "x" } } } };
+    const result = await deliver(message, receipt, { ...dependencies, templates: { version: async () => broken } });
+    expect(result).toMatchObject({ kind: "outcome", event: { status: "failed", reason: expect.stringMatching(/^render_failed: en\.email\.subject cannot be rendered: #if requires exactly one argument/) } });
+    expect(calls.sent).toBe(0);
+  });
+
   it("holds a message in quiet hours until they end, and records it deferred", async () => {
     const { dependencies, calls } = worker({ preferences: { email: "ada@example.com", timezone: "UTC", quietHours: { start: "09:00", end: "11:00" } } });
     expect(await deliver(message, receipt, dependencies)).toMatchObject({ kind: "outcome", event: { status: "deferred", reason: "quiet_hours" } });

@@ -44,6 +44,28 @@ describe("template definitions as data", () => {
     ]);
   });
 
+  it("refuses data output without HTML escaping in an email's html ({{{x}}}, {{& x}}), but not the stack's own unsubscribe link", () => {
+    const html = (source: string) => templateProblems("team.welcome", withLocales({ en: { ...valid.locales.en, email: { subject: "Hi", html: source, text: "Hi {{name}}" } } }));
+    expect(html("<p>{{{name}}}</p>\n{{#if name}}<b>{{& name}}</b>{{/if}}")).toEqual([
+      { path: "locales.en.email.html", message: "line 1, column 4: {{{name}}} outputs data without HTML escaping; use {{name}}" },
+      { path: "locales.en.email.html", message: "line 2, column 16: {{{name}}} outputs data without HTML escaping; use {{name}}" },
+    ]);
+    expect(html('<a href="{{{unsubscribeUrl}}}">x</a> {{name}}')).toEqual([]);
+    expect(templateProblems("team.welcome", withLocales({ en: { ...valid.locales.en, push: { title: "{{{name}}}", body: "x" } } }))).toEqual([]);
+  });
+
+  it("refuses partials, decorators and built-in blocks with the wrong parameters, which would fail only when rendered", () => {
+    const part = (source: string) => templateProblems("team.welcome", withLocales({ en: { ...valid.locales.en, push: { title: source, body: "x" } } })).map(({ message }) => message);
+    expect(part("{{> footer}}")).toEqual(["line 1, column 1: partials are not supported: a template is one part"]);
+    expect(part("{{#> layout}}x{{/layout}}")).toEqual(["line 1, column 1: partials are not supported: a template is one part"]);
+    expect(part("{{#if}}x{{/if}} {{#each}}{{/each}} {{#with a b}}{{/with}}")).toEqual([
+      "line 1, column 1: #if takes exactly 1 parameter",
+      "line 1, column 17: #each takes exactly 1 parameter",
+      "line 1, column 36: #with takes exactly 1 parameter",
+    ]);
+    expect(part("{{#if name}}{{#each name}}{{this}}{{/each}}{{/if}}")).toEqual([]);
+  });
+
   it("refuses {{log}}, which would write the data (addresses, names) to the logs, and renders a stored one as nothing", () => {
     expect(templateProblems("team.welcome", withLocales({ pt: { push: { title: "{{log name}}Oi", body: "x" } } }))).toEqual([
       { path: "locales.pt.push.title", message: expect.stringContaining("unknown helper log") },

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { allTemplates, findTemplate } from "#shared/domain/templates/registry.ts";
-import { PUSH_BODY_LIMIT, PUSH_TITLE_LIMIT, renderContent, resolveContent } from "#shared/domain/templates/render.ts";
+import { MAX_RENDERED_PART_BYTES, PUSH_BODY_LIMIT, PUSH_TITLE_LIMIT, RenderError, renderContent, resolveContent } from "#shared/domain/templates/render.ts";
 import { smsEncoding } from "#shared/domain/templates/sms-segments.ts";
 import { sampleDataOf } from "#shared/domain/templates/template-definition.ts";
 
@@ -135,5 +135,18 @@ describe("header injection through template data", () => {
     const rendered = renderContent(template("order.shipped"), "email", { orderId: "A-1\r\nBcc: evil@example.org\u2028X-Evil:\u00001" });
     expect(rendered).toMatchObject({ subject: "Your order A-1 Bcc: evil@example.org X-Evil: 1 has shipped" });
     expect((rendered as { subject: string }).subject).not.toMatch(/[\r\n\u0000-\u001f\u2028]/);
+  });
+});
+
+describe("render limits", () => {
+  it("refuses a part that renders past 128 KiB (counted as JSON), naming it, instead of building a message nothing can carry", () => {
+    const stored = { ...template("order.shipped"), version: 9001 };
+    const repeated = { ...stored, locales: { en: { ...stored.locales.en, in_app: { title: "Order", body: "{{orderId}}".repeat(2000) } } } };
+    expect(() => renderContent(repeated, "in_app", { orderId: "x".repeat(30_000) })).toThrow(RenderError);
+    expect(() => renderContent(repeated, "in_app", { orderId: "x".repeat(30_000) })).toThrow("en.in_app.body cannot be rendered: it renders to more than 128 KiB");
+    // Control characters are counted as JSON escapes them (\u0001 is six bytes).
+    const once = { ...stored, version: 9002, locales: { en: { ...stored.locales.en, in_app: { title: "Order", body: "{{orderId}}" } } } };
+    expect(() => renderContent(once, "in_app", { orderId: "\u0001".repeat(Math.ceil(MAX_RENDERED_PART_BYTES / 6) + 1) })).toThrow(RenderError);
+    expect(renderContent(once, "in_app", { orderId: "x".repeat(MAX_RENDERED_PART_BYTES - 10) })).toMatchObject({ title: "Order" });
   });
 });

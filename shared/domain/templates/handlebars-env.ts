@@ -46,3 +46,49 @@ export function syntaxProblem(source: string): SyntaxProblem | undefined {
     return { message: summary, line: lineNumber ?? 1, column: (column ?? 0) + 1 };
   }
 }
+
+/** A statement a part may not hold, and where (1-based). */
+export interface StatementProblem {
+  message: string;
+  line: number;
+  column: number;
+}
+
+/** Built-in block helpers and how many parameters each takes; Handlebars checks only when it renders, so a wrong count would fail a send. */
+const BLOCK_PARAMETERS: Record<string, number> = { if: 1, unless: 1, with: 1, each: 1 };
+
+/**
+ * What a part that parses may still not hold: partials and decorators (a template is one part, with
+ * nothing registered to include), built-in blocks with the wrong number of parameters, and, in an
+ * email's html, data output without HTML escaping (`{{{x}}}`, `{{& x}}`; the stack's own links excepted).
+ */
+export function statementProblems(source: string, { html }: { html: boolean }): StatementProblem[] {
+  const found: StatementProblem[] = [];
+  const pending: unknown[] = [Handlebars.parse(source)];
+  while (pending.length > 0) {
+    const node = pending.pop() as HandlebarsNode | undefined;
+    if (!node) continue;
+    const at = { line: node.loc?.start.line ?? 1, column: (node.loc?.start.column ?? 0) + 1 };
+    const name = String(node.path?.original ?? "");
+    if (node.type === "PartialStatement" || node.type === "PartialBlockStatement") found.push({ message: "partials are not supported: a template is one part", ...at });
+    if (node.type === "DecoratorBlock" || node.type === "Decorator") found.push({ message: "decorators are not supported", ...at });
+    if (node.type === "BlockStatement" && name in BLOCK_PARAMETERS && node.params?.length !== BLOCK_PARAMETERS[name]) found.push({ message: `#${name} takes exactly ${BLOCK_PARAMETERS[name]} parameter`, ...at });
+    if (html && node.type === "MustacheStatement" && node.escaped === false && !STACK_VALUES.includes(name)) found.push({ message: `{{{${name}}}} outputs data without HTML escaping; use {{${name}}}`, ...at });
+    pending.push(...(node.body ?? []), node.program, node.inverse);
+  }
+  return found.sort((a, b) => a.line - b.line || a.column - b.column);
+}
+
+interface HandlebarsNode {
+  type?: string;
+  escaped?: boolean;
+  path?: { original?: unknown };
+  params?: unknown[];
+  loc?: { start: { line: number; column: number } };
+  body?: unknown[];
+  program?: unknown;
+  inverse?: unknown;
+}
+
+/** Values the stack puts in a template itself, never from data: a URL it made, safe to output as is. */
+const STACK_VALUES = ["unsubscribeUrl"];

@@ -22,6 +22,29 @@ export interface RenderOptions {
   variant?: string;
 }
 
+/**
+ * A stored part that fails when rendered (a version stored before the checks that now refuse it at
+ * PUT, or a case they miss): the same data fails every time, so it is a permanent failure, not a retry.
+ */
+export class RenderError extends Error {
+  /** `<locale>.<channel>.<part>`, as the template's locales name it. */
+  readonly part: string;
+  constructor(part: string, message: string) {
+    super(`${part} cannot be rendered: ${message}`);
+    this.name = "RenderError";
+    this.part = part;
+  }
+}
+
+/**
+ * The most one rendered part may take, counted as JSON (how it is stored, queued and answered):
+ * an inbox item holds two parts within DynamoDB's 400 KB, and a preview's parts stay well inside
+ * Lambda's 6 MB response, whatever the data repeats (`{{name}}` 2,000 times over a long name).
+ */
+export const MAX_RENDERED_PART_BYTES = 128 * 1024;
+
+const jsonBytes = (text: string) => new TextEncoder().encode(JSON.stringify(text)).byteLength;
+
 type Compiled = (data: unknown) => string;
 const compiledParts = new Map<string, Compiled>();
 
@@ -82,7 +105,14 @@ export function renderContent(template: TemplateDefinition, channel: Channel, da
   const variables = options.unsubscribeUrl ? { ...data, unsubscribeUrl: options.unsubscribeUrl } : data;
   const parts: Record<string, string> = {};
   for (const [part, source] of Object.entries(sources)) {
-    parts[part] = compilePart(`${template.type}@${template.version}/${variant ?? ""}/${locale}/${channel}/${part}`, source, channel === "email" && part === "html")(variables).trim();
+    let text: string;
+    try {
+      text = compilePart(`${template.type}@${template.version}/${variant ?? ""}/${locale}/${channel}/${part}`, source, channel === "email" && part === "html")(variables).trim();
+    } catch (error) {
+      throw new RenderError(`${locale}.${channel}.${part}`, (error as Error).message);
+    }
+    if (jsonBytes(text) > MAX_RENDERED_PART_BYTES) throw new RenderError(`${locale}.${channel}.${part}`, `it renders to more than ${MAX_RENDERED_PART_BYTES / 1024} KiB`);
+    parts[part] = text;
   }
   switch (channel) {
     case "email":

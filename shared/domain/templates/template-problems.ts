@@ -3,7 +3,7 @@ import { toRequestIssues } from "#shared/domain/zod-issues.ts";
 import { digestRuleProblem } from "#shared/domain/digest-window.ts";
 import { throttleRuleProblem } from "#shared/domain/throttle.ts";
 import { dataSchemaProblems, declaredFields } from "./data-schema.ts";
-import { syntaxProblem } from "./handlebars-env.ts";
+import { statementProblems, syntaxProblem } from "./handlebars-env.ts";
 import { DEFAULT_LOCALE, templateDocumentSchema, templateTypeSchema, type LocalizedContent, type TemplateDocument } from "./template-document.ts";
 
 const UNSUBSCRIBE_LINK = /\{\{\{?\s*unsubscribeUrl\s*\}?\}\}/;
@@ -15,8 +15,10 @@ function contentProblems(locales: Record<string, LocalizedContent>, path: string
   for (const [locale, content] of Object.entries(locales)) {
     for (const [channel, parts] of Object.entries(content)) {
       for (const [part, source] of Object.entries(parts as Record<string, string>)) {
-        const problem = syntaxProblem(source);
-        if (problem) problems.push({ path: `${path}.${locale}.${channel}.${part}`, message: `line ${problem.line}, column ${problem.column}: ${problem.message}` });
+        const syntax = syntaxProblem(source);
+        // The application's users write the data: unescaped in html, a name could carry a link or a form into the email.
+        const found = syntax ? [syntax] : statementProblems(source, { html: channel === "email" && part === "html" });
+        for (const { line, column, message } of found) problems.push({ path: `${path}.${locale}.${channel}.${part}`, message: `line ${line}, column ${column}: ${message}` });
       }
     }
   }
