@@ -22,6 +22,7 @@ import { DeliveriesStore } from "#shared/adapters/stores/deliveries-store.ts";
 import { reasonOf } from "#shared/domain/delivery-row.ts";
 import { RELEASE_LEASE_MILLIS } from "#shared/workflows/release-deferred.ts";
 import { digestFindings, scheduleFindings, TERMINAL, type Delivery, type DeliveryRow, type Send } from "./grouping-in-time-invariants.ts";
+import { analyticsFindings, countedByAnalytics, reachedByRows } from "./analytics-invariants.ts";
 
 const NOTIFICATIONS = Number(process.env.CHAOS_NOTIFICATIONS ?? 40);
 const USERS = Math.max(20, Math.round(NOTIFICATIONS / 10));
@@ -126,6 +127,18 @@ async function deliveryRows(): Promise<Map<string, DeliveryRow>> {
   return rows;
 }
 
+/** Every item of the deliveries table, as stored. */
+async function tableItems(): Promise<Array<Record<string, unknown>>> {
+  const items: Array<Record<string, unknown>> = [];
+  let startKey: Record<string, unknown> | undefined;
+  do {
+    const page = await documents.send(new ScanCommand({ TableName: cloud.outputs.DeliveriesTableName, ExclusiveStartKey: startKey }));
+    items.push(...(page.Items ?? []));
+    startKey = page.LastEvaluatedKey;
+  } while (startKey);
+  return items;
+}
+
 async function sendsByKey(): Promise<Map<string, Send[]>> {
   const entries = (await api("GET", "/_local/outbox")).body as Array<Delivery & Send>;
   const byKey = new Map<string, Send[]>();
@@ -224,6 +237,9 @@ describe(`chaos: ${NOTIFICATIONS} notifications x ${PUBLISHES_PER_NOTIFICATION} 
       { channel: "push", kind: "crash_worker", rate: 0.02, times: 4 },
       { channel: "in_app", kind: "crash_worker", rate: 0.02, times: 4 },
       { channel: "sweeper", kind: "crash_sweep", rate: 0.5, times: 2 },
+      // The delivery-events stream: batches handed over again (whole, or the tail a partial failure resumes from) and records repeated.
+      { channel: "stream", kind: "replay_batch", rate: 0.2, times: 30 },
+      { channel: "stream", kind: "duplicate_record", rate: 0.2, times: 30 },
     ];
     for (const rule of rules) expect((await api("POST", "/_local/faults", rule)).status).toBe(200);
 
@@ -378,6 +394,19 @@ describe(`chaos: ${NOTIFICATIONS} notifications x ${PUBLISHES_PER_NOTIFICATION} 
     expect(unexplained).toEqual([]);
     expect([...rows].filter(([key, row]) => row.status === "dead_lettered" && !inDeadLetterQueues.includes(key)).map(([key]) => key)).toEqual([]);
     for (const [key, row] of rows) if (row.status === "sent") expect(sends.get(key)?.length ?? 0, key).toBeGreaterThan(0);
+
+    // Engagement analytics against the rows, replays and repeats included: nothing counted twice. A
+    // worker killed between its claim's completion and its event leaves that outcome uncounted (the
+    // retry finds the row done): at most one per delivery a crash took.
+    const types = [...new Set([...regular, ...likes, ...scheduled].map((request) => request.type))];
+    const counted = countedByAnalytics((await Promise.all(types.map(async (type) => (await api("GET", `/v1/analytics?type=${type}&groupBy=channel`)).body.rows))).flat());
+    const analytics = analyticsFindings(reachedByRows(await tableItems()), counted);
+    const crashedDeliveries = new Set(duplicates.crashes.flatMap((crash) => crash.keys)).size;
+    const uncounted = analytics.underCounted.reduce((sum, { missing }) => sum + missing, 0);
+    Object.assign(figures, { streamReplays: faults.injected.replay_batch ?? 0, streamRepeats: faults.injected.duplicate_record ?? 0, analyticsOverCounted: analytics.overCounted, analyticsUncounted: uncounted, crashedDeliveries });
+    expect(faults.injected.replay_batch ?? 0).toBeGreaterThan(0);
+    expect(analytics.overCounted).toEqual([]);
+    expect(uncounted).toBeLessThanOrEqual(crashedDeliveries);
   });
 
   it("sends every dead-lettered delivery exactly once after the faults are cleared and the DLQs redriven", async () => {
