@@ -12,6 +12,8 @@
  */
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import { mintUserToken, parseUserTokenSecret } from "#shared/domain/user-token.ts";
 import { PROJECT_ROOT, startLocalCloud, type LocalCloud } from "#infra/local/local-cloud.ts";
 import { usageBetween, type UsageSnapshot } from "#infra/local/usage-ledger.ts";
 import { apiBurst, type BurstResult } from "./api-burst.ts";
@@ -27,7 +29,7 @@ import { AUDIENCE_SHARDS } from "#shared/domain/audience.ts";
 
 const SIZES = (process.env.BENCH_SIZES ?? "1000,4000,16000").split(",").map(Number);
 const NAIVE_SIZE = Number(process.env.BENCH_NAIVE_SIZE ?? SIZES[0]);
-const BURST_REQUESTS = Number(process.env.BENCH_BURST_REQUESTS ?? 600);
+const BURST_REQUESTS = Number(process.env.BENCH_BURST_REQUESTS ?? 1000);
 const BROADCAST_MEMBERS = Number(process.env.BENCH_BROADCAST_MEMBERS ?? 4000);
 const BROADCAST_SCALE = (process.env.BENCH_BROADCAST_SCALE ?? "10000,100000").split(",").map(Number);
 const DIGEST_WINDOWS = Number(process.env.BENCH_DIGEST_WINDOWS ?? 1000);
@@ -99,7 +101,7 @@ function costRows(label: string, priced: PricedRun): string {
 
 function burstLine(label: string, burst: BurstResult, rssBytes: number): string {
   const statuses = Object.entries(burst.statuses).sort().map(([status, count]) => `${status}: ${count}`).join(", ");
-  return `  ${label}: ${burst.requests} concurrent requests → ${statuses}; slowest ${(burst.slowestMillis / 1000).toFixed(1)} s; local cloud ${mb(rssBytes)} after`;
+  return `  ${label}: ${burst.requests} concurrent requests (publishes, bad JSON, deep nesting, 4 KB tokens, long links, 1,001 members, forged unsubscribes, long ids, one user's 100 PATCHes) → ${statuses}; ${burst.unexpected} answers outside 2xx/3xx/4xx/503; slowest ${(burst.slowestMillis / 1000).toFixed(1)} s; local cloud ${mb(rssBytes)} after`;
 }
 
 /** A digest round priced per like: joining, the release (its digests' delivery included) and both, against the same likes sent undigested. */
@@ -126,6 +128,13 @@ function digestFigures(round: DigestRoundResult) {
   };
 }
 
+/** A user token minted as an application's backend mints it, on the cloud's clock. */
+async function userTokenOn(cloud: LocalCloud, userId: string): Promise<string> {
+  const secretsManager = new SecretsManagerClient({ region: cloud.region, endpoint: cloud.endpoints.secretsmanager, credentials: { accessKeyId: "local", secretAccessKey: "local" } });
+  const { SecretString } = await secretsManager.send(new GetSecretValueCommand({ SecretId: cloud.outputs.UserTokenSecretArn }));
+  return mintUserToken(userId, parseUserTokenSecret(SecretString!), cloud.clock.now());
+}
+
 const started = performance.now();
 console.log(`bench: sizes ${SIZES.join(", ")} channel deliveries (default), ${NAIVE_SIZE} (naive); 100 recipients per request; prices of ${PRICES_CHECKED_ON}`);
 
@@ -143,7 +152,7 @@ const defaultRun = await withCloud("default", DEFAULT_CONTEXT, async (cloud) => 
     console.log(`  default ${String(size).padStart(6)} deliveries: ${deliveriesPerSecond.toFixed(0)}/s, p50 ${sizes.at(-1)!.p50Ms} ms, p99 ${sizes.at(-1)!.p99Ms} ms, ${mb(rssBytes)}`);
   }
   const floor = floorOf(largest!, largestUsage!);
-  const burst = await apiBurst(cloud.apiUrl, BURST_REQUESTS, "default");
+  const burst = await apiBurst(cloud.apiUrl, BURST_REQUESTS, "default", await userTokenOn(cloud, "burst-browser"));
   await cloud.settled(300_000);
   const rssAfterBurst = process.memoryUsage().rss;
   const { result: digest, heat: digestHeat } = await withHeat(cloud, () => runDigestRound(cloud, "digest", DIGEST_WINDOWS, DIGEST_LIKES_PER_WINDOW), (round) => round.likes);
