@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { GetRecordsCommand, GetShardIteratorCommand, ListShardsCommand } from "@aws-sdk/client-kinesis";
+import { AWS_LIMITS } from "#shared/adapters/aws-limits.ts";
 import { deliveryEventSchema, type DeliveryEvent } from "#shared/domain/delivery-event.ts";
 import type { Target } from "../target.ts";
 
@@ -38,7 +39,7 @@ export async function tailEvents(target: Target, options: TailOptions, onEvent: 
     let caughtUp = true;
     for (const [index, iterator] of iterators.entries()) {
       if (!iterator) continue;
-      const { Records = [], NextShardIterator, MillisBehindLatest } = await target.kinesis.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: 1000 }));
+      const { Records = [], NextShardIterator, MillisBehindLatest } = await target.kinesis.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: AWS_LIMITS.kinesis.getRecordsRecords }));
       iterators[index] = NextShardIterator;
       if ((MillisBehindLatest ?? 0) > 0) caughtUp = false;
       for (const record of Records) {

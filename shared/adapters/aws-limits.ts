@@ -51,7 +51,9 @@ export const AWS_LIMITS = {
     /** PutRecords: every record's data and partition key together (raised from 5 MiB in October 2025). */
     putRecordsBytes: 10 * MIB,
     partitionKeyCharacters: 256,
-    source: "https://docs.aws.amazon.com/kinesis/latest/APIReference/API_PutRecords.html and https://docs.aws.amazon.com/streams/latest/dev/large-records.html",
+    /** GetRecords' Limit at most (a call returns up to 10 MiB too). */
+    getRecordsRecords: 10_000,
+    source: "https://docs.aws.amazon.com/kinesis/latest/APIReference/API_PutRecords.html, https://docs.aws.amazon.com/kinesis/latest/APIReference/API_GetRecords.html and https://docs.aws.amazon.com/streams/latest/dev/large-records.html",
   },
   lambda: {
     /** Synchronous invocation (API Gateway, event source mappings): the request and the response each. */

@@ -21,6 +21,8 @@ import { deliveryKey } from "#shared/domain/delivery-event.ts";
 import { DeliveriesStore } from "#shared/adapters/stores/deliveries-store.ts";
 import { reasonOf } from "#shared/domain/delivery-row.ts";
 import { RELEASE_LEASE_MILLIS } from "#shared/workflows/release-deferred.ts";
+import { AUDIENCE_SHARDS } from "#shared/domain/audience.ts";
+import { EXPANSION_PAGE_SIZE } from "#shared/domain/broadcast-expansion.ts";
 import { digestFindings, scheduleFindings, TERMINAL, type Delivery, type DeliveryRow, type Send } from "./grouping-in-time-invariants.ts";
 import { analyticsFindings, countedByAnalytics, reachedByRows } from "./analytics-invariants.ts";
 
@@ -439,8 +441,8 @@ describe(`chaos: ${NOTIFICATIONS} notifications x ${PUBLISHES_PER_NOTIFICATION} 
   it("reaches every member of a broadcast exactly once while its expanders are killed mid-page", async () => {
     await api("DELETE", "/_local/faults");
     const audienceId = "broadcast-kill";
-    // 250 members a shard: two pages each, so kills land both inside a chain and at its end.
-    const members = Array.from({ length: 16 * 250 }, (_, index) => `broadcast-member-${index}`);
+    // Two pages a shard (a page is 200), so kills land both inside a chain and at its end.
+    const members = Array.from({ length: AUDIENCE_SHARDS * (EXPANSION_PAGE_SIZE + 1) }, (_, index) => `broadcast-member-${index}`);
     await api("PUT", `/v1/audiences/${audienceId}`, {});
     for (let start = 0; start < members.length; start += 1_000) await api("POST", `/v1/audiences/${audienceId}/members`, { add: members.slice(start, start + 1_000) });
     expect((await api("POST", "/_local/faults", { channel: "expansion", kind: "crash_expansion", rate: 0.5, times: 8 })).status).toBe(200);

@@ -4,7 +4,7 @@ import { call, deliveries, eventually, outbox, reachableUser, settled, uniqueId 
 import { SMS_SEND_RATE } from "./local-cloud.setup.ts";
 
 const sqs = new SQSClient({ region: "us-east-1", endpoint: inject("localCloudEndpoints").sqs, credentials: { accessKeyId: "local", secretAccessKey: "local" } });
-const MEASURED_SECONDS = 30;
+const MEASURED_SECONDS = 15;
 
 async function visibleIn(queueUrl: string): Promise<number> {
   const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"] }));

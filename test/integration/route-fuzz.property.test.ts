@@ -5,7 +5,7 @@ import { call, localNow, uniqueId } from "../helpers/local-api.ts";
 import { userToken, userTokenSecret } from "../helpers/user-tokens.ts";
 
 /** Runs per property; `npm run test:chaos` runs ten times as many (ROUTE_FUZZ_SCALE=10). */
-const RUNS = 60 * Number(process.env.ROUTE_FUZZ_SCALE ?? 1);
+const RUNS = 40 * Number(process.env.ROUTE_FUZZ_SCALE ?? 1);
 const ANSWER_LIMIT_MILLIS = 30_000;
 
 /** Path segments and values a hostile caller tries: traversal, prototype names, encodings, control characters, length. */

@@ -1,0 +1,10 @@
+import { startLocalCloud } from "#infra/local/local-cloud.ts";
+const cloud = await startLocalCloud({ port: 0, stateDir: ".notify/idle-try" });
+await cloud.settled(60_000);
+await new Promise((r) => setTimeout(r, 5000));
+const before = process.cpuUsage();
+const t0 = performance.now();
+await new Promise((r) => setTimeout(r, 30_000));
+const used = process.cpuUsage(before);
+console.log("idle CPU share of one core:", ((used.user + used.system) / 1000 / (performance.now() - t0)).toFixed(3));
+await cloud.stop();
