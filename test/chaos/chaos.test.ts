@@ -364,6 +364,9 @@ describe(`chaos: ${NOTIFICATIONS} notifications x ${PUBLISHES_PER_NOTIFICATION} 
       deadLetterQueues: deadLetters,
     });
 
+    // What a like's row holds when it is not digested: its state and its history, to tell why.
+    const rowsOf = new Map((await tableItems()).map((item) => [`${item.notificationId}#${item.deliveryKey}`, item]));
+    figures.notDigestedRows = digests.notDigested.map((key) => rowsOf.get(key));
     expect(missing).toEqual([]);
     expect(Object.values(byStatus).reduce((a, b) => a + b, 0)).toBe(deliveriesOf(regular).length);
     expect(digests.notDigested).toEqual([]);
