@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import { GetRecordsCommand, GetShardIteratorCommand, ListShardsCommand } from "@aws-sdk/client-kinesis";
+import { GetRecordsCommand, GetShardIteratorCommand, ListShardsCommand, ProvisionedThroughputExceededException } from "@aws-sdk/client-kinesis";
 import { AWS_LIMITS } from "#shared/adapters/aws-limits.ts";
 import { deliveryEventSchema, type DeliveryEvent } from "#shared/domain/delivery-event.ts";
 import type { Target } from "../target.ts";
@@ -23,6 +23,9 @@ function readEvent(text: string): DeliveryEvent | { unreadable: string } {
   }
 }
 
+const BEHIND_PACE_MILLIS = 200;
+const THROUGHPUT_BACKOFF_MILLIS = 1000;
+
 /** Follows the delivery-events stream on every shard, handing each event (or unreadable record) over as it arrives. */
 export async function tailEvents(target: Target, options: TailOptions, onEvent: (event: DeliveryEvent | { unreadable: string }) => void): Promise<number> {
   const streamName = target.outputs.DeliveryEventsStreamName!;
@@ -39,7 +42,17 @@ export async function tailEvents(target: Target, options: TailOptions, onEvent: 
     let caughtUp = true;
     for (const [index, iterator] of iterators.entries()) {
       if (!iterator) continue;
-      const { Records = [], NextShardIterator, MillisBehindLatest } = await target.kinesis.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: AWS_LIMITS.kinesis.getRecordsRecords }));
+      let page;
+      try {
+        page = await target.kinesis.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: AWS_LIMITS.kinesis.getRecordsRecords }));
+      } catch (error) {
+        // A shard serves 2 MiB/s of reads, shared with the events function: wait, then ask again with the same iterator.
+        if (!(error instanceof ProvisionedThroughputExceededException)) throw error;
+        caughtUp = false;
+        await sleep(THROUGHPUT_BACKOFF_MILLIS);
+        continue;
+      }
+      const { Records = [], NextShardIterator, MillisBehindLatest } = page;
       iterators[index] = NextShardIterator;
       if ((MillisBehindLatest ?? 0) > 0) caughtUp = false;
       for (const record of Records) {
@@ -51,7 +64,8 @@ export async function tailEvents(target: Target, options: TailOptions, onEvent: 
         }
       }
     }
-    if (caughtUp) await sleep(options.pollMillis ?? 1000);
+    // At most five reads a second per shard (Kinesis's limit, shared with the events function), a poll a second once caught up.
+    await sleep(caughtUp ? (options.pollMillis ?? 1000) : BEHIND_PACE_MILLIS);
   }
   return seen;
 }

@@ -22,15 +22,28 @@ export function jsonBody(event: APIGatewayProxyEventV2): unknown {
   return body;
 }
 
-/** The path of the first key named `__proto__` in a parsed body, or undefined; iterative, so no nesting exhausts the stack. */
+/**
+ * The path of the first key named `__proto__` in a parsed body, or undefined. Iterative, so no
+ * nesting exhausts the stack; each entry links to its parent and the path is built only when one
+ * is found, so a body nested 65,000 deep is scanned in linear time.
+ */
 function pathOfPrototypeKey(body: unknown): string | undefined {
-  const pending: Array<{ value: unknown; path: string[] }> = [{ value: body, path: [] }];
+  interface Entry {
+    value: unknown;
+    key?: string;
+    parent?: Entry;
+  }
+  const pending: Entry[] = [{ value: body }];
   while (pending.length > 0) {
-    const { value, path } = pending.pop()!;
-    if (typeof value !== "object" || value === null) continue;
-    for (const [key, child] of Object.entries(value)) {
-      if (key === "__proto__") return [...path, key].join(".");
-      pending.push({ value: child, path: [...path, key] });
+    const entry = pending.pop()!;
+    if (typeof entry.value !== "object" || entry.value === null) continue;
+    for (const [key, child] of Object.entries(entry.value)) {
+      if (key === "__proto__") {
+        const path = [key];
+        for (let at: Entry | undefined = entry; at?.key !== undefined; at = at.parent) path.unshift(at.key);
+        return path.join(".");
+      }
+      pending.push({ value: child, key, parent: entry });
     }
   }
   return undefined;

@@ -47,6 +47,11 @@ describe("template data schemas", () => {
     expect(dataIssues("two.patterns@1", schema, { name: "a", "x-one": 1, "n-two": "s" }).map(({ path }) => path)).toEqual(["data.x-one", "data.n-two"]);
   });
 
+  it("answers a publish of a version stored with a pattern RE2 cannot run as the template's problem, not a fault", () => {
+    const stored = named({ properties: { name: { type: "string", pattern: "^(?=.*\\d).{8,}$" } } });
+    expect(() => dataIssues("stored.before@1", stored, { name: "abc12345" })).toThrow(expect.objectContaining({ code: "invalid_template", issues: [{ path: "dataSchema", message: expect.stringContaining("linear time") }] }));
+  });
+
   it("refuses at PUT a pattern that needs backtracking (lookaround, backreferences), naming the pattern", () => {
     for (const pattern of ["^(?=a)b", "(a)\\1", "(?<!a)b"]) {
       expect(dataSchemaProblems(named({ properties: { name: { type: "string", pattern } } }))).toEqual([{ path: "dataSchema", message: expect.stringContaining("cannot be matched in linear time") }]);

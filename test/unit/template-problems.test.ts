@@ -51,6 +51,8 @@ describe("template definitions as data", () => {
       { path: "locales.en.email.html", message: "line 2, column 16: {{{name}}} outputs data without HTML escaping; use {{name}}" },
     ]);
     expect(html('<a href="{{{unsubscribeUrl}}}">x</a> {{name}}')).toEqual([]);
+    // Inside each/with the name is the item's field, which data supplies.
+    expect(html("{{#each name}}{{{unsubscribeUrl}}}{{/each}}")).toEqual([{ path: "locales.en.email.html", message: "line 1, column 15: {{{unsubscribeUrl}}} outputs data without HTML escaping; use {{unsubscribeUrl}}" }]);
     expect(templateProblems("team.welcome", withLocales({ en: { ...valid.locales.en, push: { title: "{{{name}}}", body: "x" } } }))).toEqual([]);
   });
 
@@ -64,6 +66,13 @@ describe("template definitions as data", () => {
       "line 1, column 36: #with takes exactly 1 parameter",
     ]);
     expect(part("{{#if name}}{{#each name}}{{this}}{{/each}}{{/if}}")).toEqual([]);
+    expect(part("{{if name}} {{each name}} {{lookup name}} {{eq (lookup this) 1}}")).toEqual([
+      "line 1, column 1: if is a block: write {{#if x}}…{{/if}}",
+      "line 1, column 13: each is a block: write {{#each x}}…{{/each}}",
+      "line 1, column 27: lookup takes exactly 2 parameters",
+      "line 1, column 48: lookup takes exactly 2 parameters",
+    ]);
+    expect(part("{{lookup this 'name'}} {{#with name}}{{this}}{{/with}}")).toEqual([]);
   });
 
   it("refuses {{log}}, which would write the data (addresses, names) to the logs, and renders a stored one as nothing", () => {

@@ -2,7 +2,7 @@ import { Ajv, type ErrorObject, type Options, type ValidateFunction } from "ajv"
 import { Ajv2019 } from "ajv/dist/2019.js";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import formats from "ajv-formats";
-import type { RequestIssue } from "#shared/domain/request-error.ts";
+import { RequestError, type RequestIssue } from "#shared/domain/request-error.ts";
 import { linearRegExp } from "./linear-regexp.ts";
 
 /**
@@ -85,7 +85,12 @@ export function declaredFields(schema: DataSchema): string[] {
 export function dataIssues(cacheKey: string, schema: DataSchema, data: unknown): RequestIssue[] {
   let validator = validators.get(cacheKey);
   if (!validator) {
-    validator = compile(schema, dialectOf(schema) ?? DEFAULT_DIALECT);
+    try {
+      validator = compile(schema, dialectOf(schema) ?? DEFAULT_DIALECT);
+    } catch (error) {
+      // A version stored before its schema's checks tightened (a lookahead, before patterns ran on RE2): the author must store a new one.
+      throw new RequestError("invalid_template", `the data schema of ${cacheKey} cannot be compiled; store a new version`, [{ path: "dataSchema", message: (error as Error).message }]);
+    }
     validators.set(cacheKey, validator);
   }
   return validator(data) ? [] : issuesOf(validator.errors ?? [], "data");

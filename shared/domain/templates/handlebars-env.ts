@@ -56,25 +56,36 @@ export interface StatementProblem {
 
 /** Built-in block helpers and how many parameters each takes; Handlebars checks only when it renders, so a wrong count would fail a send. */
 const BLOCK_PARAMETERS: Record<string, number> = { if: 1, unless: 1, with: 1, each: 1 };
+/** Built-ins that change the context inside their block: a name there is the item's, not the template's. */
+const SCOPING_BLOCKS = ["each", "with"];
+const LOOKUP_PARAMETERS = 2;
 
 /**
  * What a part that parses may still not hold: partials and decorators (a template is one part, with
- * nothing registered to include), built-in blocks with the wrong number of parameters, and, in an
- * email's html, data output without HTML escaping (`{{{x}}}`, `{{& x}}`; the stack's own links excepted).
+ * nothing registered to include), built-in helpers called with the wrong parameters or outside a
+ * block (both fail only when rendered), and, in an email's html, data output without HTML escaping
+ * (`{{{x}}}`, `{{& x}}`; the stack's own links excepted where they mean the stack's, outside each/with).
  */
 export function statementProblems(source: string, { html }: { html: boolean }): StatementProblem[] {
   const found: StatementProblem[] = [];
-  const pending: unknown[] = [Handlebars.parse(source)];
+  const pending: Array<{ node: unknown; scoped: boolean }> = [{ node: Handlebars.parse(source), scoped: false }];
   while (pending.length > 0) {
-    const node = pending.pop() as HandlebarsNode | undefined;
-    if (!node) continue;
+    const { node: next, scoped } = pending.pop()!;
+    const node = next as HandlebarsNode | undefined;
+    if (!node || typeof node !== "object") continue;
     const at = { line: node.loc?.start.line ?? 1, column: (node.loc?.start.column ?? 0) + 1 };
     const name = String(node.path?.original ?? "");
+    const call = node.type === "MustacheStatement" || node.type === "SubExpression";
     if (node.type === "PartialStatement" || node.type === "PartialBlockStatement") found.push({ message: "partials are not supported: a template is one part", ...at });
     if (node.type === "DecoratorBlock" || node.type === "Decorator") found.push({ message: "decorators are not supported", ...at });
     if (node.type === "BlockStatement" && name in BLOCK_PARAMETERS && node.params?.length !== BLOCK_PARAMETERS[name]) found.push({ message: `#${name} takes exactly ${BLOCK_PARAMETERS[name]} parameter`, ...at });
-    if (html && node.type === "MustacheStatement" && node.escaped === false && !STACK_VALUES.includes(name)) found.push({ message: `{{{${name}}}} outputs data without HTML escaping; use {{${name}}}`, ...at });
-    pending.push(...(node.body ?? []), node.program, node.inverse);
+    if (call && name in BLOCK_PARAMETERS && node.path?.type === "PathExpression") found.push({ message: `${name} is a block: write {{#${name} x}}…{{/${name}}}`, ...at });
+    if ((call || node.type === "BlockStatement") && name === "lookup" && node.params?.length !== LOOKUP_PARAMETERS) found.push({ message: `lookup takes exactly ${LOOKUP_PARAMETERS} parameters`, ...at });
+    const stackValue = STACK_VALUES.includes(name) && !scoped;
+    if (html && node.type === "MustacheStatement" && node.escaped === false && !stackValue) found.push({ message: `{{{${name}}}} outputs data without HTML escaping; use {{${name}}}`, ...at });
+    const inner = scoped || (node.type === "BlockStatement" && SCOPING_BLOCKS.includes(name));
+    for (const child of [...(node.body ?? []), node.program, node.inverse]) pending.push({ node: child, scoped: inner });
+    for (const parameter of [...(node.params ?? []), ...(node.hash?.pairs ?? []).map((pair) => pair.value)]) pending.push({ node: parameter, scoped });
   }
   return found.sort((a, b) => a.line - b.line || a.column - b.column);
 }
@@ -82,7 +93,8 @@ export function statementProblems(source: string, { html }: { html: boolean }): 
 interface HandlebarsNode {
   type?: string;
   escaped?: boolean;
-  path?: { original?: unknown };
+  path?: { type?: string; original?: unknown };
+  hash?: { pairs?: Array<{ value: unknown }> };
   params?: unknown[];
   loc?: { start: { line: number; column: number } };
   body?: unknown[];

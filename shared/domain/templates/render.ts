@@ -102,7 +102,8 @@ export function renderContent(template: TemplateDefinition, channel: Channel, da
   if (channel === "email" && template.category === "marketing" && !options.unsubscribeUrl) {
     throw new Error(`marketing email ${template.type} needs an unsubscribe link`);
   }
-  const variables = options.unsubscribeUrl ? { ...data, unsubscribeUrl: options.unsubscribeUrl } : data;
+  // In an email, `unsubscribeUrl` is always the stack's (empty when it has none): data cannot supply one to output unescaped.
+  const variables = channel === "email" ? { ...data, unsubscribeUrl: options.unsubscribeUrl ?? "" } : data;
   const parts: Record<string, string> = {};
   for (const [part, source] of Object.entries(sources)) {
     let text: string;
