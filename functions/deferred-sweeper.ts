@@ -27,7 +27,7 @@ const SAFETY_MARGIN_MILLIS = 10_000;
 async function sweep(_event: ScheduledEvent, context: Context): Promise<{ released: number }> {
   const { released, failed } = await releaseDeferred({
     deferred,
-    statusOf: (...key) => deliveries.statusOf(...key),
+    statusOf: (delivery) => deliveries.statusOf(delivery),
     isCanceled: (notificationId) => deliveries.isCanceled(notificationId),
     digests,
     publisher,

@@ -1,8 +1,8 @@
 import { MetricUnit } from "@aws-lambda-powertools/metrics";
 import type { KinesisStreamBatchResponse, KinesisStreamEvent, KinesisStreamRecord } from "aws-lambda";
-import { deliveryEventSchema, deliveryKey, type DeliveryEvent } from "#shared/domain/delivery-event.ts";
+import { audienceOf, deliveryEventSchema, deliveryKey, type DeliveryEvent } from "#shared/domain/delivery-event.ts";
 import { inOrderPerKey } from "#shared/lib/in-order-per-key.ts";
-import { countDeltas, type StatusChange } from "#shared/domain/broadcast-summary.ts";
+import { summaryStamp, type TakenChange } from "#shared/domain/broadcast-summary.ts";
 import { BroadcastSummaries } from "#shared/adapters/stores/broadcast-summaries.ts";
 import { DeliveriesStore } from "#shared/adapters/stores/deliveries-store.ts";
 import { AnalyticsStore } from "#shared/adapters/stores/analytics-store.ts";
@@ -60,7 +60,7 @@ function bucketOf(events: DeliveryEvent[], recorded: { templateVersion?: number;
  * Applies a delivery's events to its row and counts what it reached for the first time in the
  * batch's engagement deltas; on a broadcast's delivery, answers the row's change for the summary.
  */
-async function apply({ records, events, error }: DeliveryRecords, deltas: StreamCounterDeltas): Promise<StatusChange | undefined> {
+async function apply({ records, events, error }: DeliveryRecords, deltas: StreamCounterDeltas, shard: string, marks: SummaryMarks): Promise<TakenChange | undefined> {
   if (events.length === 0) {
     logger.error("unreadable delivery event", { sequenceNumber: records[0]!.kinesis.sequenceNumber, error: (error as Error).message });
     throw error;
@@ -69,8 +69,8 @@ async function apply({ records, events, error }: DeliveryRecords, deltas: Stream
   // A worker's send or failure is on the row already, written with its claim's completion.
   const unrecorded = events.filter((event) => !event.recordedInRow);
   metrics.addMetric("eventsRecordedInRow", MetricUnit.Count, events.length - unrecorded.length);
-  // The worker knows a broadcast's delivery; the row knows it for what providers report later.
-  let broadcast = events.some((event) => event.audience !== undefined);
+  // Every report of a broadcast's delivery names its audience, which places the row on its shard.
+  const audience = events.find((event) => event.audience !== undefined)?.audience;
   const countable = events[0]!.type !== "unknown";
   // The claim's completion wrote these outcomes once, and only it did: each is its row's first. The
   // row cannot tell whether one was counted, so the stream position does (a replay counts it again
@@ -84,8 +84,7 @@ async function apply({ records, events, error }: DeliveryRecords, deltas: Stream
   }
   try {
     if (unrecorded.length > 0) {
-      const applied = await deliveries.applyAll(unrecorded);
-      broadcast ||= applied.audience !== undefined;
+      const applied = await deliveries.applyAll(unrecorded.map((event) => ({ ...event, ...audienceOf({ audience }) })));
       metrics.addMetric("eventsApplied", MetricUnit.Count, applied.outcome === "applied" ? 1 : 0);
       metrics.addMetric("eventsStale", MetricUnit.Count, unrecorded.length - (applied.outcome === "applied" ? 1 : 0));
       for (const entry of countable ? applied.reached : []) {
@@ -94,40 +93,55 @@ async function apply({ records, events, error }: DeliveryRecords, deltas: Stream
         if (counter) deltas.add(bucketOf(events, applied, entry.at), counter, { onceByRow: true });
       }
     }
-    return broadcast ? await summaries.takeChange(events[0]!) : undefined;
+    if (audience === undefined) return undefined;
+    return await summaries.takeChange({ ...events[0]!, audience }, shard, marks.get(notificationId)!.stamp);
   } catch (failure) {
     logger.warn("delivery events not applied; the shard resumes from them", { notificationId, channel, events: events.length, error: (failure as Error).message });
     throw failure;
   }
 }
 
-/** Adds the batch's broadcast changes to their summaries, one write per broadcast. */
-async function count(changes: Array<{ notificationId: string; change: StatusChange }>): Promise<void> {
-  const byNotification = Map.groupBy(changes, ({ notificationId }) => notificationId);
-  await Promise.all([...byNotification].map(([notificationId, entries]) => summaries.add(notificationId, countDeltas(entries.map(({ change }) => change)))));
+/** Per broadcast in the batch: where its summary item for the batch's shard stood, and the stamp the batch gives what it takes. */
+type SummaryMarks = Map<string, { found?: string; stamp: string }>;
+
+/** Reads the summary marks of the broadcasts the batch touches, one read each, before any change is taken. */
+async function summaryMarks(groups: readonly DeliveryRecords[], shard: string, lastPosition: string): Promise<SummaryMarks> {
+  const broadcasts = new Set(groups.flatMap(({ events }) => (events.some((event) => event.audience !== undefined) ? [events[0]!.notificationId] : [])));
+  const marks = await Promise.all(
+    [...broadcasts].map(async (notificationId) => {
+      const found = await summaries.countedThrough(notificationId, shard);
+      return [notificationId, { ...(found === undefined ? {} : { found }), stamp: summaryStamp(lastPosition, found) }] as const;
+    }),
+  );
+  return new Map(marks);
 }
 
 /**
  * A delivery's events in the batch are folded into one write, and different deliveries are written
- * side by side; a broadcast's changes then move its summary in one write. A failed write reports every record of its delivery; Lambda resumes the shard from
- * the lowest, and re-applying what already landed is harmless (a seen event changes nothing).
+ * side by side; a broadcast's changes then move its summary item for this shard in one write (and
+ * one read before). A failed write reports every record of its delivery; Lambda resumes the shard
+ * from the lowest, and re-applying what already landed is harmless (a seen event changes nothing).
  */
 async function handleBatch(event: KinesisStreamEvent): Promise<KinesisStreamBatchResponse> {
-  const changes: Array<{ notificationId: string; change: StatusChange }> = [];
+  // A batch's records come from one shard, in order.
+  const shard = event.Records[0]?.eventID.split(":")[0] ?? "";
+  const groups = groupByDelivery(event.Records);
+  const marks = await summaryMarks(groups, shard, streamPosition(event.Records.at(-1)?.kinesis.sequenceNumber ?? "0"));
+  const changes: Array<{ notificationId: string; change: TakenChange }> = [];
   const deltas = new StreamCounterDeltas();
   const failed = await inOrderPerKey(
-    groupByDelivery(event.Records),
+    groups,
     (group) => group.key,
     async (group) => {
-      const change = await apply(group, deltas);
+      const change = await apply(group, deltas, shard, marks);
       if (change) changes.push({ notificationId: group.events[0]!.notificationId, change });
     },
     PARALLEL_DELIVERIES,
   );
-  // After the rows: a change is taken from its row once, so a replayed batch counts nothing twice.
-  await count(changes);
-  // One write per bucket per batch; a status counts the first time its row reaches it. A batch's records come from one shard.
-  const shard = event.Records[0]?.eventID.split(":")[0] ?? "";
+  // After the rows: a change is taken from its row once, and added to its summary item once.
+  const byNotification = Map.groupBy(changes, ({ notificationId }) => notificationId);
+  await Promise.all([...marks].map(([notificationId, { found, stamp }]) => summaries.add(notificationId, shard, (byNotification.get(notificationId) ?? []).map(({ change }) => change), found, stamp)));
+  // One write per bucket per batch; a status counts the first time its row reaches it.
   await analytics.addFromStream(shard, deltas.entries());
   return { batchItemFailures: failed.flatMap(({ records }) => records.map((record) => ({ itemIdentifier: record.kinesis.sequenceNumber }))) };
 }

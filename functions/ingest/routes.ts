@@ -115,9 +115,9 @@ async function publishBroadcast(broadcast: AcceptedBroadcast, deps: IngestDepend
 const getNotification: Route = async (event, deps) => {
   const notificationId = pathParameter(event, "id", notificationIdSchema);
   const cursor = event.queryStringParameters?.cursor;
-  const after = cursor === undefined ? undefined : decodeDeliveriesCursor(cursor);
-  if (cursor !== undefined && after === undefined) throw new RequestError("invalid_request", "cursor is not one this API returned", [{ path: "cursor", message: "not a deliveries cursor" }]);
-  const view = await deps.deliveries.get(notificationId, after);
+  const from = cursor === undefined ? undefined : decodeDeliveriesCursor(cursor);
+  if (cursor !== undefined && from === undefined) throw new RequestError("invalid_request", "cursor is not one this API returned", [{ path: "cursor", message: "not a deliveries cursor" }]);
+  const view = await deps.deliveries.get(notificationId, from);
   if (!view) throw new RequestError("not_found", `no notification ${notificationId}`);
   return json(200, view);
 };

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { renderingOf, type Rendering } from "#shared/domain/delivery-event.ts";
+import { audienceOf, renderingOf, type Rendering } from "#shared/domain/delivery-event.ts";
 
 /** A send as the provider got it; the template version and variant ride along as they do in SES tags and SMS context. */
 export interface OutboxEntry extends Rendering {
@@ -19,6 +19,8 @@ export interface OutboxEntry extends Rendering {
   attempt: number;
   providerMessageId: string;
   at: string;
+  /** On a broadcast's delivery, its audience, which the feedback about it names. */
+  audience?: string;
 }
 
 interface SinkRequest extends Rendering {
@@ -30,6 +32,7 @@ interface SinkRequest extends Rendering {
   content: { subject?: string; text?: string; html?: string; body?: string; title?: string; encoding?: string; segments?: number };
   headers?: { Name: string; Value: string }[];
   attempt: number;
+  audience?: string;
 }
 
 /**
@@ -57,6 +60,7 @@ export class RecordingSink {
       type: request.type,
       to: request.to.length === 1 ? request.to[0]! : request.to,
       ...renderingOf(request),
+      ...audienceOf(request),
       ...(content.subject !== undefined ? { subject: content.subject } : {}),
       ...(content.title !== undefined ? { subject: content.title } : {}),
       body: content.text ?? content.body ?? "",

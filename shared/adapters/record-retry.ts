@@ -62,7 +62,7 @@ export class RecordRetry {
     if (record.attempt >= this.options.maxReceiveCount) {
       if (message) {
         await this.recordDeadLettered(message, record.attempt, `${(error as Error)?.name ?? "Error"}: ${(error as Error)?.message ?? String(error)}`.slice(0, 500));
-        await this.options.claims.markDeadLettered({ notificationId: message.notificationId, userId: message.userId, channel: this.options.channel }, record.messageId);
+        await this.options.claims.markDeadLettered({ notificationId: message.notificationId, userId: message.userId, channel: this.options.channel, ...(message.audience === undefined ? {} : { audience: message.audience }) }, record.messageId);
       }
       // Visible again at once: the next receive is past maxReceiveCount, so SQS moves it to the DLQ
       // now instead of after the queue's whole visibility timeout.

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { fnv1a } from "../lib/fnv1a.ts";
 import { userIdSchema } from "./identifiers.ts";
 
 /** An audience is named like a user, so its id is safe in every key and URL a user id is. */
@@ -16,12 +17,7 @@ export const MAX_MEMBER_CHANGES = 1000;
 
 /** The shard a member lives in: FNV-1a of the userId, so it is the same on every machine and run. */
 export function audienceShardOf(userId: string): number {
-  let hash = 0x811c9dc5;
-  for (let index = 0; index < userId.length; index++) {
-    hash ^= userId.charCodeAt(index);
-    hash = Math.imul(hash, 0x01000193);
-  }
-  return (hash >>> 0) % AUDIENCE_SHARDS;
+  return fnv1a(userId) % AUDIENCE_SHARDS;
 }
 
 export const audienceDetailsSchema = z.strictObject({

@@ -31,14 +31,43 @@ export function countDeltas(changes: readonly StatusChange[]): Map<string, numbe
   return deltas;
 }
 
-/** The summary as the API shows it, from the summary item's attributes; counts of zero are left out. */
-export function summaryOf(item: Record<string, unknown> | undefined): BroadcastSummary {
+/** The summary as the API shows it, the counts of every summary item added up; counts of zero are left out. */
+export function summaryOf(items: ReadonlyArray<Record<string, unknown>>): BroadcastSummary {
   const summary: BroadcastSummary = {};
   for (const channel of CHANNELS) {
     for (const status of DELIVERY_STATUSES) {
-      const count = Number(item?.[countAttribute(channel, status)] ?? 0);
+      const count = items.reduce((sum, item) => sum + Number(item[countAttribute(channel, status)] ?? 0), 0);
       if (count > 0) (summary[channel] ??= {})[status] = count;
     }
   }
   return summary;
+}
+
+/**
+ * A change a row handed over, stamped with the batch that took it. `taken: "now"` is a change this
+ * batch took from its row; `"before"` is the last change a row handed over, found again because it
+ * had nothing new: an earlier attempt at this stream's records took it, and may have died before
+ * adding it to the summary.
+ */
+export interface TakenChange extends StatusChange {
+  taken: "now" | "before";
+  /** The stream shard and stamp of the batch that took it (see summaryStamp). */
+  shard: string;
+  stamp: string;
+}
+
+/**
+ * The stamp a batch gives the changes it takes, and the summary item's mark once it adds them: its
+ * last record's position, or just past the mark when the batch replays records the summary counted
+ * through already ('+' sorts below every digit, so the stamp is above the mark and below any later
+ * position). Every stamp is above the mark the batch found, so a change found again was added
+ * exactly when its stamp is at or below the item's mark.
+ */
+export function summaryStamp(lastPosition: string, countedThrough: string | undefined): string {
+  return countedThrough === undefined || lastPosition > countedThrough ? lastPosition : `${countedThrough}+`;
+}
+
+/** The changes a batch adds to its shard's summary item: those it took, and those taken before that the item has not counted. */
+export function uncountedChanges(changes: readonly TakenChange[], shard: string, countedThrough: string | undefined): TakenChange[] {
+  return changes.filter((change) => change.taken === "now" || (change.shard === shard && (countedThrough === undefined || change.stamp > countedThrough)));
 }

@@ -64,6 +64,11 @@ export function renderingOf(source: Rendering): Rendering {
   return { ...(source.templateVersion === undefined ? {} : { templateVersion: source.templateVersion }), ...(source.variant === undefined ? {} : { variant: source.variant }) };
 }
 
+/** The broadcast a delivery belongs to, when it does: every report about it names it, so it finds the delivery's row shard. */
+export function audienceOf(source: { audience?: string }): { audience?: string } {
+  return source.audience === undefined ? {} : { audience: source.audience };
+}
+
 /** notificationId#userId#channel: the delivery an event belongs to. */
 export function deliveryKey(event: { notificationId: string; userId: string; channel: string }): string {
   return `${event.notificationId}#${event.userId}#${event.channel}`;

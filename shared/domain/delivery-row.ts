@@ -1,4 +1,5 @@
 import { renderingOf, type DeliveryEvent, type DeliveryStatus, type Rendering } from "./delivery-event.ts";
+import { broadcastRowPartition, broadcastRowShardOf } from "./broadcast-rows.ts";
 import { isAttemptOutcome, precedence } from "./delivery-precedence.ts";
 
 /**
@@ -54,9 +55,18 @@ export function reasonOf(row: Record<string, unknown>): string | undefined {
   return typeof row.reason === "string" && row.reason !== "" ? row.reason : undefined;
 }
 
+/** What names a delivery's row: a broadcast's (`audience` set) lives on one of its row shards. */
+export interface DeliveryRowIdentity {
+  notificationId: string;
+  userId: string;
+  channel: string;
+  audience?: string;
+}
+
 /** The deliveries table's key of a delivery's row. */
-export function deliveryRowKey({ notificationId, userId, channel }: { notificationId: string; userId: string; channel: string }): { notificationId: string; deliveryKey: string } {
-  return { notificationId, deliveryKey: `${userId}#${channel}` };
+export function deliveryRowKey({ notificationId, userId, channel, audience }: DeliveryRowIdentity): { notificationId: string; deliveryKey: string } {
+  const partition = audience === undefined ? notificationId : broadcastRowPartition(notificationId, broadcastRowShardOf(userId));
+  return { notificationId: partition, deliveryKey: `${userId}#${channel}` };
 }
 
 export function historyAttribute(eventId: string): string {

@@ -79,14 +79,14 @@ export class ClaimBusyError extends Error {
  */
 export async function deliver(message: ChannelMessage, { attempt, messageId }: Receipt, deps: DeliverDependencies): Promise<DeliveryResult> {
   const { channel } = deps;
-  const key = { notificationId: message.notificationId, userId: message.userId, channel };
+  const key = { notificationId: message.notificationId, userId: message.userId, channel, ...(message.audience === undefined ? {} : { audience: message.audience }) };
   // The version active when the notification was accepted: a later change never alters what is in flight.
   const template = await deps.templates.version(message.type, message.templateVersion ?? BUILT_IN_VERSION);
   // The same recipient of a notification gets the same variant on every channel and every retry.
   const variant = template && assignVariant(template.variants, message.notificationId, message.userId);
   const rendering = renderingOf({ templateVersion: template?.version, variant });
   const outcome = (fields: Omit<DeliveryOutcome, "notificationId" | "userId" | "channel" | "attempt" | "type">): DeliveryEvent =>
-    deliveryEvent({ ...key, type: message.type, attempt, ...(message.audience === undefined ? {} : { audience: message.audience }), ...rendering, ...fields }, new Date(deps.now()));
+    deliveryEvent({ ...key, type: message.type, attempt, ...rendering, ...fields }, new Date(deps.now()));
   // Follow-ups and the sent-message index are written before the outcome is recorded: if they
   // fail, the record is retried and they are written again (each is harmless to repeat).
   const emit = async (result: Extract<DeliveryResult, { event: DeliveryEvent }>): Promise<DeliveryResult> => {
@@ -142,7 +142,7 @@ export async function deliver(message: ChannelMessage, { attempt, messageId }: R
   // Only sends count toward the rate, so suppressed and deferred messages never wait for it.
   if (deps.sendRate && !(await deps.sendRate.admit(message))) return { kind: "held" };
 
-  const claim = await deps.claims.claim(key, deps.newToken(), messageId, message.audience);
+  const claim = await deps.claims.claim(key, deps.newToken(), messageId);
   if (claim.kind === "owned_elsewhere") return { kind: "redundant" };
   if (claim.kind === "busy") throw new ClaimBusyError(`${message.notificationId}/${channel} is being sent by another attempt`);
   // Canceled before any send claimed it: the cancel wrote the row; the same event again changes nothing.

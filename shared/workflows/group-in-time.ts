@@ -42,12 +42,13 @@ export async function pastThrottle(message: ChannelMessage, channel: Channel, ty
  * A delivery of a template with a digest: within its throttle's max (when it has one) it is sent as
  * usual (undefined); otherwise it joins the open window of its scope, opening one when there is
  * none. Preferences, quiet hours and rates apply to the digest when it is sent. A digest's own
- * message is never grouped again. (A throttle without a digest is checked after the preferences,
+ * message is never grouped again, nor is a broadcast's. (A throttle without a digest is checked after the preferences,
  * with pastThrottle, so only what would be sent counts.)
  */
 export async function joinDigest(message: ChannelMessage, channel: Channel, template: Pick<TemplateDefinition, "type" | "digest" | "throttle">, deps: GroupingDependencies): Promise<Grouping | undefined> {
   const { digest, throttle } = template;
-  if (message.digest || !digest) return undefined;
+  // A broadcast's rows live on its row shards, which a window's release cannot name: it is sent as it comes.
+  if (message.digest || !digest || message.audience !== undefined) return undefined;
   if (throttle && !(await pastThrottle(message, channel, template.type, throttle, deps))) return undefined;
 
   const key = { notificationId: message.notificationId, userId: message.userId, channel };

@@ -1,7 +1,7 @@
 import { channelMessagesFor, type ChannelMessage } from "../domain/channel-message.ts";
 import { PublishIncompleteError, type NotificationPublisher } from "../adapters/notification-publisher.ts";
-import type { Channel } from "../domain/channels.ts";
 import type { DeliveryStatus } from "../domain/delivery-event.ts";
+import type { DeliveryRowIdentity } from "../domain/delivery-row.ts";
 import { allShards, type DeferredItem, type DeferredItems, type DigestRelease, type HeldDelivery, type ScheduledNotification } from "../adapters/stores/deferred-items.ts";
 import { digestMessage, type DigestReleaseDependencies } from "./release-digest.ts";
 
@@ -11,7 +11,7 @@ export const RELEASE_LEASE_MILLIS = 5 * 60_000;
 export interface ReleaseDependencies {
   deferred: Pick<DeferredItems, "due" | "remove" | "claimRelease">;
   /** The current status of a delivery, to decide whether an escalation is still wanted. */
-  statusOf(notificationId: string, userId: string, channel: Channel): Promise<DeliveryStatus | undefined>;
+  statusOf(delivery: DeliveryRowIdentity): Promise<DeliveryStatus | undefined>;
   /** Whether DELETE /v1/notifications/{id} was called for it: a canceled schedule publishes nothing. */
   isCanceled(notificationId: string): Promise<boolean>;
   digests: DigestReleaseDependencies;
@@ -30,7 +30,8 @@ export interface ReleaseDependencies {
  */
 async function releasable(item: HeldDelivery, releasedAt: string, deps: ReleaseDependencies): Promise<ChannelMessage | undefined> {
   if (!item.unless) return { ...item.message, channels: [item.channel], releasedAt };
-  const status = await deps.statusOf(item.message.notificationId, item.message.userId, item.unless.channel);
+  const { notificationId, userId, audience } = item.message;
+  const status = await deps.statusOf({ notificationId, userId, channel: item.unless.channel, ...(audience === undefined ? {} : { audience }) });
   if (status && item.unless.statuses.includes(status)) return undefined;
   return (await deps.isCanceled(item.message.notificationId)) ? undefined : { ...item.message, channels: [item.channel] };
 }

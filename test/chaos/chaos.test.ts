@@ -367,6 +367,15 @@ describe(`chaos: ${NOTIFICATIONS} notifications x ${PUBLISHES_PER_NOTIFICATION} 
     // What a like's row holds when it is not digested: its state and its history, to tell why.
     const rowsOf = new Map((await tableItems()).map((item) => [`${item.notificationId}#${item.deliveryKey}`, item]));
     figures.notDigestedRows = digests.notDigested.map((key) => rowsOf.get(key));
+    figures.missingRows = missing.map((key) => {
+      const [notificationId, userId, channel] = key.split("#") as [string, string, string];
+      const ownItems = [...rowsOf.values()].filter((item) => item.notificationId === notificationId && (item.userId === userId || String(item.deliveryKey).includes(userId)));
+      return { key, items: ownItems.filter((item) => !item.channel || item.channel === channel), sends: sends.get(key) };
+    });
+    if (missing.length > 0) {
+      const deferred = await documents.send(new ScanCommand({ TableName: cloud.outputs.DeferredTableName }));
+      figures.deferredItemsOfMissing = (deferred.Items ?? []).filter((item) => missing.some((key) => JSON.stringify(item).includes(key.split("#")[0]!)));
+    }
     expect(missing).toEqual([]);
     expect(Object.values(byStatus).reduce((a, b) => a + b, 0)).toBe(deliveriesOf(regular).length);
     expect(digests.notDigested).toEqual([]);
@@ -458,12 +467,15 @@ describe(`chaos: ${NOTIFICATIONS} notifications x ${PUBLISHES_PER_NOTIFICATION} 
     do {
       await new Promise((resolve) => setTimeout(resolve, 500));
       view = (await api("GET", `/v1/notifications/${notificationId}`)).body;
-      // The deliveries come a page at a time; count them all once the expansion is done.
-      decided = view.deliveries.length;
-      for (let page = view; view.expansion?.status === "done" && page.nextCursor; decided += page.deliveries.length) {
-        page = (await api("GET", `/v1/notifications/${notificationId}?cursor=${page.nextCursor}`)).body;
-      }
+      decided = Object.values((view.summary ?? {}) as Record<string, Record<string, number>>).flatMap((byStatus) => Object.values(byStatus)).reduce((sum, count) => sum + count, 0);
     } while (!(view.expansion?.status === "done" && decided === members.length) && Date.now() < deadline);
+    // The deliveries come a page at a time: every member's on exactly one page.
+    const listed: string[] = [];
+    for (let page = view; ; page = (await api("GET", `/v1/notifications/${notificationId}?cursor=${page.nextCursor}`)).body) {
+      listed.push(...page.deliveries.map((delivery: { userId: string }) => delivery.userId));
+      if (!page.nextCursor) break;
+    }
+    expect(listed.toSorted()).toEqual(members.toSorted());
     expect(view.expansion).toEqual({ status: "done", expanded: members.length, total: members.length });
     // Re-published pages and replayed events count nothing twice in the summary.
     await api("GET", "/_local/settled?timeoutMs=60000");

@@ -10,6 +10,8 @@ export interface DeliveryKey {
   notificationId: string;
   userId: string;
   channel: Channel;
+  /** Set on a broadcast's delivery, whose row lives on one of the broadcast's row shards. */
+  audience?: string;
 }
 
 export type ClaimResult =
@@ -61,8 +63,9 @@ export class DedupClaims {
    * publish) is redundant, since the owner is at work on it right now. A finished claim is
    * forgotten after the retention: rows are kept for good, so the check compares the expiry itself.
    */
-  /** `audience` marks a broadcast's row, so the events function counts its changes in the broadcast's summary. */
-  async claim(key: DeliveryKey, token: string, owner: string, audience?: string): Promise<ClaimResult> {
+  /** The key's `audience` marks a broadcast's row, so the events function counts its changes in the broadcast's summary. */
+  async claim(key: DeliveryKey, token: string, owner: string): Promise<ClaimResult> {
+    const { audience } = key;
     const now = this.options.now();
     const nowSeconds = Math.floor(now / 1000);
     const sentBefore = SENT_BEFORE_CLAIMS_ON_ROWS.map((_, index) => `:sent${index}`);

@@ -2,13 +2,14 @@ import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { unmarshall } from "@aws-sdk/util-dynamodb";
 import { deliveryEvent, type DeliveryEvent, type DeliveryStatus } from "#shared/domain/delivery-event.ts";
-import { allOf, changesTo, deliveryRowKey, firstReached, foldEvents, historyOf, isEmpty, reasonOf, type HistoryEntry, type StoredRow } from "#shared/domain/delivery-row.ts";
+import { allOf, changesTo, deliveryRowKey, firstReached, foldEvents, historyOf, isEmpty, reasonOf, type DeliveryRowIdentity, type HistoryEntry, type StoredRow } from "#shared/domain/delivery-row.ts";
 import { AUDIENCE_SHARDS } from "#shared/domain/audience.ts";
 import { NOT_STARTED, progressOf, type BroadcastMessage, type ExpansionCheckpoint, type ExpansionProgress } from "#shared/domain/broadcast-expansion.ts";
 import type { AcceptedBroadcast, AcceptedNotification } from "#shared/domain/notification-request.ts";
 import { CHECKPOINT_PREFIX, checkpointOf } from "./expansion-checkpoints.ts";
-import { SUMMARY_KEY } from "./broadcast-summaries.ts";
-import { summaryOf, type BroadcastSummary } from "#shared/domain/broadcast-summary.ts";
+import { BroadcastSummaries } from "./broadcast-summaries.ts";
+import type { BroadcastSummary } from "#shared/domain/broadcast-summary.ts";
+import { BROADCAST_ROW_SHARDS, broadcastRowPartition } from "#shared/domain/broadcast-rows.ts";
 import { RequestError } from "#shared/domain/request-error.ts";
 import { inChunks } from "#shared/lib/in-chunks.ts";
 import { rowChangesUpdate, updateCommandInput } from "./delivery-row-update.ts";
@@ -27,17 +28,27 @@ export const ROWS_FROM = "#~";
 const CONCURRENT_ROW_WRITES = 25;
 /** Deliveries per page of a broadcast's view: a million would not fit in one response. */
 export const BROADCAST_DELIVERIES_PAGE_SIZE = 500;
+/** Row shards a page of a broadcast's view reads at once, at most: a small broadcast's page reads every shard in a few round trips. */
+const MAX_PARALLEL_SHARD_READS = 128;
 
-/** Where the next page of a broadcast's deliveries starts; opaque to callers. */
-export function encodeDeliveriesCursor(afterDeliveryKey: string): string {
-  return Buffer.from(JSON.stringify({ after: afterDeliveryKey })).toString("base64url");
+/** Where the next page of a broadcast's deliveries starts: a row shard, and the last delivery key read in it. */
+export interface DeliveriesCursor {
+  shard: number;
+  after?: string;
 }
 
-/** The delivery key a cursor continues after; undefined for a cursor this store did not write. */
-export function decodeDeliveriesCursor(text: string): string | undefined {
+/** Opaque to callers. */
+export function encodeDeliveriesCursor(cursor: DeliveriesCursor): string {
+  return Buffer.from(JSON.stringify(cursor)).toString("base64url");
+}
+
+/** The place a cursor continues from; undefined for a cursor this store did not write. */
+export function decodeDeliveriesCursor(text: string): DeliveriesCursor | undefined {
   try {
-    const { after } = JSON.parse(Buffer.from(text, "base64url").toString("utf8")) as { after?: unknown };
-    return typeof after === "string" && after > ROWS_FROM ? after : undefined;
+    const { shard, after } = JSON.parse(Buffer.from(text, "base64url").toString("utf8")) as { shard?: unknown; after?: unknown };
+    if (!Number.isInteger(shard) || (shard as number) < 0 || (shard as number) >= BROADCAST_ROW_SHARDS) return undefined;
+    if (after !== undefined && typeof after !== "string") return undefined;
+    return { shard: shard as number, ...(after === undefined ? {} : { after }) };
   } catch {
     return undefined;
   }
@@ -107,10 +118,12 @@ export interface AcceptedBroadcastView {
 export class DeliveriesStore {
   private readonly client: DynamoDBDocumentClient;
   private readonly tableName: string;
+  private readonly summaries: BroadcastSummaries;
 
   constructor(client: DynamoDBDocumentClient, tableName: string) {
     this.client = client;
     this.tableName = tableName;
+    this.summaries = new BroadcastSummaries(client, tableName);
   }
 
   /** The header names the recipients too, so a cancel reaches deliveries whose messages are still queued. */
@@ -245,8 +258,8 @@ export class DeliveriesStore {
     return (await this.client.send(new GetCommand({ TableName: this.tableName, Key: key, ConsistentRead: true }))).Item as StoredRow | undefined;
   }
 
-  async statusOf(notificationId: string, userId: string, channel: string): Promise<DeliveryStatus | undefined> {
-    const result = await this.client.send(new GetCommand({ TableName: this.tableName, Key: deliveryRowKey({ notificationId, userId, channel }), ConsistentRead: true }));
+  async statusOf(delivery: DeliveryRowIdentity): Promise<DeliveryStatus | undefined> {
+    const result = await this.client.send(new GetCommand({ TableName: this.tableName, Key: deliveryRowKey(delivery), ConsistentRead: true }));
     return result.Item?.status as DeliveryStatus | undefined;
   }
 
@@ -267,13 +280,13 @@ export class DeliveriesStore {
 
   /**
    * A notification as GET shows it. A direct one lists every delivery; a broadcast lists one page of
-   * them (from `afterDeliveryKey`, see decodeDeliveriesCursor) and its expansion, and never reads
+   * them (from `cursor`, see decodeDeliveriesCursor), its expansion and its summary, and never reads
    * the rest of its rows.
    */
-  async get(notificationId: string, afterDeliveryKey?: string): Promise<NotificationView | undefined> {
+  async get(notificationId: string, cursor?: DeliveriesCursor): Promise<NotificationView | undefined> {
     const own = await this.query(notificationId, { below: ROWS_FROM });
     const header = own.items.find((item) => item.deliveryKey === HEADER_KEY);
-    if (header?.audience !== undefined) return this.broadcastView(notificationId, header, own.items, afterDeliveryKey);
+    if (header?.audience !== undefined) return this.broadcastView(notificationId, header, own.items, cursor ?? { shard: 0 });
     const after = await this.query(notificationId, { after: ROWS_FROM });
     // A row whose claim a worker holds before any outcome has no status yet: no delivery to show.
     const rows = after.items.filter((item) => !String(item.deliveryKey).startsWith(LEGACY_HISTORY_PREFIX) && item.status !== undefined);
@@ -292,10 +305,9 @@ export class DeliveriesStore {
     };
   }
 
-  private async broadcastView(notificationId: string, header: Record<string, unknown>, own: Record<string, unknown>[], afterDeliveryKey: string | undefined): Promise<NotificationView> {
+  private async broadcastView(notificationId: string, header: Record<string, unknown>, own: Record<string, unknown>[], cursor: DeliveriesCursor): Promise<NotificationView> {
     const checkpoints = own.filter((item) => String(item.deliveryKey).startsWith(CHECKPOINT_PREFIX)).map(checkpointOf);
-    const page = await this.query(notificationId, { after: afterDeliveryKey ?? ROWS_FROM, limit: BROADCAST_DELIVERIES_PAGE_SIZE });
-    const last = page.items.at(-1);
+    const [page, summary] = await Promise.all([this.broadcastRows(notificationId, cursor), this.summaries.summary(notificationId)]);
     return {
       notificationId,
       type: header.type as string,
@@ -304,10 +316,35 @@ export class DeliveriesStore {
       channels: header.channels as string[],
       audience: header.audience as string,
       expansion: progressOf([...checkpoints, ...Array<ExpansionCheckpoint>(AUDIENCE_SHARDS - checkpoints.length).fill(NOT_STARTED)], header.recipients as number),
-      summary: summaryOf(own.find((item) => item.deliveryKey === SUMMARY_KEY)),
-      deliveries: page.items.filter((item) => item.status !== undefined).map(deliveryViewOf),
-      ...(page.more && last ? { nextCursor: encodeDeliveriesCursor(last.deliveryKey as string) } : {}),
+      summary,
+      deliveries: page.rows.filter((item) => item.status !== undefined).map(deliveryViewOf),
+      ...(page.next ? { nextCursor: encodeDeliveriesCursor(page.next) } : {}),
     };
+  }
+
+  /**
+   * One page of a broadcast's rows, shard after shard from the cursor: full unless it is the last.
+   * A big broadcast's page is one query; shards that turn out sparse are read in parallel runs that
+   * double, so a small broadcast's page takes a few round trips, and since the rows are spread evenly,
+   * a run reads little more than the page still needs.
+   */
+  private async broadcastRows(notificationId: string, cursor: DeliveriesCursor): Promise<{ rows: Record<string, unknown>[]; next?: DeliveriesCursor }> {
+    const rows: Record<string, unknown>[] = [];
+    let place: DeliveriesCursor = cursor;
+    for (let run = 1; ; run = Math.min(run * 2, MAX_PARALLEL_SHARD_READS)) {
+      const shards = Array.from({ length: Math.min(run, BROADCAST_ROW_SHARDS - place.shard) }, (_, index) => place.shard + index);
+      const limit = BROADCAST_DELIVERIES_PAGE_SIZE - rows.length;
+      const found = await Promise.all(shards.map((shard, index) => this.query(broadcastRowPartition(notificationId, shard), { ...(index === 0 && place.after !== undefined ? { after: place.after } : {}), limit })));
+      for (const [index, { items, more }] of found.entries()) {
+        const room = BROADCAST_DELIVERIES_PAGE_SIZE - rows.length;
+        rows.push(...items.slice(0, room));
+        // The page filled inside this shard: the next one continues after its last row taken.
+        if (more || items.length > room) return { rows, next: { shard: shards[index]!, after: rows.at(-1)!.deliveryKey as string } };
+        if (rows.length === BROADCAST_DELIVERIES_PAGE_SIZE) return shards[index]! + 1 === BROADCAST_ROW_SHARDS ? { rows } : { rows, next: { shard: shards[index]! + 1 } };
+      }
+      if (shards.at(-1)! + 1 === BROADCAST_ROW_SHARDS) return { rows };
+      place = { shard: shards.at(-1)! + 1 };
+    }
   }
 
   /** Every item of a notification: its header and rows. */

@@ -1,0 +1,69 @@
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { describe, expect, inject, it } from "vitest";
+import { deliveryEvent, type DeliveryEvent, type DeliveryStatus } from "#shared/domain/delivery-event.ts";
+import { summaryStamp, type TakenChange } from "#shared/domain/broadcast-summary.ts";
+import { streamPosition } from "#shared/domain/stream-counter-deltas.ts";
+import { BroadcastSummaries } from "#shared/adapters/stores/broadcast-summaries.ts";
+import { DeliveriesStore } from "#shared/adapters/stores/deliveries-store.ts";
+import { uniqueId } from "../helpers/local-api.ts";
+
+const credentials = { accessKeyId: "local", secretAccessKey: "local" };
+const endpoints = inject("localCloudEndpoints");
+const outputs = inject("localCloudOutputs");
+const documents = DynamoDBDocumentClient.from(new DynamoDBClient({ region: "us-east-1", endpoint: endpoints.dynamodb, credentials }));
+const deliveries = new DeliveriesStore(documents, outputs.DeliveriesTableName!);
+const summaries = new BroadcastSummaries(documents, outputs.DeliveriesTableName!);
+const SHARD = "shardId-000000000000";
+
+function outcome(notificationId: string, userId: string, status: DeliveryStatus, second: number): DeliveryEvent {
+  return deliveryEvent({ notificationId, type: "order.shipped", userId, channel: "in_app", status, attempt: 1, audience: "beta" }, new Date(Date.UTC(2026, 11, 8, 10, 0, second)));
+}
+
+/**
+ * What the events function does with one batch's broadcast rows: read the shard's mark, take each
+ * row's change under the batch's stamp, then add them. `diesBeforeAdding` stops where a killed
+ * invocation would, with the changes taken and nothing added.
+ */
+async function batch(notificationId: string, userIds: string[], lastSequence: number, diesBeforeAdding = false): Promise<void> {
+  const found = await summaries.countedThrough(notificationId, SHARD);
+  const stamp = summaryStamp(streamPosition(String(lastSequence)), found);
+  const changes: TakenChange[] = [];
+  for (const userId of userIds) {
+    const change = await summaries.takeChange({ notificationId, userId, channel: "in_app", audience: "beta" }, SHARD, stamp);
+    if (change) changes.push(change);
+  }
+  if (!diesBeforeAdding) await summaries.add(notificationId, SHARD, changes, found, stamp);
+}
+
+describe("a broadcast's summary on the local cloud", () => {
+  it("counts a change once when the invocation that took it from its row died before adding it, and when the batch replays after it was added", async () => {
+    const notificationId = uniqueId("summary");
+    for (const userId of ["ada", "bo", "cy"]) await deliveries.applyAll([outcome(notificationId, userId, "sent", 1)]);
+
+    await batch(notificationId, ["ada", "bo", "cy"], 100, true);
+    expect(await summaries.summary(notificationId)).toEqual({});
+    // Lambda hands the same records over again: the changes the dead attempt took are added now.
+    await batch(notificationId, ["ada", "bo", "cy"], 100);
+    expect(await summaries.summary(notificationId)).toEqual({ in_app: { sent: 3 } });
+    // And again after they were added (a failure later in the batch): nothing twice.
+    await batch(notificationId, ["ada", "bo", "cy"], 100);
+    expect(await summaries.summary(notificationId)).toEqual({ in_app: { sent: 3 } });
+
+    // A row that moved while its old record replays is taken then, stamped above the mark; the
+    // attempt dies, and the next one still finds it uncounted.
+    await deliveries.applyAll([outcome(notificationId, "ada", "opened", 5)]);
+    await batch(notificationId, ["ada"], 50, true);
+    await batch(notificationId, ["ada"], 50);
+    expect(await summaries.summary(notificationId)).toEqual({ in_app: { sent: 2, opened: 1 } });
+    await batch(notificationId, ["ada", "bo"], 200);
+    expect(await summaries.summary(notificationId)).toEqual({ in_app: { sent: 2, opened: 1 } });
+  });
+
+  it("keeps a broadcast's rows off its notificationId's own partition key", async () => {
+    const notificationId = uniqueId("spread");
+    await deliveries.applyAll([outcome(notificationId, "ada", "sent", 1)]);
+    expect(await deliveries.statusOf({ notificationId, userId: "ada", channel: "in_app", audience: "beta" })).toBe("sent");
+    expect(await deliveries.statusOf({ notificationId, userId: "ada", channel: "in_app" })).toBeUndefined();
+  });
+});
