@@ -7,7 +7,10 @@ import { DeferredItems } from "#shared/adapters/stores/deferred-items.ts";
 import { DeliveriesStore } from "#shared/adapters/stores/deliveries-store.ts";
 import { DigestMembers } from "#shared/adapters/stores/digest-members.ts";
 import { DigestWindows } from "#shared/adapters/stores/digest-windows.ts";
-import { documents, sns } from "./commons/clients.ts";
+import { ExpansionQueue } from "#shared/adapters/expansion-queue.ts";
+import { AudienceStore } from "#shared/adapters/stores/audience-store.ts";
+import { firstPages } from "#shared/domain/broadcast-expansion.ts";
+import { documents, sns, sqs } from "./commons/clients.ts";
 import { requiredEnv } from "./commons/env.ts";
 import { templateStore } from "./commons/templates.ts";
 import { logger, metrics, withPowertools } from "./commons/powertools.ts";
@@ -21,6 +24,15 @@ const digests = {
   templates: templateStore(),
   messages: publisher,
 };
+const expansionQueue = new ExpansionQueue(sqs, requiredEnv("EXPANSION_QUEUE_URL"), (millis) => sleep(millis));
+const audiences = new AudienceStore(documents, requiredEnv("AUDIENCES_TABLE_NAME"), (millis) => sleep(millis));
+const broadcasts = {
+  async release(notificationId: string, audienceId: string, releasedAt: string): Promise<void> {
+    // Its rows are spread for the members it has now: those are whom it expands to.
+    await deliveries.recordBroadcastReleased(notificationId, (await audiences.get(audienceId))?.members ?? 0, releasedAt);
+    await expansionQueue.queue(firstPages(notificationId, audienceId));
+  },
+};
 /** Leaves room to finish the page in hand; what is left is due again on the next run. */
 const SAFETY_MARGIN_MILLIS = 10_000;
 
@@ -30,6 +42,7 @@ async function sweep(_event: ScheduledEvent, context: Context): Promise<{ releas
     statusOf: (delivery) => deliveries.statusOf(delivery),
     isCanceled: (notificationId) => deliveries.isCanceled(notificationId),
     digests,
+    broadcasts,
     publisher,
     now: () => Date.now(),
     hasTime: () => context.getRemainingTimeInMillis() > SAFETY_MARGIN_MILLIS,

@@ -1,6 +1,6 @@
 import { MetricUnit } from "@aws-lambda-powertools/metrics";
 import type { KinesisStreamBatchResponse, KinesisStreamEvent, KinesisStreamRecord } from "aws-lambda";
-import { audienceOf, deliveryEventSchema, deliveryKey, type DeliveryEvent } from "#shared/domain/delivery-event.ts";
+import { placementOf, deliveryEventSchema, deliveryKey, type DeliveryEvent } from "#shared/domain/delivery-event.ts";
 import { inOrderPerKey } from "#shared/lib/in-order-per-key.ts";
 import { summaryStamp, type TakenChange } from "#shared/domain/broadcast-summary.ts";
 import { BroadcastSummaries } from "#shared/adapters/stores/broadcast-summaries.ts";
@@ -69,8 +69,8 @@ async function apply({ records, events, error }: DeliveryRecords, deltas: Stream
   // A worker's send or failure is on the row already, written with its claim's completion.
   const unrecorded = events.filter((event) => !event.recordedInRow);
   metrics.addMetric("eventsRecordedInRow", MetricUnit.Count, events.length - unrecorded.length);
-  // Every report of a broadcast's delivery names its audience, which places the row on its shard.
-  const audience = events.find((event) => event.audience !== undefined)?.audience;
+  // Every report of a broadcast's delivery names its row shards, which place the row.
+  const placement = placementOf(events.find((event) => event.rowShards !== undefined) ?? {});
   const countable = events[0]!.type !== "unknown";
   // The claim's completion wrote these outcomes once, and only it did: each is its row's first. The
   // row cannot tell whether one was counted, so the stream position does (a replay counts it again
@@ -84,7 +84,7 @@ async function apply({ records, events, error }: DeliveryRecords, deltas: Stream
   }
   try {
     if (unrecorded.length > 0) {
-      const applied = await deliveries.applyAll(unrecorded.map((event) => ({ ...event, ...audienceOf({ audience }) })));
+      const applied = await deliveries.applyAll(unrecorded.map((event) => ({ ...event, ...placement })));
       metrics.addMetric("eventsApplied", MetricUnit.Count, applied.outcome === "applied" ? 1 : 0);
       metrics.addMetric("eventsStale", MetricUnit.Count, unrecorded.length - (applied.outcome === "applied" ? 1 : 0));
       for (const entry of countable ? applied.reached : []) {
@@ -93,8 +93,8 @@ async function apply({ records, events, error }: DeliveryRecords, deltas: Stream
         if (counter) deltas.add(bucketOf(events, applied, entry.at), counter, { onceByRow: true });
       }
     }
-    if (audience === undefined) return undefined;
-    return await summaries.takeChange({ ...events[0]!, audience }, shard, marks.get(notificationId)!.stamp);
+    if (placement.rowShards === undefined) return undefined;
+    return await summaries.takeChange({ ...events[0]!, ...placement }, shard, marks.get(notificationId)!.stamp);
   } catch (failure) {
     logger.warn("delivery events not applied; the shard resumes from them", { notificationId, channel, events: events.length, error: (failure as Error).message });
     throw failure;
@@ -106,7 +106,7 @@ type SummaryMarks = Map<string, { found?: string; stamp: string }>;
 
 /** Reads the summary marks of the broadcasts the batch touches, one read each, before any change is taken. */
 async function summaryMarks(groups: readonly DeliveryRecords[], shard: string, lastPosition: string): Promise<SummaryMarks> {
-  const broadcasts = new Set(groups.flatMap(({ events }) => (events.some((event) => event.audience !== undefined) ? [events[0]!.notificationId] : [])));
+  const broadcasts = new Set(groups.flatMap(({ events }) => (events.some((event) => event.rowShards !== undefined) ? [events[0]!.notificationId] : [])));
   const marks = await Promise.all(
     [...broadcasts].map(async (notificationId) => {
       const found = await summaries.countedThrough(notificationId, shard);

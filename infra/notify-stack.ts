@@ -169,7 +169,6 @@ export class NotifyStack extends Stack {
     const feedback = new ProviderFeedback(this, "ProviderFeedback", { preferences: tables.preferences, stream: events.stream, encryptionKey });
     const sesConfigurationSet = props.sesConfigurationSet ?? feedbackConfigurationSet(feedback).configurationSetName;
     const templateCacheSeconds = props.templateCacheSeconds ?? DEFAULTS.templateCacheSeconds;
-    const deferredDelivery = new DeferredDelivery(this, "DeferredDelivery", { deferred: tables.deferred, deliveries: tables.deliveries, templates: tables.templates, templateCacheSeconds, topic: topic.topic });
 
     // Keys the one-click unsubscribe tokens; replacing it invalidates every link already sent.
     const unsubscribeSecret = new Secret(this, "UnsubscribeSecret", {
@@ -191,7 +190,9 @@ export class NotifyStack extends Stack {
       // A page takes well under a second; the worker timeout keeps crashed pages as quick to return as crashed sends.
       timeout: Duration.seconds(props.workerTimeoutSeconds ?? DEFAULTS.workerTimeoutSeconds),
       encryptionKey,
+      stream: events.stream,
     });
+    const deferredDelivery = new DeferredDelivery(this, "DeferredDelivery", { deferred: tables.deferred, deliveries: tables.deliveries, templates: tables.templates, templateCacheSeconds, topic: topic.topic, expansionQueue: expansion.queue, audiences: tables.audiences });
     const edge = props.httpApi === false ? undefined : this.createHttpApi(topic, tables, events, expansion, unsubscribeSecret, props);
     if (edge) output("UserTokenSecretArn", edge.userTokenSecret.secretArn, "Signs the user tokens browsers call /v1/me with; NotifyClient.userToken and `notify token` read it, and putting a new signingKey in it revokes every token");
     const publishers = [...(edge ? [edge.ingest.function.role!] : []), deferredDelivery.sweeper.function.role!, expansion.expander.function.role!];

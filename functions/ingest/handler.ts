@@ -8,6 +8,7 @@ import { RequestError } from "#shared/domain/request-error.ts";
 import { DeliveriesStore } from "#shared/adapters/stores/deliveries-store.ts";
 import { DeferredItems } from "#shared/adapters/stores/deferred-items.ts";
 import { DeliveryCancellations } from "#shared/adapters/stores/delivery-cancellations.ts";
+import { BroadcastCancellations } from "#shared/adapters/stores/broadcast-cancellations.ts";
 import { AudienceStore } from "#shared/adapters/stores/audience-store.ts";
 import { AnalyticsStore } from "#shared/adapters/stores/analytics-store.ts";
 import { InboxStore } from "#shared/adapters/stores/inbox-store.ts";
@@ -21,18 +22,22 @@ import { json, requestErrorResponse } from "./http-response.ts";
 import { ROUTES, type IngestDependencies } from "./routes.ts";
 
 const templates = templateStore();
+const followUpsOf = async (type: string, version: number) => (await templates.version(type, version))?.followUps ?? [];
+const events = new DeliveryEventPublisher(kinesis, requiredEnv("DELIVERY_EVENTS_STREAM_NAME"), (millis) => sleep(millis));
 const dependencies: IngestDependencies = {
   publisher: new NotificationPublisher(sns, requiredEnv("NOTIFICATIONS_TOPIC_ARN"), (millis) => sleep(millis), Number(process.env.PUBLISH_BATCH_SIZE ?? 10)),
   expansion: new ExpansionQueue(sqs, requiredEnv("EXPANSION_QUEUE_URL"), (millis) => sleep(millis)),
   deliveries: new DeliveriesStore(documents, requiredEnv("DELIVERIES_TABLE_NAME")),
   deferred: new DeferredItems(documents, requiredEnv("DEFERRED_TABLE_NAME")),
-  cancellations: new DeliveryCancellations(documents, requiredEnv("DELIVERIES_TABLE_NAME"), async (type, version) => (await templates.version(type, version))?.followUps ?? []),
+  cancellations: new DeliveryCancellations(documents, requiredEnv("DELIVERIES_TABLE_NAME"), followUpsOf),
+  broadcastCancellations: new BroadcastCancellations(documents, requiredEnv("DELIVERIES_TABLE_NAME"), events, (millis) => sleep(millis)),
+  followUpsOf,
   templates,
   analytics: new AnalyticsStore(documents, requiredEnv("ANALYTICS_TABLE_NAME")),
   preferences: new PreferencesStore(documents, requiredEnv("PREFERENCES_TABLE_NAME")),
   inbox: new InboxStore(documents, requiredEnv("INBOX_TABLE_NAME")),
   audiences: new AudienceStore(documents, requiredEnv("AUDIENCES_TABLE_NAME"), (millis) => sleep(millis)),
-  events: new DeliveryEventPublisher(kinesis, requiredEnv("DELIVERY_EVENTS_STREAM_NAME"), (millis) => sleep(millis)),
+  events,
   now: () => Date.now(),
   unsubscribeSecret: () => secretString(requiredEnv("UNSUBSCRIBE_SECRET_ARN")),
   onAccepted(notification) {

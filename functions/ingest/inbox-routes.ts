@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 import { z } from "zod";
-import { audienceOf, deliveryEvent, renderingOf } from "#shared/domain/delivery-event.ts";
+import { placementOf, deliveryEvent, renderingOf } from "#shared/domain/delivery-event.ts";
 import type { DeliveryEventPublisher } from "#shared/adapters/delivery-event-publisher.ts";
 import { RequestError } from "#shared/domain/request-error.ts";
 import type { InboxItem, InboxStore } from "#shared/adapters/stores/inbox-store.ts";
@@ -46,7 +46,7 @@ export const listInbox: InboxRoute = async (userId, event, deps) => {
 
 async function publishOpened(userId: string, items: InboxItem[], readAt: Date, deps: InboxDependencies): Promise<void> {
   if (!items.length) return;
-  await deps.events.publish(items.map((item) => deliveryEvent({ notificationId: item.notificationId, type: item.type, ...renderingOf(item), ...audienceOf(item), userId, channel: "in_app", status: "opened", attempt: 1 }, readAt)));
+  await deps.events.publish(items.map((item) => deliveryEvent({ notificationId: item.notificationId, type: item.type, ...renderingOf(item), ...placementOf(item), userId, channel: "in_app", status: "opened", attempt: 1 }, readAt)));
 }
 
 /**

@@ -2,7 +2,10 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "
 import { channelMessagesFor } from "#shared/domain/channel-message.ts";
 import { notificationIdSchema, userIdSchema } from "#shared/domain/identifiers.ts";
 import { acceptPublishRequest, type AcceptedBroadcast, type AcceptedNotification } from "#shared/domain/notification-request.ts";
-import { firstPages } from "#shared/domain/broadcast-expansion.ts";
+import { firstCancelPages, firstPages, type BroadcastMessage } from "#shared/domain/broadcast-expansion.ts";
+import type { FollowUp } from "#shared/domain/follow-up-rule.ts";
+import { BUILT_IN_VERSION } from "#shared/domain/templates/template-definition.ts";
+import type { BroadcastCancellations } from "#shared/adapters/stores/broadcast-cancellations.ts";
 import { decodeDeliveriesCursor, type AcceptedBroadcastView } from "#shared/adapters/stores/deliveries-store.ts";
 import type { ExpansionQueue } from "#shared/adapters/expansion-queue.ts";
 import { PublishIncompleteError, type NotificationPublisher } from "#shared/adapters/notification-publisher.ts";
@@ -34,9 +37,12 @@ export interface IngestDependencies extends UnsubscribeDependencies, InboxDepend
   publisher: NotificationPublisher;
   expansion: Pick<ExpansionQueue, "queue">;
   deliveries: DeliveriesStore;
-  /** Where a notification accepted with sendAt waits for the sweeper. */
-  deferred: Pick<DeferredItems, "schedule">;
+  /** Where a notification or broadcast accepted with sendAt waits for the sweeper. */
+  deferred: Pick<DeferredItems, "schedule" | "scheduleBroadcast">;
   cancellations: Pick<DeliveryCancellations, "cancel">;
+  broadcastCancellations: Pick<BroadcastCancellations, "mark">;
+  /** The follow-up rules of a template version: a broadcast's cancel takes back its pending escalations too. */
+  followUpsOf(type: string, version: number): Promise<readonly FollowUp[]>;
   preferences: PreferencesStore;
   now: () => number;
 }
@@ -102,6 +108,12 @@ async function publishBroadcast(broadcast: AcceptedBroadcast, deps: IngestDepend
   const audience = await deps.audiences.get(broadcast.audience);
   if (!audience) throw new RequestError("unknown_audience", `no audience ${broadcast.audience}`, [{ path: "audience", message: "no audience with this id" }]);
   const accepted = await deps.deliveries.recordBroadcastAccepted(broadcast, audience.members, new Date(deps.now()).toISOString());
+  if (accepted.sendAt !== undefined) {
+    // Expanded when due, with the members the audience has then; the item is the same on a retry.
+    await deps.deferred.scheduleBroadcast(accepted.notificationId, accepted.audience, accepted.sendAt);
+    deps.onBroadcastAccepted(accepted);
+    return json(202, accepted);
+  }
   try {
     await deps.expansion.queue(firstPages(accepted.notificationId, accepted.audience));
   } catch (error) {
@@ -122,8 +134,26 @@ const getNotification: Route = async (event, deps) => {
   return json(200, view);
 };
 
+/**
+ * A broadcast's cancel is marked at once (no expansion page publishes after it) and carried out by
+ * the expander, shard by shard, a page of members at a time. The answer says how far it has come;
+ * GET follows it to the end. Calling it again queues nothing new (the pages' deduplication and
+ * checkpoints) and answers the progress.
+ */
+async function cancelBroadcast(broadcast: BroadcastMessage, deps: IngestDependencies) {
+  const { notificationId, audience } = broadcast;
+  await deps.broadcastCancellations.mark(notificationId, deps.now());
+  const rules = await deps.followUpsOf(broadcast.type, broadcast.templateVersion ?? BUILT_IN_VERSION);
+  const escalations = rules.flatMap((rule) => (rule.kind === "escalation" && broadcast.channels.includes(rule.from) && !broadcast.channels.includes(rule.to) ? [{ from: rule.from, to: rule.to }] : []));
+  await deps.expansion.queue(firstCancelPages(notificationId, audience, escalations));
+  const progress = (await deps.deliveries.broadcastProgress(notificationId))!;
+  return json(progress.cancel?.status === "done" ? 200 : 202, { notificationId, canceled: progress.cancel?.canceled ?? 0, ...progress });
+}
+
 const cancelNotification: Route = async (event, deps) => {
   const notificationId = pathParameter(event, "id", notificationIdSchema);
+  const broadcast = await deps.deliveries.broadcastOf(notificationId);
+  if (broadcast) return cancelBroadcast(broadcast, deps);
   const result = await deps.cancellations.cancel(notificationId, deps.now());
   if (!result) throw new RequestError("not_found", `no notification ${notificationId}`);
   return json(200, { notificationId, canceled: result.canceled });

@@ -1,5 +1,6 @@
 import { Duration, Stack } from "aws-cdk-lib";
 import type { ITableV2 } from "aws-cdk-lib/aws-dynamodb";
+import type { IStream } from "aws-cdk-lib/aws-kinesis";
 import type { IKey } from "aws-cdk-lib/aws-kms";
 import { SqsEventSource } from "aws-cdk-lib/aws-lambda-event-sources";
 import type { ITopic } from "aws-cdk-lib/aws-sns";
@@ -21,11 +22,14 @@ export interface BroadcastExpansionProps {
   /** The expander's timeout; the queue's visibility is six times it, as for every Lambda event source. */
   readonly timeout: Duration;
   readonly encryptionKey?: IKey;
+  /** The delivery-events stream, where a cancel puts each delivery it takes back. */
+  readonly stream: IStream;
 }
 
 /**
  * Broadcast expansion: a FIFO queue of page messages (a group per audience shard, so shards run in
- * parallel and each in order) and the expander that publishes one page of members per message.
+ * parallel and each in order) and the expander that publishes one page of members per message, or
+ * takes back one page of a canceled broadcast's deliveries.
  */
 export class BroadcastExpansion extends Construct {
   readonly queue: Queue;
@@ -56,9 +60,11 @@ export class BroadcastExpansion extends Construct {
       },
     });
     this.expander
-      .useTable("DELIVERIES_TABLE_NAME", props.deliveries, ["dynamodb:GetItem", "dynamodb:UpdateItem"])
+      // A cancel reads its page's originals for the escalations it takes back, with BatchGetItem.
+      .useTable("DELIVERIES_TABLE_NAME", props.deliveries, ["dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:BatchGetItem"])
       .useTable("AUDIENCES_TABLE_NAME", props.audiences, ["dynamodb:Query"])
       .useTable("SEND_RATE_TABLE_NAME", props.sendWindows, ["dynamodb:UpdateItem"]);
+    this.expander.writesTo("DELIVERY_EVENTS_STREAM_NAME", props.stream);
     props.topic.grantPublish(this.expander.function);
     this.queue.grantSendMessages(this.expander.function);
     // One page an invocation: a batch of several shards' pages would run them one after another.

@@ -3,6 +3,7 @@ import type { ITableV2 } from "aws-cdk-lib/aws-dynamodb";
 import { Rule, Schedule } from "aws-cdk-lib/aws-events";
 import { LambdaFunction } from "aws-cdk-lib/aws-events-targets";
 import type { ITopic } from "aws-cdk-lib/aws-sns";
+import type { IQueue } from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
 import { NotifyFunction } from "./notify-function.ts";
 
@@ -14,11 +15,15 @@ export interface DeferredDeliveryProps {
   readonly templates: ITableV2;
   readonly templateCacheSeconds: number;
   readonly topic: ITopic;
+  /** Where a scheduled broadcast's first pages go when it is due. */
+  readonly expansionQueue: IQueue;
+  /** Read for a scheduled broadcast's member count when it is released, which sizes its rows' spread. */
+  readonly audiences: ITableV2;
   /** How often due items are released; quiet hours end on the minute. @default Duration.minutes(1) */
   readonly interval?: Duration;
 }
 
-/** The scheduled sweeper that releases what is due: deliveries held for quiet hours, escalations, scheduled notifications and digest windows. */
+/** The scheduled sweeper that releases what is due: deliveries held for quiet hours, escalations, scheduled notifications and broadcasts, and digest windows. */
 export class DeferredDelivery extends Construct {
   readonly sweeper: NotifyFunction;
   readonly schedule: Rule;
@@ -29,11 +34,12 @@ export class DeferredDelivery extends Construct {
       entry: "deferred-sweeper.ts",
       serviceName: "deferred-sweeper",
       timeout: Duration.seconds(55),
-      environment: { NOTIFICATIONS_TOPIC_ARN: props.topic.topicArn, TEMPLATE_CACHE_SECONDS: String(props.templateCacheSeconds) },
+      environment: { NOTIFICATIONS_TOPIC_ARN: props.topic.topicArn, EXPANSION_QUEUE_URL: props.expansionQueue.queueUrl, TEMPLATE_CACHE_SECONDS: String(props.templateCacheSeconds) },
     });
     this.sweeper.useTable("DEFERRED_TABLE_NAME", props.deferred, "read-write").useTable("DELIVERIES_TABLE_NAME", props.deliveries, ["dynamodb:GetItem", "dynamodb:UpdateItem"]);
-    this.sweeper.useTable("TEMPLATES_TABLE_NAME", props.templates, ["dynamodb:GetItem"]);
+    this.sweeper.useTable("TEMPLATES_TABLE_NAME", props.templates, ["dynamodb:GetItem"]).useTable("AUDIENCES_TABLE_NAME", props.audiences, ["dynamodb:GetItem"]);
     props.topic.grantPublish(this.sweeper.function);
+    props.expansionQueue.grantSendMessages(this.sweeper.function);
     // A sweep that fails has released all it could and left the rest for the next minute's sweep:
     // Lambda's two asynchronous retries would only run overlapping sweeps of the same items.
     this.sweeper.function.configureAsyncInvoke({ retryAttempts: 0 });

@@ -213,6 +213,13 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
   let outbox: LocalOutbox | undefined;
   const functions = new Map<string, LocalFunction>();
   const sqsSources: SqsEventSource[] = [];
+  /** Pauses or resumes a queue's event source, as disabling and enabling its mapping would. */
+  const setPolling = (queueUrl: string, polling: boolean) => {
+    const source = sqsSources.find((candidate) => candidate.queueUrl === queueUrl);
+    if (!source) throw new Error(`no event source reads ${queueUrl}`);
+    if (polling) source.resume();
+    else source.pause();
+  };
   const kinesisSources: KinesisEventSource[] = [];
 
   async function settled(timeoutMillis = 30_000): Promise<void> {
@@ -256,7 +263,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
   const streamIteratorAges = () => kinesisSources.map((source) => ({ streamName: source.streamName, iteratorAgeMillis: source.iteratorAgeMillis() }));
   let userLinks: LocalUserLinks | undefined;
   const gateway = new HttpGateway(
-    localRoutes({ sink, outbox: () => outbox, clock, afterClockMoved, faults, crashWorker, settled, publishFeedback, writeLogs, streamIteratorAges, usage: () => usage.snapshot(), partitions: () => emulators.partitionReport(), environments: () => Object.fromEntries([...functions].map(([name, fn]) => [name, fn.environments])), userLinks: () => userLinks }),
+    localRoutes({ sink, outbox: () => outbox, clock, afterClockMoved, faults, crashWorker, settled, setPolling, publishFeedback, writeLogs, streamIteratorAges, usage: () => usage.snapshot(), partitions: () => emulators.partitionReport(), environments: () => Object.fromEntries([...functions].map(([name, fn]) => [name, fn.environments])), userLinks: () => userLinks }),
   );
   try {
     await gateway.listen(options.port ?? 4000);
@@ -381,12 +388,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
         });
       },
       settled,
-      setPolling(queueUrl, polling) {
-        const source = sqsSources.find((candidate) => candidate.queueUrl === queueUrl);
-        if (!source) throw new Error(`no event source reads ${queueUrl}`);
-        if (polling) source.resume();
-        else source.pause();
-      },
+      setPolling,
       async stop() {
         scheduler?.stop();
         await Promise.all([...sqsSources, ...kinesisSources].map((source) => source.stop()));

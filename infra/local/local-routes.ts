@@ -20,6 +20,8 @@ export interface LocalRoutesDependencies {
   /** Kills the channel worker's environment that is making this send. */
   crashWorker(channel: string, notificationId: string, userId: string): void;
   settled(timeoutMillis: number): Promise<void>;
+  /** Pauses or resumes the event source reading a queue, as disabling or enabling its mapping would. */
+  setPolling(queueUrl: string, polling: boolean): void;
   /** Publishes a provider's notification to the stack's feedback topic, as SES or End User Messaging would. */
   publishFeedback(message: string): Promise<void>;
   /** Writes lines to a log group, as SNS writes push delivery status. */
@@ -81,6 +83,16 @@ export function localRoutes(deps: LocalRoutesDependencies): ExtraHandler {
           return json(response, 200, { messageId: entry.providerMessageId });
         }
       }
+    }
+    if (url.pathname === "/_local/polling" && request.method === "POST") {
+      const { queueUrl, polling } = (await readJson(request)) as { queueUrl?: unknown; polling?: unknown };
+      if (typeof queueUrl !== "string" || typeof polling !== "boolean") return json(response, 400, { message: "expected {queueUrl: string, polling: boolean}" });
+      try {
+        deps.setPolling(queueUrl, polling);
+      } catch (error) {
+        return json(response, 404, { message: (error as Error).message });
+      }
+      return json(response, 200, { queueUrl, polling });
     }
     if (url.pathname === "/_local/crashes" && request.method === "GET") {
       return json(response, 200, deps.sink.crashes);

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { audienceOf, renderingOf, type Rendering } from "#shared/domain/delivery-event.ts";
+import { placementOf, renderingOf, type Rendering } from "#shared/domain/delivery-event.ts";
 
 /** A send as the provider got it; the template version and variant ride along as they do in SES tags and SMS context. */
 export interface OutboxEntry extends Rendering {
@@ -19,8 +19,8 @@ export interface OutboxEntry extends Rendering {
   attempt: number;
   providerMessageId: string;
   at: string;
-  /** On a broadcast's delivery, its audience, which the feedback about it names. */
-  audience?: string;
+  /** On a broadcast's delivery, its row shards, which the feedback about it names. */
+  rowShards?: number;
 }
 
 interface SinkRequest extends Rendering {
@@ -32,7 +32,7 @@ interface SinkRequest extends Rendering {
   content: { subject?: string; text?: string; html?: string; body?: string; title?: string; encoding?: string; segments?: number };
   headers?: { Name: string; Value: string }[];
   attempt: number;
-  audience?: string;
+  rowShards?: number;
 }
 
 /**
@@ -60,7 +60,7 @@ export class RecordingSink {
       type: request.type,
       to: request.to.length === 1 ? request.to[0]! : request.to,
       ...renderingOf(request),
-      ...audienceOf(request),
+      ...placementOf(request),
       ...(content.subject !== undefined ? { subject: content.subject } : {}),
       ...(content.title !== undefined ? { subject: content.title } : {}),
       body: content.text ?? content.body ?? "",

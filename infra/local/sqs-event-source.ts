@@ -1,4 +1,4 @@
-import { DeleteMessageBatchCommand, GetQueueAttributesCommand, ReceiveMessageCommand, type Message, type SQSClient } from "@aws-sdk/client-sqs";
+import { ChangeMessageVisibilityBatchCommand, DeleteMessageBatchCommand, GetQueueAttributesCommand, ReceiveMessageCommand, type Message, type SQSClient } from "@aws-sdk/client-sqs";
 import type { SQSEvent, SQSRecord } from "aws-lambda";
 import type { LocalFunction } from "./local-function.ts";
 
@@ -68,7 +68,7 @@ export class SqsEventSource {
     return this.options.queueUrl;
   }
 
-  /** Stops taking new batches (one long poll already under way may still deliver its batch). */
+  /** Stops taking new batches: a long poll already under way hands what it received back to the queue. */
   pause(): void {
     if (this.paused) return;
     let resume!: () => void;
@@ -118,8 +118,20 @@ export class SqsEventSource {
       }
       const messages = await this.receiveBatch();
       if (messages.length === 0) continue;
+      if (this.paused) {
+        await this.handBack(messages);
+        continue;
+      }
       const invocation = this.invoke(messages).finally(() => this.inFlight.delete(invocation));
       this.inFlight.add(invocation);
+    }
+  }
+
+  /** Makes messages visible again at once, in their order: what a poll received after its mapping was paused. */
+  private async handBack(messages: Message[]): Promise<void> {
+    for (let start = 0; start < messages.length; start += 10) {
+      const entries = messages.slice(start, start + 10).map((message, index) => ({ Id: String(index), ReceiptHandle: message.ReceiptHandle!, VisibilityTimeout: 0 }));
+      await this.options.sqs.send(new ChangeMessageVisibilityBatchCommand({ QueueUrl: this.options.queueUrl, Entries: entries }));
     }
   }
 

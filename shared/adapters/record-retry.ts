@@ -1,7 +1,7 @@
 import { ChangeMessageVisibilityCommand, type SQSClient } from "@aws-sdk/client-sqs";
 import type { ChannelMessage } from "../domain/channel-message.ts";
 import type { Channel } from "../domain/channels.ts";
-import { deliveryEvent } from "../domain/delivery-event.ts";
+import { deliveryEvent, placementOf } from "../domain/delivery-event.ts";
 import type { DeliveryEventPublisher } from "./delivery-event-publisher.ts";
 import type { QueueUrls } from "./queue-urls.ts";
 import { TransientProviderError } from "./providers/provider.ts";
@@ -62,7 +62,7 @@ export class RecordRetry {
     if (record.attempt >= this.options.maxReceiveCount) {
       if (message) {
         await this.recordDeadLettered(message, record.attempt, `${(error as Error)?.name ?? "Error"}: ${(error as Error)?.message ?? String(error)}`.slice(0, 500));
-        await this.options.claims.markDeadLettered({ notificationId: message.notificationId, userId: message.userId, channel: this.options.channel, ...(message.audience === undefined ? {} : { audience: message.audience }) }, record.messageId);
+        await this.options.claims.markDeadLettered({ notificationId: message.notificationId, userId: message.userId, channel: this.options.channel, ...placementOf(message) }, record.messageId);
       }
       // Visible again at once: the next receive is past maxReceiveCount, so SQS moves it to the DLQ
       // now instead of after the queue's whole visibility timeout.
@@ -77,7 +77,7 @@ export class RecordRetry {
 
   private async recordDeadLettered(message: ChannelMessage, attempt: number, reason: string): Promise<void> {
     const { notificationId, type, userId, audience } = message;
-    await this.events.publish([deliveryEvent({ notificationId, type, userId, channel: this.options.channel, status: "dead_lettered", reason, attempt, ...(audience === undefined ? {} : { audience }) }, new Date(this.options.now()))]);
+    await this.events.publish([deliveryEvent({ notificationId, type, userId, channel: this.options.channel, status: "dead_lettered", reason, attempt, ...(audience === undefined ? {} : { audience }), ...placementOf(message) }, new Date(this.options.now()))]);
   }
 
   private async setVisibility(record: FailedRecord, seconds: number): Promise<void> {

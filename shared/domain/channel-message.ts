@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { MAX_BROADCAST_ROW_SHARDS } from "./broadcast-rows.ts";
 import { CATEGORIES } from "./categories.ts";
 import { CHANNELS } from "./channels.ts";
 import { notificationIdSchema, userIdSchema } from "./identifiers.ts";
@@ -25,6 +26,8 @@ export const channelMessageSchema = z.object({
   followUpOf: z.enum(CHANNELS).optional(),
   /** Set on a broadcast's messages: the audience the recipient was expanded from. */
   audience: userIdSchema.optional(),
+  /** Set on a broadcast's messages: the partition keys its rows are spread over, fixed when it was released. */
+  rowShards: z.number().int().min(1).max(MAX_BROADCAST_ROW_SHARDS).optional(),
   /** Set on a digest's message, whose notificationId is its window's id: it is not grouped again. */
   digest: z.literal(true).optional(),
   /** The template version active when the notification was accepted, which it renders with; 1 when absent. */

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import { z } from "zod";
+import { MAX_BROADCAST_ROW_SHARDS } from "./broadcast-rows.ts";
 import { CHANNELS } from "./channels.ts";
 
 export const DELIVERY_STATUSES = [
@@ -34,6 +35,8 @@ const fields = {
   at: z.iso.datetime(),
   /** On a broadcast's delivery, as its worker knows it: the events function counts it in the broadcast's summary. */
   audience: z.string().min(1).optional(),
+  /** On a broadcast's delivery: how many partition keys its rows are spread over (see broadcast-rows.ts), which every report names. */
+  rowShards: z.number().int().min(1).max(MAX_BROADCAST_ROW_SHARDS).optional(),
   /** The template version the delivery rendered with (accepted with), when its worker knows it. */
   templateVersion: z.number().int().min(1).optional(),
   /** The A/B variant the recipient was assigned, when the version has variants. */
@@ -64,9 +67,9 @@ export function renderingOf(source: Rendering): Rendering {
   return { ...(source.templateVersion === undefined ? {} : { templateVersion: source.templateVersion }), ...(source.variant === undefined ? {} : { variant: source.variant }) };
 }
 
-/** The broadcast a delivery belongs to, when it does: every report about it names it, so it finds the delivery's row shard. */
-export function audienceOf(source: { audience?: string }): { audience?: string } {
-  return source.audience === undefined ? {} : { audience: source.audience };
+/** Where a broadcast's delivery has its row: every report about it carries this, so it finds the row's shard. */
+export function placementOf(source: { rowShards?: number }): { rowShards?: number } {
+  return source.rowShards === undefined ? {} : { rowShards: source.rowShards };
 }
 
 /** notificationId#userId#channel: the delivery an event belongs to. */

@@ -55,17 +55,17 @@ export function reasonOf(row: Record<string, unknown>): string | undefined {
   return typeof row.reason === "string" && row.reason !== "" ? row.reason : undefined;
 }
 
-/** What names a delivery's row: a broadcast's (`audience` set) lives on one of its row shards. */
+/** What names a delivery's row: a broadcast's (`rowShards` set) lives on one of its row shards. */
 export interface DeliveryRowIdentity {
   notificationId: string;
   userId: string;
   channel: string;
-  audience?: string;
+  rowShards?: number;
 }
 
 /** The deliveries table's key of a delivery's row. */
-export function deliveryRowKey({ notificationId, userId, channel, audience }: DeliveryRowIdentity): { notificationId: string; deliveryKey: string } {
-  const partition = audience === undefined ? notificationId : broadcastRowPartition(notificationId, broadcastRowShardOf(userId));
+export function deliveryRowKey({ notificationId, userId, channel, rowShards }: DeliveryRowIdentity): { notificationId: string; deliveryKey: string } {
+  const partition = rowShards === undefined ? notificationId : broadcastRowPartition(notificationId, broadcastRowShardOf(userId, rowShards));
   return { notificationId: partition, deliveryKey: `${userId}#${channel}` };
 }
 

@@ -1,4 +1,4 @@
-import { audienceOf, renderingOf, type Rendering } from "./delivery-event.ts";
+import { placementOf, renderingOf, type Rendering } from "./delivery-event.ts";
 
 /**
  * Identifies a delivery inside a provider message so feedback about it (bounces, opens, receipts)
@@ -9,11 +9,11 @@ export interface DeliveryTags extends Rendering {
   notificationId: string;
   userId: string;
   type: string;
-  /** A broadcast's delivery names its audience, which places its row. */
-  audience?: string;
+  /** A broadcast's delivery names its row shards, which place its row. */
+  rowShards?: number;
 }
 
-const TAG_NAMES = { notificationId: "nid", userId: "uid", type: "type", templateVersion: "tv", variant: "var", audience: "aud" } as const;
+const TAG_NAMES = { notificationId: "nid", userId: "uid", type: "type", templateVersion: "tv", variant: "var", rowShards: "rs" } as const;
 
 export function encodeDeliveryTags(tags: DeliveryTags): Array<{ Name: string; Value: string }> {
   return (Object.keys(TAG_NAMES) as (keyof DeliveryTags)[])
@@ -27,7 +27,7 @@ export function decodeDeliveryTags(tags: Record<string, string[] | undefined> | 
     const encoded = tags?.[TAG_NAMES[field]]?.[0];
     return encoded ? Buffer.from(encoded, "base64url").toString("utf8") : undefined;
   };
-  const [notificationId, userId, type, templateVersion, variant, audience] = [value("notificationId"), value("userId"), value("type"), value("templateVersion"), value("variant"), value("audience")];
+  const [notificationId, userId, type, templateVersion, variant, rowShards] = [value("notificationId"), value("userId"), value("type"), value("templateVersion"), value("variant"), value("rowShards")];
   if (!notificationId || !userId) return undefined;
-  return { notificationId, userId, type: type ?? "unknown", ...renderingOf({ templateVersion: templateVersion === undefined ? undefined : Number(templateVersion) || undefined, variant }), ...audienceOf({ audience }) };
+  return { notificationId, userId, type: type ?? "unknown", ...renderingOf({ templateVersion: templateVersion === undefined ? undefined : Number(templateVersion) || undefined, variant }), ...placementOf({ rowShards: rowShards === undefined ? undefined : Number(rowShards) || undefined }) };
 }

@@ -47,7 +47,7 @@ export interface AcceptedNotification {
   sendAt?: string;
 }
 
-/** A request to send to every member of an audience; its recipients are read when it is expanded. */
+/** A request to send to every member of an audience; its recipients are read when it is expanded (at sendAt, when it has one). */
 export interface AcceptedBroadcast extends Omit<AcceptedNotification, "userIds"> {
   audience: string;
 }
@@ -122,9 +122,6 @@ export function acceptPublishRequest(body: unknown, newId: () => string = random
   if (dataProblems.length > 0) throw new RequestError("invalid_request", `data does not fit template ${template.type}`, dataProblems);
 
   const sendAt = scheduledFor(request.sendAt, now());
-  if (sendAt !== undefined && request.audience !== undefined) {
-    throw new RequestError("invalid_request", "sendAt is for notifications to named recipients; a broadcast goes when it is published", [{ path: "sendAt", message: "not with audience" }]);
-  }
 
   const accepted = {
     notificationId: request.notificationId ?? newId(),
@@ -135,6 +132,6 @@ export function acceptPublishRequest(body: unknown, newId: () => string = random
     priority: request.priority ?? "normal",
     templateVersion: template.version,
   };
-  if (request.audience !== undefined) return { kind: "broadcast", broadcast: { ...accepted, audience: request.audience } };
+  if (request.audience !== undefined) return { kind: "broadcast", broadcast: { ...accepted, audience: request.audience, ...(sendAt === undefined ? {} : { sendAt }) } };
   return { kind: "direct", notification: { ...accepted, userIds: [...new Set(request.recipients!.map((recipient) => recipient.userId))], ...(sendAt === undefined ? {} : { sendAt }) } };
 }

@@ -1,5 +1,5 @@
 import type { Channel } from "./channels.ts";
-import { audienceOf, deliveryEvent, renderingOf, type DeliveryEvent } from "./delivery-event.ts";
+import { placementOf, deliveryEvent, renderingOf, type DeliveryEvent } from "./delivery-event.ts";
 import { decodeDeliveryTags, type DeliveryTags } from "./message-tags.ts";
 
 /** A channel that must stop receiving because the address behind it is unusable or unwelcome. */
@@ -55,7 +55,7 @@ export function smsContext(delivery: DeliveryTags): Record<string, string> {
     type: delivery.type,
     ...(delivery.templateVersion === undefined ? {} : { templateVersion: String(delivery.templateVersion) }),
     ...(delivery.variant === undefined ? {} : { variant: delivery.variant }),
-    ...audienceOf(delivery),
+    ...(delivery.rowShards === undefined ? {} : { rowShards: String(delivery.rowShards) }),
   };
 }
 
@@ -97,10 +97,10 @@ function readSesEvent(ses: SesEvent): Feedback | IgnoredFeedback {
 }
 
 function readSmsEvent(sms: SmsEvent): Feedback | IgnoredFeedback {
-  const { notificationId, userId, type, templateVersion, variant, audience } = sms.context ?? {};
+  const { notificationId, userId, type, templateVersion, variant, rowShards } = sms.context ?? {};
   if (!notificationId || !userId) return { ignored: "text without delivery context" };
   const rendering = renderingOf({ templateVersion: templateVersion === undefined ? undefined : Number(templateVersion) || undefined, variant });
-  const base = { notificationId, userId, type: type ?? "unknown", ...rendering, ...audienceOf({ audience }), channel: "sms" as const, attempt: 1, provider: "end-user-messaging", providerMessageId: sms.messageId };
+  const base = { notificationId, userId, type: type ?? "unknown", ...rendering, ...placementOf({ rowShards: rowShards === undefined ? undefined : Number(rowShards) || undefined }), channel: "sms" as const, attempt: 1, provider: "end-user-messaging", providerMessageId: sms.messageId };
   const at = new Date(sms.eventTimestamp ?? Date.now());
   const eventType = sms.eventType!;
   if (eventType === "TEXT_DELIVERED") return { event: deliveryEvent({ ...base, status: "delivered" }, at) };

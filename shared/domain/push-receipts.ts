@@ -9,8 +9,8 @@ export interface SentDelivery extends Rendering {
   userId: string;
   type: string;
   channel: Channel;
-  /** A broadcast's delivery names its audience, which places its row. */
-  audience?: string;
+  /** A broadcast's delivery names its row shards, which place its row. */
+  rowShards?: number;
 }
 
 /**

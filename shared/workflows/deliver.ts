@@ -3,7 +3,7 @@ import type { ChannelMessage } from "../domain/channel-message.ts";
 import { decideDelivery } from "../domain/delivery-decision.ts";
 import { followUpsAfter } from "../domain/follow-ups.ts";
 import type { NotificationPublisher } from "../adapters/notification-publisher.ts";
-import { deliveryEvent, renderingOf, type DeliveryEvent, type DeliveryOutcome } from "../domain/delivery-event.ts";
+import { deliveryEvent, placementOf, renderingOf, type DeliveryEvent, type DeliveryOutcome } from "../domain/delivery-event.ts";
 import type { DeliveryEventPublisher } from "../adapters/delivery-event-publisher.ts";
 import { withDefaults } from "../domain/preferences.ts";
 import { TransientProviderError, type ChannelProvider } from "../adapters/providers/provider.ts";
@@ -79,14 +79,14 @@ export class ClaimBusyError extends Error {
  */
 export async function deliver(message: ChannelMessage, { attempt, messageId }: Receipt, deps: DeliverDependencies): Promise<DeliveryResult> {
   const { channel } = deps;
-  const key = { notificationId: message.notificationId, userId: message.userId, channel, ...(message.audience === undefined ? {} : { audience: message.audience }) };
+  const key = { notificationId: message.notificationId, userId: message.userId, channel, ...placementOf(message) };
   // The version active when the notification was accepted: a later change never alters what is in flight.
   const template = await deps.templates.version(message.type, message.templateVersion ?? BUILT_IN_VERSION);
   // The same recipient of a notification gets the same variant on every channel and every retry.
   const variant = template && assignVariant(template.variants, message.notificationId, message.userId);
   const rendering = renderingOf({ templateVersion: template?.version, variant });
   const outcome = (fields: Omit<DeliveryOutcome, "notificationId" | "userId" | "channel" | "attempt" | "type">): DeliveryEvent =>
-    deliveryEvent({ ...key, type: message.type, attempt, ...rendering, ...fields }, new Date(deps.now()));
+    deliveryEvent({ ...key, type: message.type, attempt, ...(message.audience === undefined ? {} : { audience: message.audience }), ...rendering, ...fields }, new Date(deps.now()));
   // Follow-ups and the sent-message index are written before the outcome is recorded: if they
   // fail, the record is retried and they are written again (each is harmless to repeat).
   const emit = async (result: Extract<DeliveryResult, { event: DeliveryEvent }>): Promise<DeliveryResult> => {

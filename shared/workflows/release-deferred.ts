@@ -1,8 +1,8 @@
 import { channelMessagesFor, type ChannelMessage } from "../domain/channel-message.ts";
 import { PublishIncompleteError, type NotificationPublisher } from "../adapters/notification-publisher.ts";
-import type { DeliveryStatus } from "../domain/delivery-event.ts";
+import { placementOf, type DeliveryStatus } from "../domain/delivery-event.ts";
 import type { DeliveryRowIdentity } from "../domain/delivery-row.ts";
-import { allShards, type DeferredItem, type DeferredItems, type DigestRelease, type HeldDelivery, type ScheduledNotification } from "../adapters/stores/deferred-items.ts";
+import { allShards, type DeferredItem, type DeferredItems, type DigestRelease, type HeldDelivery, type ScheduledBroadcast, type ScheduledNotification } from "../adapters/stores/deferred-items.ts";
 import { digestMessage, type DigestReleaseDependencies } from "./release-digest.ts";
 
 /** How long a claimed release is another sweep's to leave alone; far longer than one publish. */
@@ -15,6 +15,8 @@ export interface ReleaseDependencies {
   /** Whether DELETE /v1/notifications/{id} was called for it: a canceled schedule publishes nothing. */
   isCanceled(notificationId: string): Promise<boolean>;
   digests: DigestReleaseDependencies;
+  /** Starts a scheduled broadcast's expansion: its messages' publishedAt becomes the release's, its rows' spread fits the members it has now, and each shard's first page is queued. */
+  broadcasts: { release(notificationId: string, audienceId: string, releasedAt: string): Promise<void> };
   publisher: Pick<NotificationPublisher, "publish">;
   now: () => number;
   /** Stop starting new pages when this returns false (the invocation is running out of time). */
@@ -30,8 +32,8 @@ export interface ReleaseDependencies {
  */
 async function releasable(item: HeldDelivery, releasedAt: string, deps: ReleaseDependencies): Promise<ChannelMessage | undefined> {
   if (!item.unless) return { ...item.message, channels: [item.channel], releasedAt };
-  const { notificationId, userId, audience } = item.message;
-  const status = await deps.statusOf({ notificationId, userId, channel: item.unless.channel, ...(audience === undefined ? {} : { audience }) });
+  const { notificationId, userId } = item.message;
+  const status = await deps.statusOf({ notificationId, userId, channel: item.unless.channel, ...placementOf(item.message) });
   if (status && item.unless.statuses.includes(status)) return undefined;
   return (await deps.isCanceled(item.message.notificationId)) ? undefined : { ...item.message, channels: [item.channel] };
 }
@@ -53,6 +55,18 @@ async function digestMessages(item: DigestRelease, releasedAt: string, deps: Rel
   return message ? [message] : [];
 }
 
+/**
+ * A scheduled broadcast's release queues the first page of each shard, once this sweep holds it: the
+ * expansion reads the members from there. Nothing is published here, so its messages are none; a
+ * canceled broadcast's pages would publish nothing, and are not queued.
+ */
+async function broadcastRelease(item: ScheduledBroadcast, releasedAt: string, deps: ReleaseDependencies): Promise<ChannelMessage[] | undefined> {
+  if (!(await deps.deferred.claimRelease(item, deps.now(), RELEASE_LEASE_MILLIS))) return undefined;
+  if (await deps.isCanceled(item.notificationId)) return [];
+  await deps.broadcasts.release(item.notificationId, item.audienceId, releasedAt);
+  return [];
+}
+
 /** An item whose release threw (a digest that could not be read, a publish SNS refused): it stays for the next sweep. */
 export interface FailedRelease {
   /** The item's due key, or the shard and where its sweep stopped when the shard's read or remove failed. */
@@ -72,6 +86,7 @@ async function releasePage(items: DeferredItem[], releasedAt: string, deps: Rele
     items.map(async (item): Promise<ReleasedItem> => {
       if (item.kind === "schedule") return { item, messages: await scheduledMessages(item, releasedAt, deps) };
       if (item.kind === "digest") return { item, messages: await digestMessages(item, releasedAt, deps) };
+      if (item.kind === "broadcast") return { item, messages: await broadcastRelease(item, releasedAt, deps) };
       const message = await releasable(item, releasedAt, deps);
       return { item, messages: message ? [message] : [] };
     }),

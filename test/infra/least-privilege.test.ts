@@ -121,9 +121,11 @@ describe("least privilege, per function", () => {
     ["ProviderFeedbackProcessor", { ProviderFeedbackProcessorLogs: "write", ProviderFeedbackQueue: "read-write", TablesPreferences: "write", DeliveryEventsStream: "write" }],
     [
       "BroadcastExpansionExpander",
-      { BroadcastExpansionExpanderLogs: "write", TablesDeliveries: "read-write", TablesAudiences: "read", TablesDedup: "write", NotificationsTopic: "write", BroadcastExpansionQueue: "read-write" },
+      // The stream: a cancel's page puts each delivery it takes back on it.
+      { BroadcastExpansionExpanderLogs: "write", TablesDeliveries: "read-write", TablesAudiences: "read", TablesDedup: "write", NotificationsTopic: "write", BroadcastExpansionQueue: "read-write", DeliveryEventsStream: "write" },
     ],
-    ["DeferredDeliverySweeper", { DeferredDeliverySweeperLogs: "write", TablesDeferred: "read-write", TablesDeliveries: "read-write", TablesTemplates: "read", NotificationsTopic: "write" }],
+    // The expansion queue and the audiences: a scheduled broadcast's release sizes its rows' spread and queues its first pages.
+    ["DeferredDeliverySweeper", { DeferredDeliverySweeperLogs: "write", TablesDeferred: "read-write", TablesDeliveries: "read-write", TablesTemplates: "read", TablesAudiences: "read", NotificationsTopic: "write", BroadcastExpansionQueue: "write" }],
   ])("%s reaches exactly what it needs", (functionId, expected) => {
     expect(accessOf(functionId)).toEqual(expected);
   });

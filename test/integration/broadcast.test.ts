@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, inject, it } from "vitest";
 import { usageBetween } from "#infra/local/usage-ledger.ts";
 import { advanceClockTo, broadcastView, call, eventually, localNow, outbox, reachableUser, settled, uniqueId, utcClock } from "../helpers/local-api.ts";
 
@@ -46,7 +46,10 @@ describe("broadcast to an audience on the local cloud", () => {
 
     // When the sleeper's quiet hours end, both of their deliveries go out, once.
     await advanceClockTo(quietUntil + 1000);
-    await eventually("the sleeper's deliveries sent", () => broadcastView(notificationId), (view) => rowOf(view, sleeper, "email")?.status === "sent" && rowOf(view, sleeper, "in_app")?.status === "sent");
+    // The summary moves when the sleeper's two deliveries leave deferred; the rows are read once after.
+    await eventually("the sleeper's deliveries sent", () => status(notificationId), (view) => view.summary?.in_app?.sent === 1_000 && view.summary?.email?.sent === 2);
+    const afterQuietHours = await broadcastView(notificationId);
+    expect([rowOf(afterQuietHours, sleeper, "email")?.status, rowOf(afterQuietHours, sleeper, "in_app")?.status]).toEqual(["sent", "sent"]);
     await settled();
     const sent = await outbox(notificationId);
     expect(sent.filter((message) => message.channel === "in_app").map((message) => message.userId).toSorted()).toEqual(members.toSorted());
@@ -99,17 +102,27 @@ describe("broadcast to an audience on the local cloud", () => {
     expect(both.body.error.issues[0].path).toBe("audience");
   });
 
-  it("refuses to cancel a broadcast from its header alone, reading none of its delivery rows", async () => {
+  it("cancels a broadcast already sent without changing a delivery, answering before the expander walks its members", async () => {
     const audienceId = await audienceOf(Array.from({ length: 50 }, (_, index) => uniqueId(`cancel-member-${index}`)));
-    const notificationId = uniqueId("uncancelable");
+    const notificationId = uniqueId("sent-then-canceled");
     expect((await call("POST", "/v1/notifications", { notificationId, type: "order.shipped", audience: audienceId, channels: ["in_app"], data: { orderId: "X-1" } })).status).toBe(202);
     await eventually("every delivery sent", () => status(notificationId), (view) => view.summary?.in_app?.sent === 50, 60_000);
     await settled();
-    const before = (await call("GET", "/_local/usage")).body;
-    const refused = await call("DELETE", `/v1/notifications/${notificationId}`);
-    expect(refused).toMatchObject({ status: 400, body: { error: { code: "invalid_request", issues: [{ path: "id" }] } } });
-    const { requests } = usageBetween(before, (await call("GET", "/_local/usage")).body);
-    expect(requests["dynamodb.Query"]?.requests ?? 0).toBe(0);
-    expect(requests["dynamodb.GetItem"]?.requests).toBeGreaterThanOrEqual(1);
+    // The expander waits, so what the answer cost is ingest's alone.
+    const expansionQueue = { queueUrl: inject("localCloudOutputs").BroadcastExpansionQueueUrl };
+    expect((await call("POST", "/_local/polling", { ...expansionQueue, polling: false })).status).toBe(200);
+    try {
+      const before = (await call("GET", "/_local/usage")).body;
+      const answered = await call("DELETE", `/v1/notifications/${notificationId}`);
+      expect(answered).toMatchObject({ status: 202, body: { notificationId, canceled: 0, cancel: { status: "canceling" } } });
+      // The answer reads the header and the checkpoints, never the delivery rows: its one Query is its own partition's.
+      const { requests } = usageBetween(before, (await call("GET", "/_local/usage")).body);
+      expect(requests["dynamodb.Query"]?.requests).toBe(1);
+    } finally {
+      await call("POST", "/_local/polling", { ...expansionQueue, polling: true });
+    }
+    const done = await eventually("the cancel done", () => status(notificationId), (view) => view.cancel?.status === "done");
+    expect(done).toMatchObject({ expansion: { status: "done" }, cancel: { status: "done", checked: 50, canceled: 0 }, summary: { in_app: { sent: 50 } } });
+    expect(await outbox(notificationId)).toHaveLength(50);
   });
 });

@@ -3,7 +3,7 @@ import { AUDIENCE_SHARDS } from "#shared/domain/audience.ts";
 import { expansionPageSchema, firstPages, NOT_STARTED, pageMessageIdentity, progressOf, stepFor, type ExpansionCheckpoint } from "#shared/domain/broadcast-expansion.ts";
 
 const page = (number: number) => ({ notificationId: "launch-1", audienceId: "everyone", shard: 3, page: number });
-const checkpoint = (pagesDone: number, done = false): ExpansionCheckpoint => ({ pagesDone, after: pagesDone ? "user-9" : undefined, expanded: pagesDone * 200, done });
+const checkpoint = (pagesDone: number, done = false): ExpansionCheckpoint => ({ ...NOT_STARTED, pagesDone, after: pagesDone ? "user-9" : undefined, expanded: pagesDone * 200, done });
 
 describe("a shard's expansion chain", () => {
   it("publishes the page the checkpoint expects next", () => {
@@ -33,7 +33,7 @@ describe("a shard's expansion chain", () => {
         const step = stepFor(delivery, state);
         if (step.kind === "publish") {
           published.push(delivery.page);
-          state = { pagesDone: delivery.page + 1, after: `m${delivery.page}`, expanded: state.expanded + 200, done: delivery.page === 4 };
+          state = { ...state, pagesDone: delivery.page + 1, after: `m${delivery.page}`, expanded: state.expanded + 200, done: delivery.page === 4 };
           if (!state.done) queue.push({ ...delivery, page: delivery.page + 1 });
         }
         if (step.kind === "requeue" && !queue.some((queued) => queued.page === step.next.page)) queue.push(step.next);

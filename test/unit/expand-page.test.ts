@@ -4,7 +4,7 @@ import type { ChannelMessage } from "#shared/domain/channel-message.ts";
 import { expandPage, type ExpandPageDependencies } from "#shared/workflows/expand-page.ts";
 
 const broadcast: BroadcastMessage = {
-  version: 1, notificationId: "launch-1", audience: "everyone", type: "marketing.weekly_digest", category: "marketing", channels: ["email"], data: { headline: "Hi" }, priority: "low", publishedAt: "2026-12-04T10:00:00.000Z",
+  version: 1, notificationId: "launch-1", audience: "everyone", rowShards: 1, type: "marketing.weekly_digest", category: "marketing", channels: ["email"], data: { headline: "Hi" }, priority: "low", publishedAt: "2026-12-04T10:00:00.000Z",
 };
 
 type CrashPoint = "afterPublish" | "afterCheckpoint";
@@ -25,9 +25,10 @@ function shardOf(memberCount: number, crashes: Map<number, CrashPoint>) {
   const dependencies: ExpandPageDependencies = {
     checkpoints: {
       read: async () => checkpoint,
-      advance: async (_id, _shard, page, { count, last }) => {
+      advance: async (_id, _shard, page, { count, through, last }) => {
         if (checkpoint.pagesDone !== page) return false;
-        checkpoint = { pagesDone: page + 1, ...(last ? { after: last } : {}), expanded: checkpoint.expanded + count, done: last === undefined };
+        const expandedThrough = through ?? checkpoint.expandedThrough;
+        checkpoint = { ...NOT_STARTED, pagesDone: page + 1, ...(last ? { after: last } : {}), ...(expandedThrough ? { expandedThrough } : {}), expanded: checkpoint.expanded + count, done: last === undefined };
         crashOnce(page, "afterCheckpoint");
         return true;
       },
@@ -69,7 +70,8 @@ describe("expanding one shard page by page", () => {
     await shard.run();
     expect(shard.published.map((message) => message.userId)).toEqual(shard.members);
     expect(shard.published[0]).toEqual({ ...broadcast, userId: "user-00000" });
-    expect(shard.checkpoint()).toEqual({ pagesDone: Math.ceil(1_050 / EXPANSION_PAGE_SIZE), expanded: 1_050, done: true });
+    // The last member published is kept once the shard is done: a cancel walks the members up to it.
+    expect(shard.checkpoint()).toEqual({ ...NOT_STARTED, pagesDone: Math.ceil(1_050 / EXPANSION_PAGE_SIZE), expanded: 1_050, done: true, expandedThrough: shard.members.at(-1) });
   });
 
   it("after a crash between publish and checkpoint, re-publishes only that page", async () => {
@@ -91,7 +93,7 @@ describe("expanding one shard page by page", () => {
     const shard = shardOf(0, new Map());
     await shard.run();
     expect(shard.published).toEqual([]);
-    expect(shard.checkpoint()).toEqual({ pagesDone: 1, expanded: 0, done: true });
+    expect(shard.checkpoint()).toEqual({ ...NOT_STARTED, pagesDone: 1, expanded: 0, done: true });
   });
 
   it("takes each page's members from the publish budget before it publishes them", async () => {

@@ -143,8 +143,9 @@ describe("sendAt", () => {
     expect(issueOf("2026-12-04T13:00:00")?.path).toBe("sendAt");
   });
 
-  it("refuses sendAt on a broadcast, and on the topic transport, which cannot hold a notification", () => {
-    expect(() => acceptPublishRequest({ type: "order.shipped", audience: "beta", data: { orderId: "1" }, sendAt: "2026-12-04T13:00:00Z" }, () => "b", () => now)).toThrow(/sendAt is for notifications to named recipients/);
+  it("schedules a broadcast, whose audience is expanded then, and refuses sendAt on the topic transport, which cannot hold a notification", () => {
+    const accepted = acceptPublishRequest({ type: "order.shipped", audience: "beta", data: { orderId: "1" }, sendAt: "2026-12-04T13:00:00Z" }, () => "b", () => now);
+    expect(accepted).toMatchObject({ kind: "broadcast", broadcast: { audience: "beta", sendAt: "2026-12-04T13:00:00.000Z" } });
     expect(() => acceptNotificationRequest({ ...shipped, sendAt: "2026-12-04T13:00:00Z" }, () => "s", () => now)).toThrow(/held by the stack until sendAt/);
   });
 });

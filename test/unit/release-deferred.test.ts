@@ -45,6 +45,7 @@ function world(items: DeferredItem[], failingShard?: string) {
     },
     statusOf: async () => undefined,
     isCanceled: async () => false,
+    broadcasts: { release: async () => undefined },
     digests: {
       windows: {
         seal: async (_scope, windowId) => {

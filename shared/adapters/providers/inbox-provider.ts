@@ -1,4 +1,4 @@
-import { audienceOf, renderingOf } from "#shared/domain/delivery-event.ts";
+import { placementOf, renderingOf } from "#shared/domain/delivery-event.ts";
 import type { InboxStore } from "#shared/adapters/stores/inbox-store.ts";
 import type { ChannelProvider, SendRequest, SendResult } from "./provider.ts";
 
@@ -16,7 +16,7 @@ export class InboxProvider implements ChannelProvider {
   async send(request: SendRequest): Promise<SendResult> {
     if (request.channel !== "in_app" || !("title" in request.content)) return { ok: false, reason: `inbox cannot hold ${request.channel}` };
     const itemId = await this.inbox.add(
-      { userId: request.userId, notificationId: request.notificationId, type: request.type, ...renderingOf(request), ...audienceOf(request), title: request.content.title, body: request.content.body, publishedAt: request.publishedAt, attempt: request.attempt },
+      { userId: request.userId, notificationId: request.notificationId, type: request.type, ...renderingOf(request), ...placementOf(request), title: request.content.title, body: request.content.body, publishedAt: request.publishedAt, attempt: request.attempt },
       new Date(this.now()).toISOString(),
     );
     return { ok: true, providerMessageId: itemId };

@@ -17,8 +17,8 @@ export interface SendRequest extends Rendering {
   attempt: number;
   /** When the notification was published. */
   publishedAt: string;
-  /** On a broadcast's delivery: its audience, which the provider's reports must name to find the row. */
-  audience?: string;
+  /** On a broadcast's delivery: its row shards, which the provider's reports must name to find the row. */
+  rowShards?: number;
 }
 
 /** Outcomes are values; a permanent failure is not retried. A retryable fault throws TransientProviderError. */

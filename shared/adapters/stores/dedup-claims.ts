@@ -11,7 +11,7 @@ export interface DeliveryKey {
   userId: string;
   channel: Channel;
   /** Set on a broadcast's delivery, whose row lives on one of the broadcast's row shards. */
-  audience?: string;
+  rowShards?: number;
 }
 
 export type ClaimResult =
@@ -63,9 +63,7 @@ export class DedupClaims {
    * publish) is redundant, since the owner is at work on it right now. A finished claim is
    * forgotten after the retention: rows are kept for good, so the check compares the expiry itself.
    */
-  /** The key's `audience` marks a broadcast's row, so the events function counts its changes in the broadcast's summary. */
   async claim(key: DeliveryKey, token: string, owner: string): Promise<ClaimResult> {
-    const { audience } = key;
     const now = this.options.now();
     const nowSeconds = Math.floor(now / 1000);
     const sentBefore = SENT_BEFORE_CLAIMS_ON_ROWS.map((_, index) => `:sent${index}`);
@@ -75,7 +73,7 @@ export class DedupClaims {
           TableName: this.options.tableName,
           Key: deliveryRowKey(key),
           UpdateExpression:
-            `SET claimState = :claimed, claimToken = :token, claimOwner = :owner, leaseExpiresAt = :leaseExpiresAt, claimExpiresAt = :claimExpiresAt, userId = :userId, #channel = :channel${audience === undefined ? "" : ", audience = :audience"}`,
+            `SET claimState = :claimed, claimToken = :token, claimOwner = :owner, leaseExpiresAt = :leaseExpiresAt, claimExpiresAt = :claimExpiresAt, userId = :userId, #channel = :channel`,
           ConditionExpression: [
             `(attribute_not_exists(claimState) AND (attribute_not_exists(#status) OR NOT #status IN (${sentBefore.join(", ")})))`,
             "claimExpiresAt < :nowSeconds",
@@ -94,7 +92,6 @@ export class DedupClaims {
             ":claimExpiresAt": nowSeconds + this.options.retentionSeconds,
             ":userId": key.userId,
             ":channel": key.channel,
-            ...(audience === undefined ? {} : { ":audience": audience }),
             ...Object.fromEntries(SENT_BEFORE_CLAIMS_ON_ROWS.map((status, index) => [`:sent${index}`, status])),
           },
           ReturnValuesOnConditionCheckFailure: "ALL_OLD",

@@ -49,7 +49,14 @@ export interface DigestRelease extends DueKeys, Pick<ChannelMessage, "category" 
   scope: DigestScope;
 }
 
-export type DeferredItem = HeldDelivery | ScheduledNotification | DigestRelease;
+/** A broadcast accepted with sendAt: its expansion starts when it is due, with the audience's members as they are then. */
+export interface ScheduledBroadcast extends DueKeys {
+  kind: "broadcast";
+  notificationId: string;
+  audienceId: string;
+}
+
+export type DeferredItem = HeldDelivery | ScheduledNotification | DigestRelease | ScheduledBroadcast;
 
 /** The sweeper's shard of an item keyed by `key`. */
 export function shardFor(key: string): string {
@@ -66,7 +73,7 @@ export function allShards(): string[] {
 }
 
 /**
- * Deliveries held for quiet hours and escalations, and notifications scheduled with sendAt, keyed by
+ * Deliveries held for quiet hours and escalations, and notifications and broadcasts scheduled with sendAt, keyed by
  * when they are due. Holding them here rather than in SQS (by extending visibility, or a delay of
  * at most 15 minutes) keeps a night's backlog off the queue's ~120k in-flight limit and lets a
  * schedule be a year ahead.
@@ -104,6 +111,21 @@ export class DeferredItems {
       dueAt,
       notification,
       acceptedAt,
+      expiresAt: Math.floor(dueAt / 1000) + RETENTION_AFTER_DUE_SECONDS,
+    };
+    await this.client.send(new PutCommand({ TableName: this.tableName, Item: item }));
+  }
+
+  /** Idempotent: publishing the same notificationId again writes the same item. */
+  async scheduleBroadcast(notificationId: string, audienceId: string, sendAt: string): Promise<void> {
+    const dueAt = Date.parse(sendAt);
+    const item: ScheduledBroadcast & { expiresAt: number } = {
+      kind: "broadcast",
+      shard: shardFor(notificationId),
+      dueKey: `${sendAt}#broadcast#${notificationId}`,
+      dueAt,
+      notificationId,
+      audienceId,
       expiresAt: Math.floor(dueAt / 1000) + RETENTION_AFTER_DUE_SECONDS,
     };
     await this.client.send(new PutCommand({ TableName: this.tableName, Item: item }));

@@ -4,12 +4,12 @@ import { unmarshall } from "@aws-sdk/util-dynamodb";
 import { deliveryEvent, type DeliveryEvent, type DeliveryStatus } from "#shared/domain/delivery-event.ts";
 import { allOf, changesTo, deliveryRowKey, firstReached, foldEvents, historyOf, isEmpty, reasonOf, type DeliveryRowIdentity, type HistoryEntry, type StoredRow } from "#shared/domain/delivery-row.ts";
 import { AUDIENCE_SHARDS } from "#shared/domain/audience.ts";
-import { NOT_STARTED, progressOf, type BroadcastMessage, type ExpansionCheckpoint, type ExpansionProgress } from "#shared/domain/broadcast-expansion.ts";
+import { cancelProgressOf, NOT_STARTED, progressOf, type BroadcastMessage, type CancelProgress, type ExpansionCheckpoint, type ExpansionProgress } from "#shared/domain/broadcast-expansion.ts";
 import type { AcceptedBroadcast, AcceptedNotification } from "#shared/domain/notification-request.ts";
 import { CHECKPOINT_PREFIX, checkpointOf } from "./expansion-checkpoints.ts";
 import { BroadcastSummaries } from "./broadcast-summaries.ts";
 import type { BroadcastSummary } from "#shared/domain/broadcast-summary.ts";
-import { BROADCAST_ROW_SHARDS, broadcastRowPartition } from "#shared/domain/broadcast-rows.ts";
+import { MAX_BROADCAST_ROW_SHARDS, broadcastRowPartition, rowShardsFor } from "#shared/domain/broadcast-rows.ts";
 import { RequestError } from "#shared/domain/request-error.ts";
 import { inChunks } from "#shared/lib/in-chunks.ts";
 import { rowChangesUpdate, updateCommandInput } from "./delivery-row-update.ts";
@@ -46,7 +46,7 @@ export function encodeDeliveriesCursor(cursor: DeliveriesCursor): string {
 export function decodeDeliveriesCursor(text: string): DeliveriesCursor | undefined {
   try {
     const { shard, after } = JSON.parse(Buffer.from(text, "base64url").toString("utf8")) as { shard?: unknown; after?: unknown };
-    if (!Number.isInteger(shard) || (shard as number) < 0 || (shard as number) >= BROADCAST_ROW_SHARDS) return undefined;
+    if (!Number.isInteger(shard) || (shard as number) < 0 || (shard as number) >= MAX_BROADCAST_ROW_SHARDS) return undefined;
     if (after !== undefined && typeof after !== "string") return undefined;
     return { shard: shard as number, ...(after === undefined ? {} : { after }) };
   } catch {
@@ -63,8 +63,6 @@ function chronologically(a: DeliveryEvent, b: DeliveryEvent): number {
 export interface AppliedEvents {
   /** "applied" when the status changed. */
   outcome: "applied" | "stale";
-  /** The row's audience, when a broadcast's worker claimed it. */
-  audience?: string;
   /** The statuses the row reached for the first time, each with its earliest event. */
   reached: HistoryEntry[];
   /** The version and variant the delivery rendered, as its worker recorded them on the row. */
@@ -99,6 +97,10 @@ export interface NotificationView {
   /** On a broadcast: the audience it went to and how far its expansion has come. */
   audience?: string;
   expansion?: ExpansionProgress;
+  /** On a scheduled broadcast: when the sweeper started its expansion. */
+  releasedAt?: string;
+  /** On a canceled broadcast: how far its cancel has come, and what it took back. */
+  cancel?: CancelProgress;
   /** On a broadcast: its deliveries per channel and status, kept as they change. */
   summary?: BroadcastSummary;
   deliveries: DeliveryView[];
@@ -112,6 +114,8 @@ export interface AcceptedBroadcastView {
   audience: string;
   recipients: number;
   channels: string[];
+  /** When a scheduled broadcast expands; its members are read then. */
+  sendAt?: string;
 }
 
 /** Status per notification × user × channel, written from delivery events, read by GET /v1/notifications/{id}. */
@@ -179,17 +183,18 @@ export class DeliveriesStore {
    * accepted. The first acceptance stands: publishing the same notificationId again answers with it.
    */
   async recordBroadcastAccepted(broadcast: AcceptedBroadcast, members: number, acceptedAt: string): Promise<AcceptedBroadcastView> {
-    const { audience, ...shared } = broadcast;
-    const message: BroadcastMessage = { version: 1, ...shared, audience, publishedAt: acceptedAt };
+    const { audience, sendAt, ...shared } = broadcast;
+    // A scheduled broadcast's spread is settled again when it is released, with the members it has then.
+    const message: BroadcastMessage = { version: 1, ...shared, audience, rowShards: rowShardsFor(members, broadcast.channels.length), publishedAt: acceptedAt };
     try {
       await this.client.send(
         new PutCommand({
           TableName: this.tableName,
-          Item: { notificationId: broadcast.notificationId, deliveryKey: HEADER_KEY, type: broadcast.type, audience, recipients: members, channels: broadcast.channels, acceptedAt, message },
+          Item: { notificationId: broadcast.notificationId, deliveryKey: HEADER_KEY, type: broadcast.type, audience, recipients: members, channels: broadcast.channels, acceptedAt, message, ...(sendAt === undefined ? {} : { sendAt }) },
           ConditionExpression: "attribute_not_exists(notificationId)",
         }),
       );
-      return { notificationId: broadcast.notificationId, audience, recipients: members, channels: broadcast.channels };
+      return { notificationId: broadcast.notificationId, audience, recipients: members, channels: broadcast.channels, ...(sendAt === undefined ? {} : { sendAt }) };
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
     }
@@ -197,7 +202,32 @@ export class DeliveriesStore {
     if (header?.audience === undefined) {
       throw new RequestError("invalid_request", `notificationId ${broadcast.notificationId} was already used for a notification to named recipients`, [{ path: "notificationId", message: "already used" }]);
     }
-    return { notificationId: broadcast.notificationId, audience: header.audience as string, recipients: header.recipients as number, channels: header.channels as string[] };
+    return {
+      notificationId: broadcast.notificationId,
+      audience: header.audience as string,
+      recipients: header.recipients as number,
+      channels: header.channels as string[],
+      ...(typeof header.sendAt === "string" ? { sendAt: header.sendAt } : {}),
+    };
+  }
+
+  /**
+   * A scheduled broadcast goes out now: its recipients' messages say they were published at the
+   * release (the inbox orders by it), and GET shows when it was released.
+   */
+  async recordBroadcastReleased(notificationId: string, members: number, releasedAt: string): Promise<void> {
+    const header = await this.row({ notificationId, deliveryKey: HEADER_KEY });
+    const message = header?.message as BroadcastMessage | undefined;
+    if (!message) throw new Error(`broadcast ${notificationId} has no header to release`);
+    await this.client.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: { notificationId, deliveryKey: HEADER_KEY },
+        // A release run again after a crash keeps the first one's spread: rows may already be on it.
+        UpdateExpression: "SET message.publishedAt = if_not_exists(releasedAt, :releasedAt), message.rowShards = if_not_exists(releasedRowShards, :rowShards), releasedRowShards = if_not_exists(releasedRowShards, :rowShards), releasedAt = if_not_exists(releasedAt, :releasedAt)",
+        ExpressionAttributeValues: { ":releasedAt": releasedAt, ":rowShards": rowShardsFor(members, message.channels.length) },
+      }),
+    );
   }
 
   /** The message a broadcast's recipients share, as its header keeps it. */
@@ -218,7 +248,7 @@ export class DeliveriesStore {
    *
    * The write assumes what is true of nearly every batch: its events are new and the newest outranks
    * what the row holds. When the row says otherwise, the table returns it and a second write makes
-   * exactly the changes it lacks, if any. `audience` is the row's, when a broadcast's worker claimed it.
+   * exactly the changes it lacks, if any.
    */
   async applyAll(events: readonly DeliveryEvent[]): Promise<AppliedEvents> {
     const key = deliveryRowKey(events[0]!);
@@ -226,7 +256,6 @@ export class DeliveriesStore {
     let row: StoredRow | undefined;
     const result = (outcome: "applied" | "stale", before: StoredRow | undefined, reached: HistoryEntry[]): AppliedEvents => ({
       outcome,
-      ...(typeof before?.audience === "string" ? { audience: before.audience } : {}),
       reached,
       ...(typeof before?.templateVersion === "number" ? { templateVersion: before.templateVersion } : {}),
       ...(typeof before?.variant === "string" ? { variant: before.variant } : {}),
@@ -305,17 +334,27 @@ export class DeliveriesStore {
     };
   }
 
+  /** How far a broadcast's expansion and cancel have come, from its own items (header and checkpoints); undefined when it is not a broadcast. */
+  async broadcastProgress(notificationId: string): Promise<BroadcastProgress | undefined> {
+    const own = await this.query(notificationId, { below: ROWS_FROM });
+    const header = own.items.find((item) => item.deliveryKey === HEADER_KEY);
+    return header?.audience === undefined ? undefined : broadcastProgressOf(header, own.items);
+  }
+
   private async broadcastView(notificationId: string, header: Record<string, unknown>, own: Record<string, unknown>[], cursor: DeliveriesCursor): Promise<NotificationView> {
-    const checkpoints = own.filter((item) => String(item.deliveryKey).startsWith(CHECKPOINT_PREFIX)).map(checkpointOf);
-    const [page, summary] = await Promise.all([this.broadcastRows(notificationId, cursor), this.summaries.summary(notificationId)]);
+    const rowShards = (header.message as BroadcastMessage).rowShards;
+    const [page, summary] = await Promise.all([this.broadcastRows(notificationId, rowShards, cursor), this.summaries.summary(notificationId)]);
     return {
       notificationId,
       type: header.type as string,
       acceptedAt: header.acceptedAt as string,
+      ...(header.sendAt ? { sendAt: header.sendAt as string } : {}),
+      ...(header.releasedAt ? { releasedAt: header.releasedAt as string } : {}),
+      ...(header.canceledAt ? { canceledAt: header.canceledAt as string } : {}),
       recipients: header.recipients as number,
       channels: header.channels as string[],
       audience: header.audience as string,
-      expansion: progressOf([...checkpoints, ...Array<ExpansionCheckpoint>(AUDIENCE_SHARDS - checkpoints.length).fill(NOT_STARTED)], header.recipients as number),
+      ...broadcastProgressOf(header, own),
       summary,
       deliveries: page.rows.filter((item) => item.status !== undefined).map(deliveryViewOf),
       ...(page.next ? { nextCursor: encodeDeliveriesCursor(page.next) } : {}),
@@ -328,11 +367,12 @@ export class DeliveriesStore {
    * double, so a small broadcast's page takes a few round trips, and since the rows are spread evenly,
    * a run reads little more than the page still needs.
    */
-  private async broadcastRows(notificationId: string, cursor: DeliveriesCursor): Promise<{ rows: Record<string, unknown>[]; next?: DeliveriesCursor }> {
+  private async broadcastRows(notificationId: string, rowShards: number, cursor: DeliveriesCursor): Promise<{ rows: Record<string, unknown>[]; next?: DeliveriesCursor }> {
     const rows: Record<string, unknown>[] = [];
+    if (cursor.shard >= rowShards) return { rows };
     let place: DeliveriesCursor = cursor;
     for (let run = 1; ; run = Math.min(run * 2, MAX_PARALLEL_SHARD_READS)) {
-      const shards = Array.from({ length: Math.min(run, BROADCAST_ROW_SHARDS - place.shard) }, (_, index) => place.shard + index);
+      const shards = Array.from({ length: Math.min(run, rowShards - place.shard) }, (_, index) => place.shard + index);
       const limit = BROADCAST_DELIVERIES_PAGE_SIZE - rows.length;
       const found = await Promise.all(shards.map((shard, index) => this.query(broadcastRowPartition(notificationId, shard), { ...(index === 0 && place.after !== undefined ? { after: place.after } : {}), limit })));
       for (const [index, { items, more }] of found.entries()) {
@@ -340,9 +380,9 @@ export class DeliveriesStore {
         rows.push(...items.slice(0, room));
         // The page filled inside this shard: the next one continues after its last row taken.
         if (more || items.length > room) return { rows, next: { shard: shards[index]!, after: rows.at(-1)!.deliveryKey as string } };
-        if (rows.length === BROADCAST_DELIVERIES_PAGE_SIZE) return shards[index]! + 1 === BROADCAST_ROW_SHARDS ? { rows } : { rows, next: { shard: shards[index]! + 1 } };
+        if (rows.length === BROADCAST_DELIVERIES_PAGE_SIZE) return shards[index]! + 1 === rowShards ? { rows } : { rows, next: { shard: shards[index]! + 1 } };
       }
-      if (shards.at(-1)! + 1 === BROADCAST_ROW_SHARDS) return { rows };
+      if (shards.at(-1)! + 1 === rowShards) return { rows };
       place = { shard: shards.at(-1)! + 1 };
     }
   }
@@ -373,6 +413,24 @@ export class DeliveriesStore {
     } while (startKey && (range.limit === undefined || items.length < range.limit));
     return { items, more: startKey !== undefined };
   }
+}
+
+/** A broadcast's expansion, and its cancel once DELETE was called for it. */
+export interface BroadcastProgress {
+  expansion: ExpansionProgress;
+  cancel?: CancelProgress;
+}
+
+function broadcastProgressOf(header: Record<string, unknown>, own: Record<string, unknown>[]): BroadcastProgress {
+  const found = own.filter((item) => String(item.deliveryKey).startsWith(CHECKPOINT_PREFIX)).map(checkpointOf);
+  const checkpoints = [...found, ...Array<ExpansionCheckpoint>(AUDIENCE_SHARDS - found.length).fill(NOT_STARTED)];
+  const expansion = progressOf(checkpoints, header.recipients as number);
+  // Scheduled and not yet released: nothing expands before its sendAt.
+  const scheduled = header.sendAt !== undefined && header.releasedAt === undefined && expansion.status === "expanding";
+  return {
+    expansion: scheduled ? { ...expansion, status: "scheduled" } : expansion,
+    ...(header.canceledAt ? { cancel: cancelProgressOf(checkpoints) } : {}),
+  };
 }
 
 function deliveryViewOf(item: Record<string, unknown>): DeliveryView {

@@ -2,10 +2,10 @@ import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { UpdateCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { cancelTargets, type CancelTarget } from "#shared/domain/cancellation.ts";
 import type { Channel } from "#shared/domain/channels.ts";
-import { deliveryEvent, type DeliveryStatus } from "#shared/domain/delivery-event.ts";
+import { unmarshall } from "@aws-sdk/util-dynamodb";
+import { deliveryEvent, type DeliveryEvent, type DeliveryStatus } from "#shared/domain/delivery-event.ts";
 import { allOf, deliveryRowKey, foldEvents } from "#shared/domain/delivery-row.ts";
 import type { FollowUp } from "#shared/domain/follow-up-rule.ts";
-import { RequestError } from "#shared/domain/request-error.ts";
 import { BUILT_IN_VERSION } from "#shared/domain/templates/template-definition.ts";
 import { combined, rowChangesUpdate, updateCommandInput, type RowUpdate } from "./delivery-row-update.ts";
 import { DeliveriesStore, HEADER_KEY, ROWS_FROM } from "./deliveries-store.ts";
@@ -29,6 +29,21 @@ const CANCELABLE: RowUpdate = {
   values: { ":canceledState": "canceled", ":scheduled": "scheduled", ":deferred": "deferred", ":digestedState": "digested", ":deadLetteredState": "dead_lettered" },
 };
 
+/**
+ * Writes a `canceled` event to its delivery's row if the row is still cancelable. `"canceled"`: this
+ * write took it; otherwise the row as it was, which says whether something canceled it before.
+ */
+export async function cancelDeliveryRow(client: DynamoDBDocumentClient, tableName: string, event: DeliveryEvent): Promise<"canceled" | { row: Record<string, unknown> | undefined }> {
+  const update = combined(CANCELABLE, rowChangesUpdate(allOf(foldEvents([event])), "unseen"));
+  try {
+    await client.send(new UpdateCommand(updateCommandInput(tableName, deliveryRowKey(event), update)));
+    return "canceled";
+  } catch (error) {
+    if (error instanceof ConditionalCheckFailedException) return { row: error.Item ? unmarshall(error.Item) : undefined };
+    throw error;
+  }
+}
+
 /** DELETE /v1/notifications/{id}: every delivery of a notification not yet sent becomes `canceled`. */
 export class DeliveryCancellations {
   private readonly client: DynamoDBDocumentClient;
@@ -49,10 +64,6 @@ export class DeliveryCancellations {
    * called again), or undefined when the notification is unknown.
    */
   async cancel(notificationId: string, now: number): Promise<{ canceled: number } | undefined> {
-    // The header alone tells a broadcast, whose rows may number millions: it is refused before any is read.
-    if (await this.deliveries.broadcastOf(notificationId)) {
-      throw new RequestError("invalid_request", `notification ${notificationId} is a broadcast, which cannot be canceled: its messages go out as it expands`, [{ path: "id", message: "a broadcast" }]);
-    }
     const items = await this.deliveries.items(notificationId);
     const header = items.find((item) => item.deliveryKey === HEADER_KEY);
     const rows = items.filter((item) => String(item.deliveryKey) > ROWS_FROM && item.channel !== undefined);
@@ -70,24 +81,22 @@ export class DeliveryCancellations {
 
   private async cancelDelivery(notificationId: string, type: string, { userId, channel }: CancelTarget, now: number): Promise<boolean> {
     const event = deliveryEvent({ notificationId, userId, channel, type, status: "canceled", attempt: 1 }, new Date(now));
-    const update = combined(CANCELABLE, rowChangesUpdate(allOf(foldEvents([event])), "unseen"));
-    try {
-      await this.client.send(new UpdateCommand(updateCommandInput(this.tableName, deliveryRowKey(event), update)));
-      return true;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
-    }
+    return (await cancelDeliveryRow(this.client, this.tableName, event)) === "canceled";
   }
 
   private async markCanceled(notificationId: string, now: number): Promise<void> {
-    await this.client.send(
-      new UpdateCommand({
-        TableName: this.tableName,
-        Key: { notificationId, deliveryKey: HEADER_KEY },
-        UpdateExpression: "SET canceledAt = if_not_exists(canceledAt, :now)",
-        ExpressionAttributeValues: { ":now": new Date(now).toISOString() },
-      }),
-    );
+    await markNotificationCanceled(this.client, this.tableName, notificationId, now);
   }
+}
+
+/** Records on the notification's header when it was first canceled: a schedule not yet released then publishes nothing. */
+export async function markNotificationCanceled(client: DynamoDBDocumentClient, tableName: string, notificationId: string, now: number): Promise<void> {
+  await client.send(
+    new UpdateCommand({
+      TableName: tableName,
+      Key: { notificationId, deliveryKey: HEADER_KEY },
+      UpdateExpression: "SET canceledAt = if_not_exists(canceledAt, :now)",
+      ExpressionAttributeValues: { ":now": new Date(now).toISOString() },
+    }),
+  );
 }

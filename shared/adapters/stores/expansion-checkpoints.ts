@@ -8,7 +8,22 @@ const checkpointKey = (notificationId: string, shard: number) => ({ notification
 
 export function checkpointOf(item: Record<string, unknown> | undefined): ExpansionCheckpoint {
   if (!item) return NOT_STARTED;
-  return { pagesDone: item.pagesDone as number, ...(item.after ? { after: item.after as string } : {}), expanded: item.expanded as number, done: item.done as boolean };
+  // A cancel may mark a shard's checkpoint before its expansion wrote any of it.
+  return {
+    pagesDone: (item.pagesDone as number | undefined) ?? 0,
+    ...(item.after ? { after: item.after as string } : {}),
+    expanded: (item.expanded as number | undefined) ?? 0,
+    done: item.done === true,
+    ...(item.expandedThrough ? { expandedThrough: item.expandedThrough as string } : {}),
+    canceled: item.canceledAt !== undefined,
+    cancel: {
+      pagesDone: (item.cancelPagesDone as number | undefined) ?? 0,
+      ...(item.cancelAfter ? { after: item.cancelAfter as string } : {}),
+      done: item.cancelDone === true,
+      checked: (item.cancelChecked as number | undefined) ?? 0,
+      canceled: (item.cancelCount as number | undefined) ?? 0,
+    },
+  };
 }
 
 /** Where each shard's expansion chain stands, in the deliveries table. */
@@ -31,22 +46,58 @@ export class ExpansionCheckpoints {
    * Records that `page` was published, if the checkpoint still expects it: false when another
    * delivery of the same page message got there first, which then owns queuing the successor.
    */
-  async advance(notificationId: string, shard: number, page: number, published: { count: number; last?: string }): Promise<boolean> {
+  async advance(notificationId: string, shard: number, page: number, published: { count: number; through?: string; last?: string }): Promise<boolean> {
+    const sets = ["pagesDone = :next", "done = :done", ...(published.last ? ["#after = :last"] : []), ...(published.through ? ["expandedThrough = :through"] : [])];
+    return this.conditionalUpdate(
+      checkpointKey(notificationId, shard),
+      `SET ${sets.join(", ")} ADD expanded :count${published.last ? "" : " REMOVE #after"}`,
+      page === 0 ? "attribute_not_exists(pagesDone)" : "pagesDone = :page",
+      { "#after": "after" },
+      {
+        ":next": page + 1,
+        ":done": published.last === undefined,
+        ":count": published.count,
+        ...(published.last ? { ":last": published.last } : {}),
+        ...(published.through ? { ":through": published.through } : {}),
+        ...(page === 0 ? {} : { ":page": page }),
+      },
+    );
+  }
+
+  /**
+   * Marks every shard canceled, which each expansion page reads before it publishes: none does
+   * after this. The first cancel's time stands.
+   */
+  async markCanceled(notificationId: string, shards: number, canceledAt: string): Promise<void> {
+    await Promise.all(
+      Array.from({ length: shards }, (_, shard) =>
+        this.client.send(new UpdateCommand({ TableName: this.tableName, Key: checkpointKey(notificationId, shard), UpdateExpression: "SET canceledAt = if_not_exists(canceledAt, :at)", ExpressionAttributeValues: { ":at": canceledAt } })),
+      ),
+    );
+  }
+
+  /** Records that a cancel's `page` was done, as advance does for an expansion's. */
+  async advanceCancel(notificationId: string, shard: number, page: number, done: { checked: number; canceled: number; last?: string }): Promise<boolean> {
+    return this.conditionalUpdate(
+      checkpointKey(notificationId, shard),
+      `SET cancelPagesDone = :next, cancelDone = :done${done.last ? ", cancelAfter = :last" : ""} ADD cancelChecked :checked, cancelCount :canceled${done.last ? "" : " REMOVE cancelAfter"}`,
+      page === 0 ? "attribute_not_exists(cancelPagesDone)" : "cancelPagesDone = :page",
+      {},
+      { ":next": page + 1, ":done": done.last === undefined, ":checked": done.checked, ":canceled": done.canceled, ...(done.last ? { ":last": done.last } : {}), ...(page === 0 ? {} : { ":page": page }) },
+    );
+  }
+
+  /** False when the condition failed: another delivery of the same page message got there first. */
+  private async conditionalUpdate(key: Record<string, string>, update: string, condition: string, names: Record<string, string>, values: Record<string, unknown>): Promise<boolean> {
     try {
       await this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
-          Key: checkpointKey(notificationId, shard),
-          UpdateExpression: published.last ? "SET pagesDone = :next, #after = :last, done = :done ADD expanded :count" : "SET pagesDone = :next, done = :done ADD expanded :count REMOVE #after",
-          ConditionExpression: page === 0 ? "attribute_not_exists(pagesDone)" : "pagesDone = :page",
-          ExpressionAttributeNames: { "#after": "after" },
-          ExpressionAttributeValues: {
-            ":next": page + 1,
-            ":done": published.last === undefined,
-            ":count": published.count,
-            ...(published.last ? { ":last": published.last } : {}),
-            ...(page === 0 ? {} : { ":page": page }),
-          },
+          Key: key,
+          UpdateExpression: update,
+          ConditionExpression: condition,
+          ...(Object.keys(names).length ? { ExpressionAttributeNames: names } : {}),
+          ExpressionAttributeValues: values,
         }),
       );
       return true;

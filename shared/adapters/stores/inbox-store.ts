@@ -1,5 +1,5 @@
 import { setTimeout } from "node:timers/promises";
-import { audienceOf, renderingOf, type Rendering } from "#shared/domain/delivery-event.ts";
+import { placementOf, renderingOf, type Rendering } from "#shared/domain/delivery-event.ts";
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { BatchGetCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { UNREAD_INDEX } from "#shared/domain/storage-names.ts";
@@ -17,8 +17,8 @@ export interface InboxItem extends Rendering {
   createdAt: string;
   readAt?: string;
   archivedAt?: string;
-  /** The broadcast the item came from, which places its delivery's row. */
-  audience?: string;
+  /** On a broadcast's item: its row shards, which place its delivery's row. */
+  rowShards?: number;
 }
 
 export interface NewInboxItem extends Rendering {
@@ -30,7 +30,7 @@ export interface NewInboxItem extends Rendering {
   /** When the notification was published: orders the inbox and makes the item id repeatable. */
   publishedAt: string;
   attempt: number;
-  audience?: string;
+  rowShards?: number;
 }
 
 export interface InboxPage {
@@ -63,7 +63,7 @@ function toItem(raw: Record<string, unknown>): InboxItem {
     ...(raw.readAt ? { readAt: raw.readAt as string } : {}),
     ...(raw.archivedAt ? { archivedAt: raw.archivedAt as string } : {}),
     ...renderingOf({ templateVersion: raw.templateVersion as number | undefined, variant: raw.variant as string | undefined }),
-    ...audienceOf({ audience: raw.audience as string | undefined }),
+    ...placementOf({ rowShards: raw.rowShards as number | undefined }),
   };
 }
 
@@ -87,7 +87,7 @@ export class InboxStore {
       await this.client.send(
         new PutCommand({
           TableName: this.tableName,
-          Item: { userId: item.userId, itemId, unreadKey: itemId, notificationId: item.notificationId, type: item.type, ...renderingOf(item), ...audienceOf(item), title: item.title, body: item.body, read: false, createdAt, attempt: item.attempt },
+          Item: { userId: item.userId, itemId, unreadKey: itemId, notificationId: item.notificationId, type: item.type, ...renderingOf(item), ...placementOf(item), title: item.title, body: item.body, read: false, createdAt, attempt: item.attempt },
           ConditionExpression: "attribute_not_exists(itemId)",
         }),
       );
