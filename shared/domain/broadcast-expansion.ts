@@ -50,8 +50,6 @@ export interface CancelCheckpoint extends ChainCheckpoint {
 /** How far a shard's expansion (and its cancel, once the broadcast is canceled) has come. */
 export interface ExpansionCheckpoint extends ChainCheckpoint {
   expanded: number;
-  /** The last member the shard published, kept once it is done: a cancel walks the members up to it. */
-  expandedThrough?: string;
   /** The broadcast was canceled: no page of this shard publishes after its mark. */
   canceled: boolean;
   cancel: CancelCheckpoint;

@@ -13,10 +13,12 @@ export interface CancelPageDependencies {
 }
 
 /**
- * One page of one shard's cancel: the next members the shard's expansion published (up to the last
- * it published: the cancel's mark stopped it, and this chain runs after its pages in the shard's
- * message group), their deliveries taken back, the count checkpointed, the successor queued. A
- * crash repeats at most this page, which finds its own cancels and counts them once.
+ * One page of one shard's cancel: the shard's next members, their deliveries taken back, the count
+ * checkpointed, the successor queued. Every member is walked, not only those the expansion recorded
+ * (the cancel's mark stopped it, and this chain runs after its pages in the shard's message group):
+ * a page published just before a crash and skipped after the mark is covered too, and every member
+ * ends sent or canceled. A crash repeats at most this page, which finds its own cancels and counts
+ * them once.
  */
 export async function cancelPage(message: ExpansionPage, dependencies: CancelPageDependencies): Promise<ExpansionStep["kind"]> {
   const { notificationId, audienceId, shard, page } = message;
@@ -25,18 +27,15 @@ export async function cancelPage(message: ExpansionPage, dependencies: CancelPag
   if (step.kind === "requeue") await dependencies.queuePage(step.next);
   if (step.kind !== "publish") return step.kind;
 
-  const through = checkpoint.expandedThrough;
-  const members = through === undefined ? { userIds: [] } : await dependencies.members.shardPage(audienceId, shard, EXPANSION_PAGE_SIZE, checkpoint.cancel.after);
-  const published = members.userIds.filter((userId) => through !== undefined && userId <= through);
-  const next = members.last !== undefined && through !== undefined && members.last < through ? members.last : undefined;
+  const members = await dependencies.members.shardPage(audienceId, shard, EXPANSION_PAGE_SIZE, checkpoint.cancel.after);
   let canceled = 0;
-  if (published.length > 0) {
+  if (members.userIds.length > 0) {
     const broadcast = await dependencies.broadcastOf(notificationId);
     if (!broadcast) throw new Error(`broadcast ${notificationId} has no header: its cancel was queued before it was accepted`);
-    canceled = await dependencies.cancelMembers(broadcast, published, message.escalations ?? []);
+    canceled = await dependencies.cancelMembers(broadcast, members.userIds, message.escalations ?? []);
   }
-  const advanced = await dependencies.checkpoints.advanceCancel(notificationId, shard, page, { checked: published.length, canceled, ...(next ? { last: next } : {}) });
+  const advanced = await dependencies.checkpoints.advanceCancel(notificationId, shard, page, { checked: members.userIds.length, canceled, ...(members.last ? { last: members.last } : {}) });
   if (!advanced) return "skip";
-  if (next) await dependencies.queuePage({ ...message, page: page + 1 });
+  if (members.last) await dependencies.queuePage({ ...message, page: page + 1 });
   return "publish";
 }

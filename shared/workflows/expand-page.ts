@@ -12,7 +12,7 @@ import type { ChannelMessage } from "../domain/channel-message.ts";
 export interface ExpandPageDependencies {
   checkpoints: {
     read(notificationId: string, shard: number): Promise<ExpansionCheckpoint>;
-    advance(notificationId: string, shard: number, page: number, published: { count: number; through?: string; last?: string }): Promise<boolean>;
+    advance(notificationId: string, shard: number, page: number, published: { count: number; last?: string }): Promise<boolean>;
   };
   members: { shardPage(audienceId: string, shard: number, limit: number, after?: string): Promise<{ userIds: string[]; last?: string }> };
   /** The broadcast's shared message, from its header; ingest writes it before queuing the first pages. */
@@ -41,8 +41,7 @@ export async function expandPage(message: ExpansionPage, dependencies: ExpandPag
   await dependencies.publishBudget.acquire(members.userIds.length);
   await dependencies.publish(recipientMessages(broadcast, members.userIds));
   // Losing the race means another delivery of this page checkpointed it and queues the successor.
-  const through = members.userIds.at(-1);
-  const advanced = await dependencies.checkpoints.advance(notificationId, shard, page, { count: members.userIds.length, ...(through ? { through } : {}), ...(members.last ? { last: members.last } : {}) });
+  const advanced = await dependencies.checkpoints.advance(notificationId, shard, page, { count: members.userIds.length, ...(members.last ? { last: members.last } : {}) });
   if (!advanced) return "skip";
   if (members.last) await dependencies.queuePage({ ...message, page: page + 1 });
   return "publish";

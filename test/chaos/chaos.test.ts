@@ -22,6 +22,7 @@ import { DeliveriesStore } from "#shared/adapters/stores/deliveries-store.ts";
 import { reasonOf } from "#shared/domain/delivery-row.ts";
 import { RELEASE_LEASE_MILLIS } from "#shared/workflows/release-deferred.ts";
 import { AUDIENCE_SHARDS } from "#shared/domain/audience.ts";
+import { ExpansionCheckpoints } from "#shared/adapters/stores/expansion-checkpoints.ts";
 import { EXPANSION_PAGE_SIZE } from "#shared/domain/broadcast-expansion.ts";
 import { digestFindings, scheduleFindings, TERMINAL, type Delivery, type DeliveryRow, type Send } from "./grouping-in-time-invariants.ts";
 import { analyticsFindings, countedByAnalytics, reachedByRows } from "./analytics-invariants.ts";
@@ -489,5 +490,60 @@ describe(`chaos: ${NOTIFICATIONS} notifications x ${PUBLISHES_PER_NOTIFICATION} 
     figures.broadcastExpanderKills = faults.injected.crash_expansion ?? 0;
     expect(figures.broadcastExpanderKills).toBeGreaterThan(0);
     await api("DELETE", "/_local/faults");
+  });
+  it("cancels a broadcast mid-expansion under faults: each member sent or canceled, never both, counted exactly, and no page started after the cancel", async () => {
+    const audienceId = "broadcast-cancel";
+    // Two pages a shard, canceled a quarter of the way: most shards part way, some not started.
+    const members = Array.from({ length: AUDIENCE_SHARDS * (EXPANSION_PAGE_SIZE + 1) }, (_, index) => `cancel-member-${index}`);
+    await api("PUT", `/v1/audiences/${audienceId}`, {});
+    for (let start = 0; start < members.length; start += 1_000) await api("POST", `/v1/audiences/${audienceId}/members`, { add: members.slice(start, start + 1_000) });
+    for (const rule of [
+      { channel: "expansion", kind: "crash_expansion", rate: 0.3, times: 6 },
+      { channel: "in_app", kind: "transient", rate: 0.2 },
+      { channel: "in_app", kind: "crash_worker", rate: 0.02, times: 3 },
+      { channel: "stream", kind: "replay_batch", rate: 0.2, times: 10 },
+    ]) {
+      expect((await api("POST", "/_local/faults", rule)).status).toBe(200);
+    }
+
+    const notificationId = "broadcast-cancel-1";
+    expect((await api("POST", "/v1/notifications", { notificationId, type: "order.shipped", audience: audienceId, channels: ["in_app"], data: { orderId: "K-2" } })).status).toBe(202);
+    for (const deadline = Date.now() + 120_000; Date.now() < deadline; await sleep(50)) {
+      if ((await api("GET", `/v1/notifications/${notificationId}`)).body.expansion.expanded >= members.length / 4) break;
+    }
+    const checkpoints = new ExpansionCheckpoints(documents, cloud.outputs.DeliveriesTableName!);
+    const answered = await api("DELETE", `/v1/notifications/${notificationId}`);
+    expect(answered.status).toBe(202);
+    const atCancel = await checkpoints.all(notificationId, AUDIENCE_SHARDS);
+
+    let view: any;
+    for (const deadline = Date.now() + 240_000; Date.now() < deadline; await sleep(500)) {
+      view = (await api("GET", `/v1/notifications/${notificationId}`)).body;
+      if (view.cancel?.status === "done") break;
+    }
+    await api("DELETE", "/_local/faults");
+    await api("GET", "/_local/settled?timeoutMs=120000");
+    const final = await checkpoints.all(notificationId, AUDIENCE_SHARDS);
+    // A page under way when the cancel was marked may finish; none starts after it.
+    expect(final.map((shard, index) => shard.pagesDone - atCancel[index]!.pagesDone).filter((pages) => pages > 1)).toEqual([]);
+
+    view = (await api("GET", `/v1/notifications/${notificationId}`)).body;
+    const rows: Array<{ userId: string; status: string }> = [];
+    for (let page = view; ; page = (await api("GET", `/v1/notifications/${notificationId}?cursor=${page.nextCursor}`)).body) {
+      rows.push(...page.deliveries);
+      if (!page.nextCursor) break;
+    }
+    const sent = ((await api("GET", `/_local/outbox?notificationId=${notificationId}`)).body as { userId: string }[]).map((entry) => entry.userId);
+    const canceled = rows.filter((row) => row.status === "canceled").map((row) => row.userId);
+    Object.assign(figures, { cancelExpanded: final.reduce((sum, shard) => sum + shard.expanded, 0), cancelSent: new Set(sent).size, cancelCanceled: canceled.length, cancelPagesAfterMark: final.reduce((sum, shard, index) => sum + shard.pagesDone - atCancel[index]!.pagesDone, 0) });
+    expect(canceled.length).toBeGreaterThan(0);
+    // Every member ends sent or canceled, never both, never neither: those never expanded are canceled too.
+    expect(canceled.filter((userId) => sent.includes(userId))).toEqual([]);
+    expect([...new Set([...sent, ...canceled])].toSorted()).toEqual(members.toSorted());
+    expect(rows.filter((row) => row.status !== "sent" && row.status !== "canceled")).toEqual([]);
+    // What the cancel answers, the rows and the summary agree.
+    expect(view.cancel).toEqual({ status: "done", checked: members.length, canceled: canceled.length });
+    expect(view.summary.in_app.canceled).toBe(canceled.length);
+    expect(view.summary.in_app.sent).toBe(new Set(sent).size);
   });
 });

@@ -1,8 +1,8 @@
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { DynamoDBDocumentClient, PutCommand } from "@aws-sdk/lib-dynamodb";
 import { describe, expect, inject, it } from "vitest";
 import { deliveryEvent, type DeliveryEvent, type DeliveryStatus } from "#shared/domain/delivery-event.ts";
-import { summaryStamp, type TakenChange } from "#shared/domain/broadcast-summary.ts";
+import { countAttribute, summaryStamp, type TakenChange } from "#shared/domain/broadcast-summary.ts";
 import { streamPosition } from "#shared/domain/stream-counter-deltas.ts";
 import { BroadcastSummaries } from "#shared/adapters/stores/broadcast-summaries.ts";
 import { DeliveriesStore } from "#shared/adapters/stores/deliveries-store.ts";
@@ -58,6 +58,19 @@ describe("a broadcast's summary on the local cloud", () => {
     expect(await summaries.summary(notificationId)).toEqual({ in_app: { sent: 2, opened: 1 } });
     await batch(notificationId, ["ada", "bo"], 200);
     expect(await summaries.summary(notificationId)).toEqual({ in_app: { sent: 2, opened: 1 } });
+  });
+
+  it("shows a broadcast accepted before rows were spread from where its rows and summary are", async () => {
+    const notificationId = uniqueId("legacy");
+    const table = outputs.DeliveriesTableName!;
+    const message = { version: 1, notificationId, type: "order.shipped", category: "transactional", channels: ["in_app"], data: { orderId: "L-1" }, priority: "normal", audience: "beta", publishedAt: "2026-12-01T10:00:00.000Z" };
+    await documents.send(new PutCommand({ TableName: table, Item: { notificationId, deliveryKey: "#notification", type: "order.shipped", audience: "beta", recipients: 2, channels: ["in_app"], acceptedAt: message.publishedAt, message } }));
+    await documents.send(new PutCommand({ TableName: table, Item: { notificationId, deliveryKey: "#summary", [countAttribute("in_app", "sent")]: 2 } }));
+    for (const userId of ["ada", "bo"]) await deliveries.applyAll([deliveryEvent({ notificationId, type: "order.shipped", userId, channel: "in_app", status: "sent", attempt: 1 }, new Date(Date.UTC(2026, 11, 1, 10, 0, 1)))]);
+    const view = await deliveries.get(notificationId);
+    expect(view).toMatchObject({ audience: "beta", summary: { in_app: { sent: 2 } } });
+    expect(view!.deliveries.map((row) => `${row.userId} ${row.status}`)).toEqual(["ada sent", "bo sent"]);
+    expect(view!.nextCursor).toBeUndefined();
   });
 
   it("keeps a broadcast's rows off its notificationId's own partition key", async () => {

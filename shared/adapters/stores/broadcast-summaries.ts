@@ -89,8 +89,8 @@ export class BroadcastSummaries {
     );
   }
 
-  /** Every shard's counts added up: one query, whatever the broadcast's size. */
-  async summary(notificationId: string): Promise<BroadcastSummary> {
+  /** Every shard's counts added up (with `alsoCounting`, items kept elsewhere): one query, whatever the broadcast's size. */
+  async summary(notificationId: string, alsoCounting: ReadonlyArray<Record<string, unknown>> = []): Promise<BroadcastSummary> {
     const items: Record<string, unknown>[] = [];
     let startKey: Record<string, unknown> | undefined;
     do {
@@ -100,7 +100,7 @@ export class BroadcastSummaries {
       items.push(...(page.Items ?? []));
       startKey = page.LastEvaluatedKey;
     } while (startKey);
-    return summaryOf(items);
+    return summaryOf([...items, ...alsoCounting]);
   }
 
   private itemKey(notificationId: string, shard: string): { notificationId: string; deliveryKey: string } {

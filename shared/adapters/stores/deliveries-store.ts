@@ -16,6 +16,8 @@ import { rowChangesUpdate, updateCommandInput } from "./delivery-row-update.ts";
 
 /** The row that says a notification was accepted; it sorts apart from the per-delivery rows. */
 export const HEADER_KEY = "#notification";
+/** Where a broadcast accepted before summaries were kept per stream shard has its one summary item. */
+const LEGACY_SUMMARY_KEY = "#summary";
 /** Earlier versions kept a delivery's history as items of their own, sorting after every row. */
 const LEGACY_HISTORY_PREFIX = "~event#";
 
@@ -342,8 +344,13 @@ export class DeliveriesStore {
   }
 
   private async broadcastView(notificationId: string, header: Record<string, unknown>, own: Record<string, unknown>[], cursor: DeliveriesCursor): Promise<NotificationView> {
-    const rowShards = (header.message as BroadcastMessage).rowShards;
-    const [page, summary] = await Promise.all([this.broadcastRows(notificationId, rowShards, cursor), this.summaries.summary(notificationId)]);
+    // A broadcast accepted before rows were spread has none: its rows and summary item sit beside its header.
+    const rowShards = (header.message as Partial<BroadcastMessage> | undefined)?.rowShards;
+    const legacySummary = own.filter((item) => item.deliveryKey === LEGACY_SUMMARY_KEY);
+    const [page, summary] = await Promise.all([
+      rowShards === undefined ? this.legacyBroadcastRows(notificationId, cursor) : this.broadcastRows(notificationId, rowShards, cursor),
+      this.summaries.summary(notificationId, legacySummary),
+    ]);
     return {
       notificationId,
       type: header.type as string,
@@ -385,6 +392,13 @@ export class DeliveriesStore {
       if (shards.at(-1)! + 1 === rowShards) return { rows };
       place = { shard: shards.at(-1)! + 1 };
     }
+  }
+
+  /** A page of the rows of a broadcast accepted before rows were spread: under its notificationId, after its own items. */
+  private async legacyBroadcastRows(notificationId: string, cursor: DeliveriesCursor): Promise<{ rows: Record<string, unknown>[]; next?: DeliveriesCursor }> {
+    const page = await this.query(notificationId, { after: cursor.after ?? ROWS_FROM, limit: BROADCAST_DELIVERIES_PAGE_SIZE });
+    const last = page.items.at(-1);
+    return { rows: page.items, ...(page.more && last ? { next: { shard: 0, after: last.deliveryKey as string } } : {}) };
   }
 
   /** Every item of a notification: its header and rows. */

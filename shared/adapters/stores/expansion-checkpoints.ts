@@ -14,7 +14,6 @@ export function checkpointOf(item: Record<string, unknown> | undefined): Expansi
     ...(item.after ? { after: item.after as string } : {}),
     expanded: (item.expanded as number | undefined) ?? 0,
     done: item.done === true,
-    ...(item.expandedThrough ? { expandedThrough: item.expandedThrough as string } : {}),
     canceled: item.canceledAt !== undefined,
     cancel: {
       pagesDone: (item.cancelPagesDone as number | undefined) ?? 0,
@@ -46,8 +45,8 @@ export class ExpansionCheckpoints {
    * Records that `page` was published, if the checkpoint still expects it: false when another
    * delivery of the same page message got there first, which then owns queuing the successor.
    */
-  async advance(notificationId: string, shard: number, page: number, published: { count: number; through?: string; last?: string }): Promise<boolean> {
-    const sets = ["pagesDone = :next", "done = :done", ...(published.last ? ["#after = :last"] : []), ...(published.through ? ["expandedThrough = :through"] : [])];
+  async advance(notificationId: string, shard: number, page: number, published: { count: number; last?: string }): Promise<boolean> {
+    const sets = ["pagesDone = :next", "done = :done", ...(published.last ? ["#after = :last"] : [])];
     return this.conditionalUpdate(
       checkpointKey(notificationId, shard),
       `SET ${sets.join(", ")} ADD expanded :count${published.last ? "" : " REMOVE #after"}`,
@@ -58,7 +57,6 @@ export class ExpansionCheckpoints {
         ":done": published.last === undefined,
         ":count": published.count,
         ...(published.last ? { ":last": published.last } : {}),
-        ...(published.through ? { ":through": published.through } : {}),
         ...(page === 0 ? {} : { ":page": page }),
       },
     );
