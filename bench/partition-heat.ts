@@ -37,11 +37,12 @@ export function scenarioHeatOf(report: PartitionReport, deliveries: number): Sce
   };
 }
 
-/** Runs a scenario with the partition counts started afresh, and returns its result beside its hottest key. */
-export async function withHeat<T>(cloud: LocalCloud, scenario: () => Promise<T>, deliveriesOf: (result: T) => number): Promise<{ result: T; heat: ScenarioHeat | undefined }> {
+/** Runs a scenario with the partition counts started afresh, and returns its result beside its hottest key and every table's. */
+export async function withHeat<T>(cloud: LocalCloud, scenario: () => Promise<T>, deliveriesOf: (result: T) => number): Promise<{ result: T; heat: ScenarioHeat | undefined; report: PartitionReport }> {
   await cloud.resetPartitionCounts();
   const result = await scenario();
-  return { result, heat: scenarioHeatOf(await cloud.partitions(), deliveriesOf(result)) };
+  const report = await cloud.partitions();
+  return { result, heat: scenarioHeatOf(report, deliveriesOf(result)), report };
 }
 
 /**
@@ -58,4 +59,48 @@ export function heatLine(label: string, heat: ScenarioHeat | undefined, awsRate?
     ? `; ${heat.writeUnitsPerDelivery.toFixed(2)} write units per delivery, so at ${awsRate.perSecond.toLocaleString("en-US")} ${awsRate.what}/s on AWS: ${(heat.writeUnitsPerDelivery * awsRate.perSecond).toLocaleString("en-US", { maximumFractionDigits: 0 })} write units/s on that key`
     : "";
   return `  ${label}: ${local}${projected}`;
+}
+
+/** A broadcast row shard's partition key ends in its four-digit shard (see broadcast-rows.ts). */
+const ROW_SHARD_KEY = /#\d{4}$/;
+/** The busiest of 1,024 shards over a million users is about 1.11 times the mean (test/unit/broadcast-rows.test.ts). */
+const ROW_SHARD_SKEW = 1.11;
+
+/** A table's hottest key when a broadcast of `members` runs at `recipientsPerSecond` on AWS. */
+export interface ModelledTableHeat {
+  table: string;
+  key: string;
+  writeUnitsPerSecond: number;
+  readUnitsPerSecond: number;
+  /** Its larger share of AWS's per-key limits (1,000 write, 3,000 read units a second). */
+  shareOfLimit: number;
+}
+
+/**
+ * Each table's hottest key for a broadcast of `members` on `channels` channels at
+ * `recipientsPerSecond`, from what one measured local broadcast (`measured`) put on each key. A row
+ * shard's key takes its units per delivery times the deliveries a second that reach one of the
+ * broadcast's shards (rowShardsFor, at the busiest shard's skew); every other key's units grow with
+ * the recipients a second (a broadcast's header and summary, the audience's shards, the publish
+ * budget's windows).
+ */
+export function modelledBroadcastHeat(
+  report: PartitionReport,
+  measured: { members: number; channels: number; rowShards: number },
+  target: { members: number; rowShards: number; recipientsPerSecond: number },
+): ModelledTableHeat[] {
+  const [writeLimit, readLimit] = [1_000, 3_000];
+  return Object.entries(report.tables).flatMap(([table, { hottest }]) => {
+    const keys = hottest.map((key) => {
+      const perRecipient = ROW_SHARD_KEY.test(key.key)
+        ? // The key held 1/rowShards of the measured broadcast's rows; at the target it holds 1/target.rowShards of a faster stream.
+          { write: (key.writeUnits * measured.rowShards) / measured.members / target.rowShards * ROW_SHARD_SKEW, read: (key.readUnits * measured.rowShards) / measured.members / target.rowShards * ROW_SHARD_SKEW }
+        : { write: key.writeUnits / measured.members, read: key.readUnits / measured.members };
+      const writeUnitsPerSecond = perRecipient.write * target.recipientsPerSecond;
+      const readUnitsPerSecond = perRecipient.read * target.recipientsPerSecond;
+      return { table, key: key.key, writeUnitsPerSecond, readUnitsPerSecond, shareOfLimit: Math.max(writeUnitsPerSecond / writeLimit, readUnitsPerSecond / readLimit) };
+    });
+    const hottestKey = keys.toSorted((a, b) => b.shareOfLimit - a.shareOfLimit)[0];
+    return hottestKey ? [hottestKey] : [];
+  });
 }

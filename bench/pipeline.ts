@@ -23,19 +23,25 @@ import { percentile, RECIPIENTS_PER_REQUEST, runRound, seedUsers, type RoundResu
 import { runBroadcast } from "./broadcast-workload.ts";
 import { runBroadcastScale } from "./broadcast-scale.ts";
 import { runDigestRound, type DigestRoundResult } from "./digest-workload.ts";
-import { heatLine, withHeat, type ScenarioHeat } from "./partition-heat.ts";
+import { heatLine, modelledBroadcastHeat, withHeat, type ScenarioHeat } from "./partition-heat.ts";
+import { rowShardsFor } from "#shared/domain/broadcast-rows.ts";
 import { EXPANSION_PAGE_SIZE } from "#shared/domain/broadcast-expansion.ts";
 import { AUDIENCE_SHARDS } from "#shared/domain/audience.ts";
 
 const SIZES = (process.env.BENCH_SIZES ?? "1000,4000,16000").split(",").map(Number);
 const NAIVE_SIZE = Number(process.env.BENCH_NAIVE_SIZE ?? SIZES[0]);
 const BURST_REQUESTS = Number(process.env.BENCH_BURST_REQUESTS ?? 1000);
-const BROADCAST_MEMBERS = Number(process.env.BENCH_BROADCAST_MEMBERS ?? 4000);
-const BROADCAST_SCALE = (process.env.BENCH_BROADCAST_SCALE ?? "10000,100000").split(",").map(Number);
+const BROADCAST_MEMBERS = Number(process.env.BENCH_BROADCAST_MEMBERS ?? 100_000);
+const BROADCAST_SCALE = (process.env.BENCH_BROADCAST_SCALE ?? "10000,100000,1000000").split(",").map(Number);
 const DIGEST_WINDOWS = Number(process.env.BENCH_DIGEST_WINDOWS ?? 1000);
 const DIGEST_LIKES_PER_WINDOW = Number(process.env.BENCH_DIGEST_LIKES_PER_WINDOW ?? 4);
-/** The per-partition limits of the hot-key run: a tenth of AWS's, which a local broadcast overloads. */
+/** The per-partition limits of the hot-key run: a tenth of AWS's, which one key of a local broadcast would overload. */
 const HOT_PARTITION_SCALE = Number(process.env.BENCH_HOT_PARTITION_SCALE ?? 0.1);
+/** The broadcast the hot-key run delivers at those limits. */
+const HOT_BROADCAST_MEMBERS = Number(process.env.BENCH_HOT_BROADCAST_MEMBERS ?? 20_000);
+/** The broadcast and the rates the hottest keys are modelled at on AWS: the default publish rate and the us-east-1 SNS quota. */
+const MODELLED_MEMBERS = 1_000_000;
+const MODELLED_RATES = [10_000, 30_000];
 /** notify:broadcastPublishRate's default, which the modelled expansion on AWS runs at. */
 const DEFAULT_BROADCAST_PUBLISH_RATE = 10_000;
 /**
@@ -156,23 +162,29 @@ const defaultRun = await withCloud("default", DEFAULT_CONTEXT, async (cloud) => 
   await cloud.settled(300_000);
   const rssAfterBurst = process.memoryUsage().rss;
   const { result: digest, heat: digestHeat } = await withHeat(cloud, () => runDigestRound(cloud, "digest", DIGEST_WINDOWS, DIGEST_LIKES_PER_WINDOW), (round) => round.likes);
-  const { result: broadcast, heat: broadcastHeat } = await withHeat(cloud, () => runBroadcast(cloud, `broadcast-${BROADCAST_MEMBERS}`, BROADCAST_MEMBERS), (round) => round.members);
+  const { result: broadcast, heat: broadcastHeat, report: broadcastPartitions } = await withHeat(cloud, () => runBroadcast(cloud, `broadcast-${BROADCAST_MEMBERS}`, BROADCAST_MEMBERS), (round) => round.members);
+  // The bench's broadcast is on one channel, in_app.
+  const measured = { members: broadcast.members, channels: 1, rowShards: rowShardsFor(broadcast.members, 1) };
+  const modelled = MODELLED_RATES.map((recipientsPerSecond) => ({
+    recipientsPerSecond,
+    tables: modelledBroadcastHeat(broadcastPartitions, measured, { members: MODELLED_MEMBERS, rowShards: rowShardsFor(MODELLED_MEMBERS, 1), recipientsPerSecond }),
+  }));
   const broadcastPriced = priceRun(broadcast.usage, { deliveries: broadcast.members, recipients: broadcast.members, publishRequests: 1, inAppDeliveries: broadcast.members });
   const scale = await runBroadcastScale(cloud, BROADCAST_SCALE);
-  const broadcastFigures = { members: broadcast.members, elapsedMillis: broadcast.elapsedMillis, priced: broadcastPriced, rssBytes: process.memoryUsage().rss, heat: broadcastHeat };
+  const broadcastFigures = { members: broadcast.members, elapsedMillis: broadcast.elapsedMillis, priced: broadcastPriced, rssBytes: process.memoryUsage().rss, heat: broadcastHeat, modelled };
   return { sizes, floor, burst, rssAfterBurst, digest, digestHeat, broadcast: broadcastFigures, scale };
 });
 
 /**
- * The same broadcast on a cloud whose partition limits are scaled down, so the local cloud's rate
- * overloads the notification's key as 10,000 recipients a second would on AWS: the throttled writes
- * are the problem sharded broadcast rows remove.
+ * A bigger broadcast on a cloud whose partition limits are scaled down, at a local rate that would
+ * overload one key as 10,000 recipients a second would on AWS: with its rows spread, no write is
+ * throttled.
  */
 const hotRun = await withCloud(
   "hot-partitions",
   DEFAULT_CONTEXT,
   async (cloud) => {
-    const { result, heat } = await withHeat(cloud, () => runBroadcast(cloud, `hot-broadcast-${BROADCAST_MEMBERS}`, BROADCAST_MEMBERS), (round) => round.members);
+    const { result, heat } = await withHeat(cloud, () => runBroadcast(cloud, `hot-broadcast-${HOT_BROADCAST_MEMBERS}`, HOT_BROADCAST_MEMBERS), (round) => round.members);
     const throttled = Object.values(result.usage.requests).reduce((sum, usage) => sum + usage.throttled, 0);
     return { members: result.members, membersPerSecond: result.members / (result.elapsedMillis / 1000), heat, throttledAtTheSdk: throttled };
   },
@@ -207,6 +219,8 @@ const report = {
     digests: defaultRun.digestHeat,
     broadcast: defaultRun.broadcast.heat,
     broadcastAtScaledLimits: { scale: HOT_PARTITION_SCALE, ...hotRun },
+    /** Each table's hottest key for a broadcast of MODELLED_MEMBERS at each rate, from the measured broadcast's keys. */
+    broadcastModelledOnAws: { members: MODELLED_MEMBERS, rates: defaultRun.broadcast.modelled },
   },
   burst: { ...defaultRun.burst, rssBytesAfter: defaultRun.rssAfterBurst },
   digests: digestFigures(defaultRun.digest),
@@ -283,8 +297,10 @@ hottest DynamoDB partition key per scenario (AWS allows 1,000 write and 3,000 re
 ${heatLine(`direct, ${defaultRun.sizes.at(-1)!.deliveries}`, report.hottestPartitions.direct)}
 ${heatLine("digests", report.hottestPartitions.digests)}
 ${heatLine(`broadcast, ${report.broadcast.members}`, report.hottestPartitions.broadcast, { perSecond: DEFAULT_BROADCAST_PUBLISH_RATE, what: "recipients (notify:broadcastPublishRate)" })}
-${heatLine(`broadcast, limits x${HOT_PARTITION_SCALE}`, hotRun.heat)}
-    delivered ${hotRun.membersPerSecond.toFixed(0)} members/s with ${hotRun.throttledAtTheSdk} attempts throttled at the SDK (each retried)
+${heatLine(`broadcast, ${hotRun.members} members, limits x${HOT_PARTITION_SCALE}`, hotRun.heat)}
+    delivered ${hotRun.membersPerSecond.toFixed(0)} members/s with ${hotRun.throttledAtTheSdk} attempts throttled at the SDK${hotRun.heat ? `; its hottest key's busiest second took ${hotRun.heat.peakWriteUnitsPerSecond.toFixed(0)} of ${hotRun.heat.limits.writeUnitsPerSecond} write units` : ""}
+  a ${MODELLED_MEMBERS.toLocaleString("en-US")}-member broadcast on AWS, each table's hottest key (modelled from the ${report.broadcast.members}-member broadcast's keys):
+${defaultRun.broadcast.modelled.map(({ recipientsPerSecond, tables }) => `    at ${recipientsPerSecond.toLocaleString("en-US")} recipients/s: ${tables.toSorted((a, b) => b.shareOfLimit - a.shareOfLimit).map((table) => `${table.table.replace(/^Notify-/, "")} ${(table.shareOfLimit * 100).toFixed(0)}%`).join(", ")} of a key's limit`).join("\n")}
 
 broadcast at scale (in-app bulk lane paused: expansion alone), local SNS PublishBatch ceiling ${report.broadcastScale.snsCeilingPerSecond.toFixed(0)} messages/s
 ${report.broadcastScale.rounds.map((round) => `  ${String(round.members).padStart(7)} members: import ${round.importMembersPerSecond.toFixed(0)} members/s; expanded ${round.expandedPerSecond.toFixed(0)} recipients/s (${(round.expandedPerSecond / report.broadcastScale.snsCeilingPerSecond).toFixed(2)} of the SNS ceiling); expander ${round.expanderCpuMillisPerPage.toFixed(1)} ms CPU a page, peak heap ${mb(round.expanderPeakHeapBytes)}`).join("\n")}

@@ -7,6 +7,7 @@ import { formatDeadLetters, lanesOf, listDeadLetters, redriveChannel } from "./c
 import { formatEvent, tailEvents } from "./commands/events-tail.ts";
 import { getPreferences, setPreferences } from "./commands/preferences.ts";
 import { formatStatus, stackStatus } from "./commands/status.ts";
+import { broadcastStatus, formatBroadcastStatus, watchBroadcast } from "./commands/broadcast-status.ts";
 import { readTemplateFiles } from "./commands/templates.ts";
 import { RequestError } from "#shared/domain/request-error.ts";
 import type { TemplatePreview, TemplateSummary } from "../client/templates.ts";
@@ -55,8 +56,16 @@ export function notifyProgram(io: CliIo): Command {
 
   program
     .command("status")
-    .description("every queue's depth, every DLQ's depth, the delivery-events stream and, on AWS, queue ages, iterator age and alarms")
-    .action(async () => print(await stackStatus(await target()), formatStatus));
+    .description("every queue's depth, every DLQ's depth, the delivery-events stream and, on AWS, queue ages, iterator age and alarms; given a broadcast's id, its expansion, deliveries and cancel")
+    .argument("[notificationId]", "a broadcast: how far its expansion, deliveries and cancel have come")
+    .option("--watch", "with a broadcast's id: redraw its progress bars every second until it settles")
+    .action(async (notificationId: string | undefined, options: { watch?: boolean }) => {
+      if (notificationId === undefined) return print(await stackStatus(await target()), formatStatus);
+      const live = options.watch && io.progressStream?.isTTY && !globals().json;
+      const status = live ? await watchBroadcast(await target(), notificationId, io.progressStream!) : await broadcastStatus(await target(), notificationId);
+      if (!status) throw new CommanderError(1, "notify.notABroadcast", `no broadcast ${notificationId}`);
+      print(status, formatBroadcastStatus);
+    });
 
   program
     .command("trace")
@@ -97,7 +106,11 @@ export function notifyProgram(io: CliIo): Command {
     .action(async (notificationId: string) => {
       const result = await (await target()).publisher.cancel(notificationId);
       if (!result) throw new CommanderError(1, "notify.notFound", `no notification ${notificationId}`);
-      print(result, (value) => `canceled ${value.canceled} deliver${value.canceled === 1 ? "y" : "ies"} of ${value.notificationId}`);
+      print(result, (value) =>
+        value.cancel?.status === "canceling"
+          ? `canceling broadcast ${value.notificationId}: ${value.cancel.canceled} deliver${value.cancel.canceled === 1 ? "y" : "ies"} canceled so far; follow it with notify status ${value.notificationId} --watch`
+          : `canceled ${value.canceled} deliver${value.canceled === 1 ? "y" : "ies"} of ${value.notificationId}`,
+      );
     });
 
   program

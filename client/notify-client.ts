@@ -1,3 +1,4 @@
+import type { CancelProgress } from "#shared/domain/broadcast-expansion.ts";
 import { randomUUID } from "node:crypto";
 import { SNSClient } from "@aws-sdk/client-sns";
 import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
@@ -39,8 +40,10 @@ export interface NotificationRequest {
 
 export interface CancelResult {
   notificationId: string;
-  /** Deliveries this call took back; 0 when everything was sent already or canceled before. */
+  /** Deliveries this call took back; 0 when everything was sent already or canceled before. On a broadcast: those its cancel has taken back so far. */
   canceled: number;
+  /** On a broadcast, canceled page by page: how far the cancel has come (`canceling` until every member is checked). */
+  cancel?: CancelProgress;
 }
 
 export interface PublishResult {
@@ -152,6 +155,7 @@ export class NotifyClient {
     if (!this.call) throw new Error("cancel needs the HTTP API: create the client with NotifyClient.forHttpApi");
     const response = await this.call("DELETE", `/v1/notifications/${encodeURIComponent(notificationId)}`);
     if (response.status === 404) return undefined;
-    return answerOf(response, 200);
+    // A broadcast's cancel is under way when the answer comes: 202, with its progress.
+    return answerOf(response, response.status === 202 ? 202 : 200);
   }
 }

@@ -146,8 +146,8 @@ async function cancelBroadcast(broadcast: BroadcastMessage, deps: IngestDependen
   const rules = await deps.followUpsOf(broadcast.type, broadcast.templateVersion ?? BUILT_IN_VERSION);
   const escalations = rules.flatMap((rule) => (rule.kind === "escalation" && broadcast.channels.includes(rule.from) && !broadcast.channels.includes(rule.to) ? [{ from: rule.from, to: rule.to }] : []));
   await deps.expansion.queue(firstCancelPages(notificationId, audience, escalations));
-  const progress = (await deps.deliveries.broadcastProgress(notificationId))!;
-  return json(progress.cancel?.status === "done" ? 200 : 202, { notificationId, canceled: progress.cancel?.canceled ?? 0, ...progress });
+  const { expansion, cancel } = (await deps.deliveries.broadcastOverview(notificationId))!;
+  return json(cancel?.status === "done" ? 200 : 202, { notificationId, canceled: cancel?.canceled ?? 0, expansion, cancel });
 }
 
 const cancelNotification: Route = async (event, deps) => {

@@ -176,6 +176,10 @@ describe("the notify CLI on the local cloud", () => {
     await settled();
     expect(await json("trace", notificationId)).toEqual({ notificationId, audience: audienceId, recipients: 2, expansion: { status: "done", expanded: 2, total: 2 }, summary: { in_app: { sent: 2 } } });
     expect((await notify("trace", notificationId)).out).toContain("expansion done: 2 of 2 published\n  in_app  sent 2");
+    // Its progress, from the header, checkpoints and summary alone.
+    expect(await json("status", notificationId)).toEqual({ notificationId, audience: audienceId, expansion: { status: "done", expanded: 2, total: 2 }, deliveries: { decided: 2, total: 2 }, summary: { in_app: { sent: 2 } } });
+    expect((await notify("status", notificationId, "--watch")).out).toContain("deliveries: 2 of 2 decided (100%)");
+    expect(await notify("status", "no-such-broadcast")).toMatchObject({ code: 1, err: expect.stringContaining("no broadcast no-such-broadcast") });
 
     expect((await notify("publish", "--type", "order.shipped", "--user", "ada", "--audience", audienceId)).code).not.toBe(0);
     expect(await notify("publish", "--type", "order.shipped")).toMatchObject({ code: 2, err: expect.stringContaining("--user or broadcast with --audience") });

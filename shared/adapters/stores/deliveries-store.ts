@@ -336,21 +336,15 @@ export class DeliveriesStore {
     };
   }
 
-  /** How far a broadcast's expansion and cancel have come, from its own items (header and checkpoints); undefined when it is not a broadcast. */
-  async broadcastProgress(notificationId: string): Promise<BroadcastProgress | undefined> {
+  /** A broadcast as GET shows it but for its deliveries: its header, expansion, cancel and summary, whatever its size. */
+  async broadcastOverview(notificationId: string): Promise<Omit<NotificationView, "deliveries" | "nextCursor"> | undefined> {
     const own = await this.query(notificationId, { below: ROWS_FROM });
     const header = own.items.find((item) => item.deliveryKey === HEADER_KEY);
-    return header?.audience === undefined ? undefined : broadcastProgressOf(header, own.items);
+    return header?.audience === undefined ? undefined : this.overviewOf(notificationId, header, own.items);
   }
 
-  private async broadcastView(notificationId: string, header: Record<string, unknown>, own: Record<string, unknown>[], cursor: DeliveriesCursor): Promise<NotificationView> {
-    // A broadcast accepted before rows were spread has none: its rows and summary item sit beside its header.
-    const rowShards = (header.message as Partial<BroadcastMessage> | undefined)?.rowShards;
+  private async overviewOf(notificationId: string, header: Record<string, unknown>, own: Record<string, unknown>[]): Promise<Omit<NotificationView, "deliveries" | "nextCursor">> {
     const legacySummary = own.filter((item) => item.deliveryKey === LEGACY_SUMMARY_KEY);
-    const [page, summary] = await Promise.all([
-      rowShards === undefined ? this.legacyBroadcastRows(notificationId, cursor) : this.broadcastRows(notificationId, rowShards, cursor),
-      this.summaries.summary(notificationId, legacySummary),
-    ]);
     return {
       notificationId,
       type: header.type as string,
@@ -362,7 +356,19 @@ export class DeliveriesStore {
       channels: header.channels as string[],
       audience: header.audience as string,
       ...broadcastProgressOf(header, own),
-      summary,
+      summary: await this.summaries.summary(notificationId, legacySummary),
+    };
+  }
+
+  private async broadcastView(notificationId: string, header: Record<string, unknown>, own: Record<string, unknown>[], cursor: DeliveriesCursor): Promise<NotificationView> {
+    // A broadcast accepted before rows were spread has none: its rows and summary item sit beside its header.
+    const rowShards = (header.message as Partial<BroadcastMessage> | undefined)?.rowShards;
+    const [overview, page] = await Promise.all([
+      this.overviewOf(notificationId, header, own),
+      rowShards === undefined ? this.legacyBroadcastRows(notificationId, cursor) : this.broadcastRows(notificationId, rowShards, cursor),
+    ]);
+    return {
+      ...overview,
       deliveries: page.rows.filter((item) => item.status !== undefined).map(deliveryViewOf),
       ...(page.next ? { nextCursor: encodeDeliveriesCursor(page.next) } : {}),
     };
