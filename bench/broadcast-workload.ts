@@ -27,6 +27,8 @@ export async function runBroadcast(cloud: LocalCloud, round: string, members: nu
   for (let start = 0; start < members; start += 1_000) await api(cloud, "POST", `/v1/audiences/${audienceId}/members`, { add: userIds.slice(start, start + 1_000) });
 
   await cloud.settled(120_000);
+  // The import is the audience's, not the broadcast's: the partition counts start after it.
+  await cloud.resetPartitionCounts();
   const before = cloud.usage.snapshot();
   const started = performance.now();
   const { notificationId } = await api(cloud, "POST", "/v1/notifications", { type: "order.shipped", audience: audienceId, channels: ["in_app"], data: { orderId: round } });
