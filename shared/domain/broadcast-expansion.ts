@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { z } from "zod";
 import { AUDIENCE_SHARDS, audienceIdSchema } from "./audience.ts";
 import type { ChannelMessage } from "./channel-message.ts";
@@ -94,8 +95,15 @@ export function firstCancelPages(notificationId: string, audienceId: string, esc
  * re-queued page a no-op within SQS's five-minute window.
  */
 export function pageMessageIdentity(page: ExpansionPage): { groupId: string; deduplicationId: string } {
-  const groupId = `${page.notificationId}#${page.shard}`;
-  return { groupId, deduplicationId: `${groupId}#${page.kind === "cancel" ? "cancel#" : ""}${page.page}` };
+  const groupId = fifoId(`${page.notificationId}#${page.shard}`);
+  return { groupId, deduplicationId: fifoId(`${page.notificationId}#${page.shard}#${page.kind === "cancel" ? "cancel#" : ""}${page.page}`) };
+}
+
+/** SQS takes at most 128 characters in a group or deduplication id; a notificationId may have 128 alone. */
+const MAX_FIFO_ID = 128;
+
+function fifoId(text: string): string {
+  return text.length <= MAX_FIFO_ID ? text : createHash("sha256").update(text).digest("hex");
 }
 
 /** What every shard's checkpoint adds up to. */

@@ -64,3 +64,19 @@ describe("expansion progress", () => {
     expect(progressOf(shards, 6400)).toEqual({ status: "expanding", expanded: 6200, total: 6400 });
   });
 });
+
+describe("a page message's FIFO identity", () => {
+  it("stays within SQS's 128 characters for the longest notificationId, and apart for each shard, page and chain", () => {
+    const long = "n".repeat(128);
+    const ids = [
+      pageMessageIdentity({ notificationId: long, audienceId: "a", shard: 15, page: 3 }),
+      pageMessageIdentity({ notificationId: long, audienceId: "a", shard: 15, page: 3, kind: "cancel" }),
+      pageMessageIdentity({ notificationId: long, audienceId: "a", shard: 14, page: 3 }),
+    ];
+    for (const { groupId, deduplicationId } of ids) expect(Math.max(groupId.length, deduplicationId.length)).toBeLessThanOrEqual(128);
+    expect(new Set(ids.map(({ deduplicationId }) => deduplicationId)).size).toBe(3);
+    expect(ids[0]!.groupId).toBe(ids[1]!.groupId);
+    expect(pageMessageIdentity({ notificationId: "launch-1", audienceId: "a", shard: 3, page: 2 })).toEqual({ groupId: "launch-1#3", deduplicationId: "launch-1#3#2" });
+  });
+});
+
